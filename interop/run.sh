@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# Interop test: real third-party SMTP clients (Python smtplib, swaks,
+# Postfix's smtp-source) against a running Baton with local (Maildir)
+# delivery. Run by CI after the Maven build; needs root for apt-get.
+#
+# Prints PASS/FAIL per check and ends with "N passed, M failed";
+# exits non-zero if any check failed.
+#
+# Env: BATON_CMD   launcher to run (default: <repo>/baton)
+#      KEEP_WORK=1 keep the temp dir even when everything passed
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
+
+DOMAIN=interop.test
+CLIENT_TIMEOUT=180 # seconds, per client invocation
+DELIVERY_TIMEOUT=60
+
+PASSED=0
+FAILED=0
+BATON_PGID=""
+BATON_LOG=""
+
+WORK=$(mktemp -d /tmp/baton-interop.XXXXXX)
+DATA=$WORK/data
+MAILBOXES=$DATA/mailboxes/$DOMAIN
+
+cleanup() {
+    local rc=$?
+    stop_group "$BATON_PGID"
+    if ((FAILED > 0 || rc != 0)); then
+        show_log_tail "$BATON_LOG" 50
+        echo "work dir kept for inspection: $WORK" >&2
+    elif [[ "${KEEP_WORK:-0}" == 1 ]]; then
+        echo "work dir kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pass() {
+    PASSED=$((PASSED + 1))
+    echo "PASS: $*"
+}
+fail() {
+    FAILED=$((FAILED + 1))
+    echo "FAIL: $*"
+}
+
+# Run a client with a timeout, output to $WORK/NAME.out; on failure the
+# output is shown so the CI log explains itself.
+run_client() { # run_client NAME cmd args...
+    local name=$1
+    shift
+    if timeout "$CLIENT_TIMEOUT" "$@" >"$WORK/$name.out" 2>&1; then
+        return 0
+    else
+        local rc=$?
+        echo "--- $name exited $rc; last 30 lines of its output:"
+        tail -n 30 "$WORK/$name.out"
+        return "$rc"
+    fi
+}
+
+# Check that exactly N messages were delivered to LOCALPART@interop.test.
+check_delivered() { # check_delivered LABEL LOCALPART N
+    local label=$1 dir=$MAILBOXES/$2 want=$3 got
+    wait_maildir "$dir" "$want" "$DELIVERY_TIMEOUT" || true
+    got=$(maildir_count "$dir")
+    if ((got == want)); then
+        pass "$label: $got/$want messages in $2/new"
+    else
+        fail "$label: $got/$want messages in $2/new after ${DELIVERY_TIMEOUT}s"
+    fi
+}
+
+# A client run that must succeed, followed by the delivery check.
+client_case() { # client_case LABEL LOCALPART N cmd args...
+    local label=$1 lp=$2 n=$3
+    shift 3
+    if run_client "$lp" "$@"; then
+        pass "$label: client exited 0"
+        check_delivered "$label" "$lp" "$n"
+    else
+        fail "$label: client failed"
+    fi
+}
+
+# --- setup -------------------------------------------------------------
+ensure_packages "swaks smtp-source" postfix swaks
+if [[ -f /etc/postfix/main.cf ]] && postfix status >/dev/null 2>&1; then
+    # Not ours to stop; it cannot interfere since we only use free ports.
+    log "note: a system Postfix instance is running (ignored)"
+fi
+
+mkdir -p "$DATA"
+write_baton_config "$WORK/baton.yaml" "$DOMAIN" local offered
+PORT=$(free_port)
+if ! start_baton "$WORK/baton.yaml" "$DATA" "$PORT" "$WORK/baton.log" 60; then
+    fail "Baton start: no 'listening on 127.0.0.1:$PORT' line"
+    echo "$PASSED passed, $FAILED failed"
+    exit 1
+fi
+pass "Baton start: listening on 127.0.0.1:$PORT"
+
+# --- Test 1: Python smtplib -------------------------------------------
+echo "== smtplib"
+client_case "smtplib STARTTLS+PIPELINING, 3 msgs/session" smtplib-tls 3 \
+    python3 "$HERE/smtplib_check.py" "$PORT" "smtplib-tls@$DOMAIN" 3 tls
+client_case "smtplib plain, 2 msgs/session" smtplib-plain 2 \
+    python3 "$HERE/smtplib_check.py" "$PORT" "smtplib-plain@$DOMAIN" 2 plain
+# The body has a line starting with "."; it must be stored unstuffed.
+if grep -qx $'\\.leading dot line\r\\?' "$MAILBOXES"/smtplib-tls/new/* 2>/dev/null; then
+    pass "smtplib: dot-stuffed line stored unstuffed"
+else
+    fail "smtplib: line '.leading dot line' not found verbatim in stored message"
+fi
+
+# --- Test 2: swaks -----------------------------------------------------
+echo "== swaks"
+SWAKS=(swaks --server 127.0.0.1 --port "$PORT" --helo client.interop.test
+    --from "sender@$DOMAIN" --timeout 60)
+client_case "swaks plain" swaks-plain 1 \
+    "${SWAKS[@]}" --to "swaks-plain@$DOMAIN"
+client_case "swaks --tls (STARTTLS)" swaks-tls 1 \
+    "${SWAKS[@]}" --to "swaks-tls@$DOMAIN" --tls
+client_case "swaks --pipeline" swaks-pipeline 1 \
+    "${SWAKS[@]}" --to "swaks-pipeline@$DOMAIN" --pipeline
+# 1 MiB of random data as an attachment (about 1.4 MB once base64-encoded).
+head -c 1048576 /dev/urandom >"$WORK/attachment.bin"
+client_case "swaks 1 MiB attachment over TLS" swaks-big 1 \
+    "${SWAKS[@]}" --to "swaks-big@$DOMAIN" --tls \
+    --attach-type application/octet-stream --attach "@$WORK/attachment.bin" \
+    --suppress-data
+big=$(find "$MAILBOXES/swaks-big/new" -type f -size +1400k 2>/dev/null | wc -l)
+if ((big == 1)); then
+    pass "swaks 1 MiB attachment: stored message is > 1.4 MB"
+else
+    fail "swaks 1 MiB attachment: stored message missing or truncated"
+fi
+
+# --- Test 3: Postfix smtp-source ---------------------------------------
+echo "== smtp-source"
+SMTP_SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+client_case "smtp-source 200 msgs, 5 sessions, new connection per msg" source 200 \
+    "$SMTP_SOURCE" -s 5 -m 200 -l 2048 -f "a@$DOMAIN" -t "source@$DOMAIN" "127.0.0.1:$PORT"
+client_case "smtp-source -d 200 msgs, 5 reused sessions" source-d 200 \
+    "$SMTP_SOURCE" -d -s 5 -m 200 -l 2048 -f "a@$DOMAIN" -t "source-d@$DOMAIN" "127.0.0.1:$PORT"
+
+# --- Test 4: no open relay ---------------------------------------------
+echo "== relay refusal"
+# Expected to fail, so not through run_client (which reports failures).
+if timeout "$CLIENT_TIMEOUT" "${SWAKS[@]}" --to x@elsewhere.test >"$WORK/relay.out" 2>&1; then
+    fail "relay to x@elsewhere.test was accepted (open relay!)"
+elif grep -Eq '^ *<\*\* +550[ -]' "$WORK/relay.out"; then
+    pass "relay to x@elsewhere.test refused with 550: $(grep -E '^ *<\*\* +550' "$WORK/relay.out" | head -n 1 | sed 's/^ *<\*\* *//')"
+else
+    fail "relay to x@elsewhere.test failed, but without a 550 reply"
+    tail -n 20 "$WORK/relay.out"
+fi
+
+# Baton must still be up after all of the above.
+if kill -0 -- "-$BATON_PGID" 2>/dev/null; then
+    pass "Baton still running at the end"
+else
+    fail "Baton died during the test"
+fi
+
+echo "$PASSED passed, $FAILED failed"
+((FAILED == 0))

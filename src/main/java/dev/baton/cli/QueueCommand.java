@@ -1,0 +1,170 @@
+package dev.baton.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.config.BatonConfig;
+import dev.baton.queue.QueuedMessage;
+import dev.baton.queue.Recipient;
+import dev.baton.queue.RecipientState;
+import dev.baton.queue.Spool;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code baton queue}: looks into and acts on a server's queue. */
+@Command(name = "queue", mixinStandardHelpOptions = true, description = "Lists, shows and deletes queued messages.",
+        subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Delete.class})
+final class QueueCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static Spool spool(DataDirOptions data) {
+        BatonConfig config = data.load(false);
+        try {
+            return Spool.openReadOnly(data.dataDir.resolve(config.queue().directory()));
+        } catch (IOException e) {
+            throw new UserError("cannot open the queue: " + e.getMessage());
+        }
+    }
+
+    static ObjectNode toJson(ObjectMapper m, QueuedMessage q) {
+        ObjectNode o = m.createObjectNode();
+        o.put("queue_id", q.id());
+        o.put("arrival_time", q.envelope().arrival().getEpochSecond());
+        o.put("message_size", q.contentSize());
+        o.put("sender", q.envelope().sender());
+        o.put("client_address", q.envelope().clientAddress());
+        ArrayNode rs = o.putArray("recipients");
+        for (int i = 0; i < q.envelope().recipients().size(); i++) {
+            Recipient r = q.envelope().recipients().get(i);
+            RecipientState s = q.states().get(i);
+            ObjectNode ro = rs.addObject();
+            ro.put("address", r.address());
+            ro.put("status", s.status().name().toLowerCase(java.util.Locale.ROOT));
+            ro.put("attempts", s.attempts());
+            if (s.nextAttempt() != null && !s.status().isFinal()) {
+                ro.put("next_attempt", s.nextAttempt().toString());
+            }
+            if (s.lastReply() != null) {
+                ro.put("delay_reason", s.lastReply());
+            }
+        }
+        return o;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists queued messages, oldest first.")
+    static final class ListCmd implements Callable<Integer> {
+        @Mixin
+        DataDirOptions data;
+
+        @Option(names = "--json", description = "One JSON object per line (in the spirit of postqueue -j)")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            List<QueuedMessage> all = spool(data).list();
+            if (json) {
+                ObjectMapper m = new ObjectMapper();
+                for (QueuedMessage q : all) {
+                    out.println(m.writeValueAsString(toJson(m, q)));
+                }
+                return 0;
+            }
+            if (all.isEmpty()) {
+                out.println("Queue is empty.");
+                return 0;
+            }
+            out.printf("%-16s %10s %-20s %s%n", "ID", "SIZE", "ARRIVED", "SENDER / RECIPIENTS");
+            for (QueuedMessage q : all) {
+                out.printf("%-16s %10d %-20s <%s>%n", q.id(), q.contentSize(),
+                        q.envelope().arrival().toString().substring(0, 19).replace('T', ' '), q.envelope().sender());
+                for (int i = 0; i < q.envelope().recipients().size(); i++) {
+                    RecipientState s = q.states().get(i);
+                    out.printf("%49s <%s> %s%s%n", "", q.envelope().recipients().get(i).address(),
+                            s.status().name().toLowerCase(java.util.Locale.ROOT),
+                            s.lastReply() == null ? "" : " (" + s.lastReply() + ")");
+                }
+            }
+            out.println(all.size() + " message(s).");
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one message's envelope and per-recipient state.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        DataDirOptions data;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            Optional<QueuedMessage> q = spool(data).load(id);
+            if (q.isEmpty()) {
+                throw new UserError("no message " + id + " in the queue (see 'baton queue list')");
+            }
+            ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode o = toJson(m, q.get());
+            var e = q.get().envelope();
+            o.put("helo", e.heloName());
+            o.put("protocol", e.protocol());
+            if (e.tls() != null) {
+                o.put("tls", e.tls());
+            }
+            o.put("body", e.body());
+            if (e.ret() != null) {
+                o.put("ret", e.ret());
+            }
+            if (e.envid() != null) {
+                o.put("envid", e.envid());
+            }
+            spec.commandLine().getOut().println(m.writeValueAsString(o));
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a message from the queue (no bounce is sent).")
+    static final class Delete implements Callable<Integer> {
+        @Mixin
+        DataDirOptions data;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!spool(data).remove(id)) {
+                throw new UserError("no message " + id + " in the queue (see 'baton queue list')");
+            }
+            spec.commandLine().getOut().println("deleted " + id);
+            return 0;
+        }
+    }
+}

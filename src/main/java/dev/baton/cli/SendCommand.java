@@ -1,0 +1,124 @@
+package dev.baton.cli;
+
+import dev.baton.smtp.client.SmtpClient;
+import dev.baton.smtp.client.SmtpClientException;
+import dev.baton.smtp.client.SmtpReply;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code baton send}: submits one message to an SMTP server. */
+@Command(name = "send", mixinStandardHelpOptions = true,
+        description = {"Submits a message to an SMTP server.",
+                "Without FILE a short test message is sent; '-' reads the message from standard input."})
+final class SendCommand implements Callable<Integer> {
+
+    @Option(names = "--server", paramLabel = "HOST:PORT", description = "Server to submit to. Default: ${DEFAULT-VALUE}", defaultValue = "127.0.0.1:2525")
+    String server;
+
+    @Option(names = "--from", paramLabel = "ADDRESS", required = true, description = "Envelope sender (MAIL FROM); \"\" for the null sender")
+    String from;
+
+    @Option(names = "--to", paramLabel = "ADDRESS", required = true, description = "Recipient (RCPT TO); repeat for more")
+    List<String> to;
+
+    @Option(names = "--starttls", description = "Use STARTTLS (the server's certificate is not verified)")
+    boolean starttls;
+
+    @Option(names = "--subject", description = "Subject of the generated test message. Default: ${DEFAULT-VALUE}", defaultValue = "Test message from baton send")
+    String subject;
+
+    @Option(names = "--helo", description = "Name to greet with. Default: ${DEFAULT-VALUE}", defaultValue = "localhost")
+    String helo;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print the SMTP transcript")
+    boolean verbose;
+
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "Message file (RFC 5322), or - for standard input")
+    String file;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        int colon = server.lastIndexOf(':');
+        if (colon <= 0 || !server.substring(colon + 1).matches("\\d{1,5}")) {
+            throw new UserError("--server " + server + " is not HOST:PORT (example: 127.0.0.1:2525)");
+        }
+        String host = server.substring(0, colon).replaceAll("^\\[|\\]$", "");
+        int port = Integer.parseInt(server.substring(colon + 1));
+        Consumer<String> transcript = verbose ? line -> {
+            out.println(line);
+            out.flush();
+        } : line -> { };
+        try (InputStream content = content(); SmtpClient c = SmtpClient.connect(host, port, Duration.ofSeconds(60), transcript)) {
+            c.hello(helo);
+            if (starttls) {
+                if (!c.offers("STARTTLS")) {
+                    throw new UserError("the server at " + server + " does not offer STARTTLS (leave out --starttls)");
+                }
+                c.startTls(false);
+                c.hello(helo);
+            }
+            List<String> refused = new ArrayList<>();
+            SmtpReply r = c.send(from, to, content, refused);
+            for (String x : refused) {
+                out.println("refused: " + x);
+            }
+            c.quit();
+            out.println("accepted: " + r);
+            return refused.isEmpty() ? 0 : 1;
+        } catch (SmtpClientException e) {
+            throw new UserError("the server refused " + e.command() + ": " + e.reply());
+        } catch (ConnectException e) {
+            throw new UserError("cannot connect to " + server + ": " + e.getMessage() + " (is 'baton serve' running there?)");
+        } catch (UnknownHostException e) {
+            throw new UserError("unknown host " + host);
+        } catch (NoSuchFileException e) {
+            throw new UserError("message file " + file + " does not exist");
+        } catch (IOException e) {
+            throw new UserError("sending to " + server + " failed: " + e.getMessage());
+        }
+    }
+
+    private InputStream content() throws IOException {
+        if ("-".equals(file)) {
+            return System.in;
+        }
+        if (file != null) {
+            return Files.newInputStream(java.nio.file.Path.of(file));
+        }
+        String domain = from.contains("@") ? from.substring(from.indexOf('@') + 1) : "localhost";
+        String msg = "From: <" + from + ">\r\n"
+                + "To: " + String.join(", ", to.stream().map(a -> "<" + a + ">").toList()) + "\r\n"
+                + "Subject: " + subject + "\r\n"
+                + "Date: " + DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now()) + "\r\n"
+                + "Message-ID: <" + UUID.randomUUID() + "@" + domain + ">\r\n"
+                + "MIME-Version: 1.0\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\n"
+                + "\r\n"
+                + "This is a test message sent with 'baton send'.\r\n";
+        return new ByteArrayInputStream(msg.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,94 @@
+package dev.baton.cli;
+
+import dev.baton.config.BatonConfig;
+import dev.baton.config.RouteSettings;
+import dev.baton.config.VirtualServerSettings;
+import dev.baton.node.BatonNode;
+import dev.baton.smtp.server.SmtpListener;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code baton serve}: runs a server until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Runs a Baton server until stopped (Ctrl-C or SIGTERM).",
+                "Without a configuration it creates a working single-server default in the data directory."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Mixin
+    DataDirOptions data;
+
+    @Option(names = "--smtp-port", paramLabel = "N", description = "Port of the first virtual server (overrides the configuration; 0 = any free port)")
+    Integer smtpPort;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (System.getProperty("baton.log.level") == null) {
+            System.setProperty("baton.log.level", "INFO");
+            ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                    .setLevel(ch.qos.logback.classic.Level.INFO);
+        }
+        BatonConfig config = data.load(true);
+        if (smtpPort != null) {
+            if (smtpPort < 0 || smtpPort > 65535) {
+                throw new UserError("--smtp-port " + smtpPort + " is not a port (0 to 65535)");
+            }
+            List<VirtualServerSettings> vss = new ArrayList<>(config.virtualServers());
+            vss.set(0, vss.get(0).withPort(smtpPort));
+            config = new BatonConfig(config.server(), config.acceptedDomains(), vss, config.routes(), config.queue(), config.mailboxes());
+        }
+        BatonNode node;
+        try {
+            node = BatonNode.start(config, data.dataDir);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage());
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "baton-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        describe(out, node, config);
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private void describe(PrintWriter out, BatonNode node, BatonConfig config) {
+        Path dir = data.dataDir;
+        out.println("Baton serving " + config.server().fqdn() + " (data in " + dir.toAbsolutePath() + ")");
+        List<SmtpListener> ls = node.listeners();
+        for (int i = 0; i < ls.size(); i++) {
+            VirtualServerSettings vs = config.virtualServers().get(i);
+            out.println("  virtual server \"" + vs.name() + "\" listening on " + ls.get(i).address().getHostAddress() + ":"
+                    + ls.get(i).port() + " (STARTTLS " + vs.tls().mode().name().toLowerCase(java.util.Locale.ROOT) + ")");
+        }
+        for (String d : config.acceptedDomains()) {
+            String how = node.scheduler() == null ? "" : config.routes().stream().filter(r -> r.matches(d)).findFirst()
+                    .map(r -> r.transport() == RouteSettings.Transport.LOCAL
+                            ? "mail lands in " + dir.resolve(config.mailboxes().directory()).resolve(d) + "/<user>/new/"
+                            : "mail is discarded")
+                    .orElse("no route");
+            out.println("  accepted domain " + d + ": " + how);
+        }
+        out.println("  queue: " + node.spool().root());
+        out.println("  configuration: " + data.configFile());
+        if (!config.acceptedDomains().isEmpty()) {
+            out.println("Try: ./baton send --server 127.0.0.1:" + node.smtpPort() + " --from you@" + config.acceptedDomains().get(0)
+                    + " --to alice@" + config.acceptedDomains().get(0) + " -v");
+        }
+    }
+}

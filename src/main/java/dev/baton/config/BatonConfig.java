@@ -1,0 +1,40 @@
+package dev.baton.config;
+
+import java.util.List;
+
+/**
+ * The whole of {@code baton.yml}, validated. See docs/configuration.md for every setting.
+ *
+ * @param server          this node: name and FQDN
+ * @param acceptedDomains domains this server accepts mail for (its organization's)
+ * @param virtualServers  the SMTP receive endpoints
+ * @param routes          per-domain next hop; the first match wins; "*" matches any domain
+ * @param queue           spool location and delivery workers
+ * @param mailboxes       local Maildir delivery
+ */
+public record BatonConfig(
+        ServerSettings server,
+        List<String> acceptedDomains,
+        List<VirtualServerSettings> virtualServers,
+        List<RouteSettings> routes,
+        QueueSettings queue,
+        MailboxSettings mailboxes) {
+
+    public BatonConfig {
+        acceptedDomains = List.copyOf(acceptedDomains);
+        virtualServers = List.copyOf(virtualServers);
+        routes = List.copyOf(routes);
+    }
+
+    public record ServerSettings(String name, String fqdn) {
+    }
+
+    public record QueueSettings(String directory, int deliveryWorkers, java.time.Duration retryDelay) {
+    }
+
+    public record MailboxSettings(String directory, boolean autoCreate, List<String> users, long quota) {
+        public MailboxSettings {
+            users = List.copyOf(users);
+        }
+    }
+}

@@ -1,0 +1,334 @@
+package dev.baton.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.baton.config.BatonConfig.MailboxSettings;
+import dev.baton.config.BatonConfig.QueueSettings;
+import dev.baton.config.BatonConfig.ServerSettings;
+import dev.baton.config.VirtualServerSettings.Limits;
+import dev.baton.config.VirtualServerSettings.TlsMode;
+import dev.baton.config.VirtualServerSettings.TlsSettings;
+import dev.baton.smtp.LineEndingPolicy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code baton.yml} into a {@link BatonConfig}: every setting has a default, unknown keys
+ * are errors (a typo must not silently fall back to a default), and every error names the
+ * setting, what is wrong and an example of what is right.
+ */
+public final class ConfigLoader {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|k|K|KB|KiB|M|MB|MiB|G|GB|GiB)");
+    private static final Pattern FQDN = Pattern.compile("(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+
+    private ConfigLoader() {
+    }
+
+    public static BatonConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config: file " + file + " does not exist (run 'baton serve' without --config to create a default one)");
+        } catch (IOException e) {
+            throw new ConfigException("config: cannot read " + file + ": " + e.getMessage());
+        }
+        return parse(text, file.toString());
+    }
+
+    public static BatonConfig parse(String yaml, String source) throws ConfigException {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("config: " + source + " is not valid YAML: " + e.getOriginalMessage()
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            root = new ObjectMapper().createObjectNode();
+        }
+        return new ConfigLoader().build(new Node(root, ""));
+    }
+
+    private BatonConfig build(Node root) throws ConfigException {
+        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "mailboxes");
+        Node srv = root.get("server");
+        srv.allow("name", "fqdn");
+        String fqdn = srv.get("fqdn").text("localhost.localdomain");
+        requireFqdn(srv.get("fqdn"), fqdn);
+        ServerSettings server = new ServerSettings(srv.get("name").text(fqdn.split("\\.")[0]), fqdn);
+
+        List<String> domains = new ArrayList<>();
+        for (Node d : root.get("acceptedDomains").list()) {
+            String v = d.text(null);
+            if (v == null || !FQDN.matcher(v).matches()) {
+                throw d.error("\"" + v + "\" is not a domain name (example: example.test)");
+            }
+            domains.add(v.toLowerCase(Locale.ROOT));
+        }
+
+        List<VirtualServerSettings> vss = new ArrayList<>();
+        List<Node> vsNodes = root.get("virtualServers").list();
+        if (vsNodes.isEmpty()) {
+            vss.add(virtualServer(new Node(MissingNode.getInstance(), "virtualServers[0]"), 0, fqdn));
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < vsNodes.size(); i++) {
+            VirtualServerSettings vs = virtualServer(vsNodes.get(i), i, fqdn);
+            if (!names.add(vs.name())) {
+                throw vsNodes.get(i).get("name").error("\"" + vs.name() + "\" is used by two virtual servers; give each its own name");
+            }
+            vss.add(vs);
+        }
+
+        List<RouteSettings> routes = new ArrayList<>();
+        for (Node r : root.get("routes").list()) {
+            r.allow("domain", "transport");
+            String domain = r.get("domain").required().text(null).toLowerCase(Locale.ROOT);
+            if (!domain.equals("*") && !FQDN.matcher(domain.startsWith("*.") ? domain.substring(2) : domain).matches()) {
+                throw r.get("domain").error("\"" + domain + "\" is not a domain, *.domain or * (example: example.test)");
+            }
+            routes.add(new RouteSettings(domain, r.get("transport").required().enumValue(RouteSettings.Transport.class, null)));
+        }
+        if (routes.isEmpty()) {
+            for (String d : domains) {
+                routes.add(new RouteSettings(d, RouteSettings.Transport.LOCAL));
+            }
+        }
+
+        Node q = root.get("queue");
+        q.allow("directory", "deliveryWorkers", "retryDelay");
+        QueueSettings queue = new QueueSettings(q.get("directory").text("spool"),
+                q.get("deliveryWorkers").intValue(16, 1, 1024), q.get("retryDelay").duration(Duration.ofMinutes(5)));
+
+        Node mb = root.get("mailboxes");
+        mb.allow("directory", "autoCreate", "users", "quota");
+        List<String> users = new ArrayList<>();
+        for (Node u : mb.get("users").list()) {
+            users.add(u.text(null));
+        }
+        MailboxSettings mailboxes = new MailboxSettings(mb.get("directory").text("mailboxes"),
+                mb.get("autoCreate").bool(users.isEmpty()), users, mb.get("quota").size(0));
+        return new BatonConfig(server, domains, vss, routes, queue, mailboxes);
+    }
+
+    private VirtualServerSettings virtualServer(Node n, int index, String serverFqdn) throws ConfigException {
+        n.allow("name", "id", "address", "port", "fqdn", "tls", "relayNetworks", "limits", "bareLineEndings", "protocolLog");
+        String name = n.get("name").text(index == 0 ? "default" : "smtp" + (index + 1));
+        int id = n.get("id").intValue(index + 1, 1, 65535);
+        String address = n.get("address").text("127.0.0.1");
+        int port = n.get("port").intValue(2525, 0, 65535);
+        String fqdn = n.get("fqdn").text(serverFqdn);
+        requireFqdn(n.get("fqdn"), fqdn);
+        Node t = n.get("tls");
+        t.allow("mode", "certificate", "key");
+        TlsSettings tls = new TlsSettings(t.get("mode").enumValue(TlsMode.class, TlsMode.OFFERED), t.get("certificate").text(null), t.get("key").text(null));
+        if ((tls.certificate() == null) != (tls.key() == null)) {
+            throw t.error("give both certificate and key (PEM files), or neither for a self-signed pair");
+        }
+        List<String> nets = new ArrayList<>();
+        for (Node c : n.get("relayNetworks").list()) {
+            String v = c.text(null);
+            try {
+                Cidr.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw c.error("\"" + v + "\" is not a network: " + e.getMessage() + " (example: 192.0.2.0/24 or ::1/128)");
+            }
+            nets.add(v);
+        }
+        Node l = n.get("limits");
+        l.allow("maxConnections", "maxConnectionsPerClient", "maxRecipients", "maxMessageSize", "commandLineLength",
+                "textLineLength", "maxErrors", "timeouts");
+        Node to = l.get("timeouts");
+        to.allow("greeting", "command", "dataInitiation", "dataBlock", "dataTermination", "write");
+        Limits limits = new Limits(
+                l.get("maxConnections").intValue(10_000, 1, 1_000_000),
+                l.get("maxConnectionsPerClient").intValue(100, 1, 1_000_000),
+                l.get("maxRecipients").intValue(1000, 1, 1_000_000),
+                l.get("maxMessageSize").size(50L * 1024 * 1024),
+                l.get("commandLineLength").intValue(512, 512, 65536),
+                l.get("textLineLength").intValue(1000, 1000, 1_000_000),
+                l.get("maxErrors").intValue(10, 1, 1000),
+                to.get("greeting").duration(Duration.ofMinutes(5)),
+                to.get("command").duration(Duration.ofMinutes(5)),
+                to.get("dataInitiation").duration(Duration.ofMinutes(2)),
+                to.get("dataBlock").duration(Duration.ofMinutes(3)),
+                to.get("dataTermination").duration(Duration.ofMinutes(10)),
+                to.get("write").duration(Duration.ofMinutes(5)));
+        if (limits.maxMessageSize() < 1024) {
+            throw l.get("maxMessageSize").error("must be at least 1024 octets (example: 50MiB)");
+        }
+        return new VirtualServerSettings(name, id, address, port, fqdn, tls, nets, limits,
+                n.get("bareLineEndings").enumValue(LineEndingPolicy.class, LineEndingPolicy.REJECT),
+                n.get("protocolLog").bool(false));
+    }
+
+    private static void requireFqdn(Node at, String fqdn) throws ConfigException {
+        if (!FQDN.matcher(fqdn).matches()) {
+            throw at.error("\"" + fqdn + "\" is not a fully qualified domain name (example: mail.example.test)");
+        }
+    }
+
+    /** A position in the YAML tree that knows its own path for error messages. */
+    private record Node(JsonNode json, String path) {
+
+        Node get(String key) {
+            JsonNode child = json.isObject() ? json.get(key) : null;
+            return new Node(child == null ? MissingNode.getInstance() : child, path.isEmpty() ? key : path + "." + key);
+        }
+
+        boolean missing() {
+            return json.isMissingNode() || json.isNull();
+        }
+
+        Node required() throws ConfigException {
+            if (missing()) {
+                throw error("is required");
+            }
+            return this;
+        }
+
+        ConfigException error(String what) {
+            return new ConfigException("config: " + path + " " + what);
+        }
+
+        void allow(String... keys) throws ConfigException {
+            if (missing()) {
+                return;
+            }
+            if (!json.isObject()) {
+                throw error("must be a mapping of settings");
+            }
+            Set<String> ok = Set.of(keys);
+            for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!ok.contains(k)) {
+                    throw new ConfigException("config: " + (path.isEmpty() ? "" : path + ".") + k
+                            + " is not a setting here (known: " + String.join(", ", keys) + ")");
+                }
+            }
+        }
+
+        List<Node> list() throws ConfigException {
+            if (missing()) {
+                return List.of();
+            }
+            if (!json.isArray()) {
+                throw error("must be a list (example: [a, b])");
+            }
+            List<Node> out = new ArrayList<>();
+            for (int i = 0; i < json.size(); i++) {
+                out.add(new Node(json.get(i), path + "[" + i + "]"));
+            }
+            return out;
+        }
+
+        String text(String def) throws ConfigException {
+            if (missing()) {
+                return def;
+            }
+            if (!json.isValueNode()) {
+                throw error("must be a single value");
+            }
+            return json.asText();
+        }
+
+        boolean bool(boolean def) throws ConfigException {
+            if (missing()) {
+                return def;
+            }
+            if (!json.isBoolean()) {
+                throw error("must be true or false");
+            }
+            return json.asBoolean();
+        }
+
+        int intValue(int def, int min, int max) throws ConfigException {
+            if (missing()) {
+                return def;
+            }
+            if (!json.canConvertToInt() || !json.isIntegralNumber()) {
+                throw error("must be a whole number from " + min + " to " + max);
+            }
+            int v = json.asInt();
+            if (v < min || v > max) {
+                throw error("is " + v + ", must be from " + min + " to " + max);
+            }
+            return v;
+        }
+
+        long size(long def) throws ConfigException {
+            if (missing()) {
+                return def;
+            }
+            if (json.isIntegralNumber()) {
+                return json.asLong();
+            }
+            Matcher m = SIZE.matcher(json.asText().trim());
+            if (!m.matches()) {
+                throw error("\"" + json.asText() + "\" is not a size (examples: 1048576, 512KiB, 50MiB, 1GiB)");
+            }
+            long mult = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                case "K", "KB", "KIB" -> 1024L;
+                case "M", "MB", "MIB" -> 1024L * 1024;
+                case "G", "GB", "GIB" -> 1024L * 1024 * 1024;
+                default -> 1L;
+            };
+            return Long.parseLong(m.group(1)) * mult;
+        }
+
+        Duration duration(Duration def) throws ConfigException {
+            if (missing()) {
+                return def;
+            }
+            Matcher m = DURATION.matcher(json.asText().trim());
+            if (!m.matches()) {
+                throw error("\"" + json.asText() + "\" is not a duration (examples: 500ms, 30s, 5m, 1h, 5d)");
+            }
+            long v = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(v);
+                case "s" -> Duration.ofSeconds(v);
+                case "m" -> Duration.ofMinutes(v);
+                case "h" -> Duration.ofHours(v);
+                default -> Duration.ofDays(v);
+            };
+        }
+
+        <E extends Enum<E>> E enumValue(Class<E> type, E def) throws ConfigException {
+            if (missing()) {
+                if (def == null) {
+                    throw error("is required");
+                }
+                return def;
+            }
+            String v = json.asText().trim();
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(v)) {
+                    return e;
+                }
+            }
+            List<String> allowed = new ArrayList<>();
+            for (E e : type.getEnumConstants()) {
+                allowed.add(e.name().toLowerCase(Locale.ROOT));
+            }
+            throw error("\"" + v + "\" is not one of " + String.join(", ", allowed));
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.baton.node;
+
+import dev.baton.config.BatonConfig;
+import dev.baton.config.Cidr;
+import dev.baton.config.RouteSettings;
+import dev.baton.config.VirtualServerSettings;
+import dev.baton.delivery.Router;
+import dev.baton.smtp.MailAddress;
+import dev.baton.smtp.Reply;
+import dev.baton.smtp.Response;
+import dev.baton.smtp.server.RecipientPolicy;
+import dev.baton.smtp.server.SessionInfo;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Who may send what, until the organization layer arrives: mail for an accepted domain is
+ * accepted (for a known mailbox when a user list is configured); relaying to any other domain
+ * only for clients in the virtual server's relay networks, and only where a route exists.
+ * Everything else is refused with 550 5.7.1: never an open relay.
+ */
+final class AcceptancePolicy implements RecipientPolicy {
+
+    private final Set<String> acceptedDomains;
+    private final List<Cidr> relayNetworks;
+    private final Router router;
+    private final Set<String> users;
+    private final boolean autoCreate;
+
+    AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Router router) {
+        this.acceptedDomains = Set.copyOf(config.acceptedDomains());
+        this.relayNetworks = vs.relayNetworks().stream().map(Cidr::parse).toList();
+        this.router = router;
+        this.users = config.mailboxes().users().stream().map(u -> u.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        this.autoCreate = config.mailboxes().autoCreate();
+    }
+
+    @Override
+    public Optional<Response> check(MailAddress rcpt, SessionInfo session) {
+        if (rcpt.domain().isEmpty()) {
+            return Optional.empty(); // <postmaster> (RFC 5321 4.5.1) goes to the local postmaster
+        }
+        String domain = rcpt.domainKey();
+        Optional<RouteSettings> route = router.routeFor(domain);
+        if (acceptedDomains.contains(domain)) {
+            if (route.isEmpty()) {
+                return Optional.of(Reply.NO_ROUTE.with(rcpt));
+            }
+            if (route.get().transport() == RouteSettings.Transport.LOCAL && !knownMailbox(rcpt)) {
+                return Optional.of(Reply.NO_SUCH_USER.with(rcpt));
+            }
+            return Optional.empty();
+        }
+        boolean relayClient = session.authenticatedIdentity() != null
+                || relayNetworks.stream().anyMatch(n -> n.contains(session.client()));
+        if (!relayClient) {
+            return Optional.of(Reply.RELAY_DENIED.with(rcpt));
+        }
+        return route.isPresent() ? Optional.empty() : Optional.of(Reply.NO_ROUTE.with(rcpt));
+    }
+
+    private boolean knownMailbox(MailAddress rcpt) {
+        if (autoCreate || rcpt.localPart().equalsIgnoreCase("postmaster")) {
+            return true;
+        }
+        String full = rcpt.toString().toLowerCase(Locale.ROOT);
+        return users.contains(full) || users.contains(rcpt.localPart().toLowerCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,128 @@
+package dev.baton.node;
+
+import dev.baton.config.BatonConfig;
+import dev.baton.config.VirtualServerSettings;
+import dev.baton.config.VirtualServerSettings.TlsMode;
+import dev.baton.delivery.LocalDelivery;
+import dev.baton.delivery.Router;
+import dev.baton.queue.Scheduler;
+import dev.baton.queue.Spool;
+import dev.baton.smtp.server.ProtocolLog;
+import dev.baton.smtp.server.ServerContext;
+import dev.baton.smtp.server.SessionEvents;
+import dev.baton.smtp.server.SmtpListener;
+import dev.baton.tls.TlsContexts;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+
+/**
+ * One Baton server: its spool, its scheduler and delivery, and a listener per virtual server.
+ * Several nodes may live in one JVM (tests, demo); they share nothing.
+ */
+public final class BatonNode implements AutoCloseable {
+
+    private final BatonConfig config;
+    private final Path dataDir;
+    private final Spool spool;
+    private final Scheduler scheduler;
+    private final Router router;
+    private final LocalDelivery localDelivery;
+    private final List<SmtpListener> listeners = new ArrayList<>();
+    private final List<ProtocolLog> logs = new ArrayList<>();
+
+    private BatonNode(BatonConfig config, Path dataDir, Spool spool) {
+        this.config = config;
+        this.dataDir = dataDir;
+        this.spool = spool;
+        this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool);
+        this.router = new Router(config.routes(), localDelivery);
+        this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), config.queue().retryDelay());
+    }
+
+    /** Opens the spool (recovering it), starts delivery, then opens every virtual server. */
+    public static BatonNode start(BatonConfig config, Path dataDir) throws IOException {
+        Spool spool = Spool.open(dataDir.resolve(config.queue().directory()));
+        BatonNode node = new BatonNode(config, dataDir, spool);
+        try {
+            node.scheduler.start();
+            for (VirtualServerSettings vs : config.virtualServers()) {
+                node.listen(vs);
+            }
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        return node;
+    }
+
+    private void listen(VirtualServerSettings vs) throws IOException {
+        SSLSocketFactory tls = null;
+        if (vs.tls().mode() != TlsMode.OFF) {
+            Path cert;
+            Path key;
+            if (vs.tls().certificate() != null) {
+                cert = dataDir.resolve(vs.tls().certificate());
+                key = dataDir.resolve(vs.tls().key());
+            } else {
+                Path[] pair = TlsContexts.selfSigned(dataDir.resolve("tls"), vs.fqdn());
+                cert = pair[0];
+                key = pair[1];
+            }
+            SSLContext ctx = TlsContexts.server(cert, key);
+            tls = TlsContexts.serverFactory(ctx);
+        }
+        ProtocolLog log = vs.protocolLog() ? ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log")) : ProtocolLog.OFF;
+        logs.add(log);
+        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, router), log, SessionEvents.NONE);
+        listeners.add(SmtpListener.start(ctx));
+    }
+
+    public BatonConfig config() {
+        return config;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public LocalDelivery localDelivery() {
+        return localDelivery;
+    }
+
+    public List<SmtpListener> listeners() {
+        return List.copyOf(listeners);
+    }
+
+    /** The port of the first virtual server (handy when it was configured as 0). */
+    public int smtpPort() {
+        return listeners.get(0).port();
+    }
+
+    @Override
+    public void close() {
+        for (SmtpListener l : listeners) {
+            l.close(Duration.ofSeconds(10));
+        }
+        scheduler.close();
+        for (ProtocolLog log : logs) {
+            try {
+                log.close();
+            } catch (IOException ignored) {
+                // closing a diagnostic log
+            }
+        }
+    }
+}

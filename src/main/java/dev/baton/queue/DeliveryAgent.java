@@ -1,0 +1,14 @@
+package dev.baton.queue;
+
+import java.util.List;
+
+/** Delivers a message to some of its recipients; implemented by the delivery layer. */
+@FunctionalInterface
+public interface DeliveryAgent {
+
+    /**
+     * Attempts delivery to the recipients at the given indexes and returns one outcome for
+     * each. Must not throw for a delivery problem: a failure is an outcome.
+     */
+    List<DeliveryOutcome> deliver(QueuedMessage message, List<Integer> recipients);
+}

@@ -1,0 +1,189 @@
+package dev.baton.queue;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.DelayQueue;
+import java.util.concurrent.Delayed;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes committed messages from the spool and hands them to the delivery agent, each when its
+ * pending recipients are due. A message leaves the spool only when every recipient has a
+ * final outcome; deferred recipients are tried again with a delay that doubles from the
+ * configured retry delay up to one hour.
+ */
+public final class Scheduler implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+    private static final Duration MAX_RETRY = Duration.ofHours(1);
+
+    private final Spool spool;
+    private final DeliveryAgent agent;
+    private final Duration retryDelay;
+    private final Clock clock;
+    private final DelayQueue<Due> due = new DelayQueue<>();
+    private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+    private final Map<String, QueuedMessage> fresh = new ConcurrentHashMap<>();
+    private final ExecutorService workers;
+    private final int workerCount;
+    private volatile boolean running = true;
+
+    public Scheduler(Spool spool, DeliveryAgent agent, int workers, Duration retryDelay) {
+        this.spool = spool;
+        this.agent = agent;
+        this.retryDelay = retryDelay;
+        this.clock = spool.clock();
+        this.workerCount = workers;
+        this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
+    }
+
+    /** Schedules everything already in the spool, then follows new commits. */
+    public void start() throws IOException {
+        spool.onCommit(m -> {
+            fresh.put(m.id(), m);
+            schedule(m.id(), clock.instant());
+        });
+        int n = 0;
+        for (QueuedMessage m : spool.list()) {
+            nextAttempt(m).ifPresent(at -> schedule(m.id(), at));
+            n++;
+        }
+        if (n > 0) {
+            LOG.info("queue: {} message(s) recovered from the spool", n);
+        }
+        for (int i = 0; i < workerCount; i++) {
+            workers.execute(this::work);
+        }
+    }
+
+    /** Makes a message due now (after an administrator's retry). */
+    public void retryNow(String id) {
+        scheduled.remove(id);
+        schedule(id, clock.instant());
+    }
+
+    private void schedule(String id, Instant at) {
+        if (scheduled.add(id)) {
+            due.add(new Due(id, at));
+        }
+    }
+
+    static Optional<Instant> nextAttempt(QueuedMessage m) {
+        return m.states().stream().filter(s -> !s.status().isFinal()).map(RecipientState::nextAttempt)
+                .min(Instant::compareTo);
+    }
+
+    private void work() {
+        while (running) {
+            Due d;
+            try {
+                d = due.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (d == null) {
+                continue;
+            }
+            scheduled.remove(d.id);
+            try {
+                attempt(d.id);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("queue: delivery of {} failed unexpectedly; trying again in {}: {}", d.id, retryDelay, e.toString());
+                schedule(d.id, clock.instant().plus(retryDelay));
+            }
+        }
+    }
+
+    private void attempt(String id) throws IOException {
+        QueuedMessage m = fresh.remove(id);
+        if (m == null) {
+            Optional<QueuedMessage> loaded = spool.load(id);
+            if (loaded.isEmpty()) {
+                return; // deleted meanwhile
+            }
+            m = loaded.get();
+        }
+        Instant now = clock.instant();
+        List<Integer> todo = new ArrayList<>();
+        for (int i = 0; i < m.states().size(); i++) {
+            RecipientState s = m.states().get(i);
+            if (!s.status().isFinal() && !s.nextAttempt().isAfter(now)) {
+                todo.add(i);
+            }
+        }
+        if (todo.isEmpty()) {
+            nextAttempt(m).ifPresent(at -> schedule(id, at));
+            return;
+        }
+        List<DeliveryOutcome> outcomes = agent.deliver(m, todo);
+        List<RecipientState> states = new ArrayList<>(m.states());
+        for (DeliveryOutcome o : outcomes) {
+            RecipientState s = states.get(o.index());
+            states.set(o.index(), switch (o.kind()) {
+                case DELIVERED -> s.delivered(o.reply(), now);
+                case FAILED -> s.failed(o.reply(), now);
+                case DEFERRED -> s.deferred(o.reply(), now.plus(backoff(s.attempts() + 1)), now);
+            });
+            if (o.kind() != DeliveryOutcome.Kind.DELIVERED) {
+                LOG.warn("queue: {} to <{}> {}: {}", id, m.envelope().recipients().get(o.index()).address(),
+                        o.kind() == DeliveryOutcome.Kind.FAILED ? "failed" : "deferred", o.reply());
+            }
+        }
+        QueuedMessage updated = m.withStates(states);
+        boolean allDelivered = states.stream().allMatch(s -> s.status() == RecipientStatus.DELIVERED);
+        if (allDelivered) {
+            spool.remove(id);
+            return;
+        }
+        spool.saveStates(updated);
+        nextAttempt(updated).ifPresent(at -> schedule(id, at));
+    }
+
+    Duration backoff(int attempts) {
+        Duration d = retryDelay;
+        for (int i = 1; i < attempts && d.compareTo(MAX_RETRY) < 0; i++) {
+            d = d.multipliedBy(2);
+        }
+        return d.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : d;
+    }
+
+    /** Messages waiting for their next attempt. */
+    public int waiting() {
+        return due.size();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        workers.shutdown();
+        try {
+            workers.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private record Due(String id, Instant at) implements Delayed {
+        @Override
+        public long getDelay(TimeUnit unit) {
+            return unit.convert(Duration.between(Instant.now(), at));
+        }
+
+        @Override
+        public int compareTo(Delayed o) {
+            return at.compareTo(((Due) o).at);
+        }
+    }
+}

@@ -1,0 +1,409 @@
+package dev.baton.queue;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable spool. A message is received into {@code incoming/}, then committed by
+ * {@link Receipt#commit()}, the one place that decides durability: content and envelope
+ * written, the file fsync'd, atomically renamed into {@code queue/}, the directory fsync'd
+ * (grouped across sessions). Only after commit returns may a server say 250.
+ * <p>
+ * Queue file layout: the line {@code BATON-SPOOL 1}, the envelope as one line of JSON, then
+ * the content (canonical CRLF, not dot-stuffed). Per-recipient delivery state lives beside it
+ * in {@code state/ID.json}, replaced atomically; absent means nothing was tried yet.
+ * Start-up recovery puts every committed message back and removes leftovers of uncommitted ones.
+ */
+public final class Spool {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
+    static final String MAGIC = "BATON-SPOOL 1";
+    private static final int MAX_HEADER = 16 * 1024 * 1024;
+
+    /** Opens files for writing; tests substitute one that fails like a full disk. */
+    @FunctionalInterface
+    public interface FileOpener {
+        FileChannel createNew(Path path) throws IOException;
+    }
+
+    private final Path root;
+    private final Path incoming;
+    private final Path queue;
+    private final Path state;
+    private final DirectorySync queueSync;
+    private final DirectorySync stateSync;
+    private final FileOpener opener;
+    private final Clock clock;
+    private final ObjectMapper json;
+    private volatile Consumer<QueuedMessage> onCommit = m -> { };
+
+    private Spool(Path root, FileOpener opener, Clock clock) {
+        this.root = root;
+        this.incoming = root.resolve("incoming");
+        this.queue = root.resolve("queue");
+        this.state = root.resolve("state");
+        this.queueSync = new DirectorySync(queue);
+        this.stateSync = new DirectorySync(state);
+        this.opener = opener;
+        this.clock = clock;
+        this.json = new ObjectMapper()
+                .registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    public static Spool open(Path root) throws IOException {
+        return open(root, p -> FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), Clock.systemUTC());
+    }
+
+    /** Opens (creating if needed) the spool under root and runs start-up recovery. */
+    public static Spool open(Path root, FileOpener opener, Clock clock) throws IOException {
+        Spool s = new Spool(root, opener, clock);
+        for (Path d : List.of(s.incoming, s.queue, s.state)) {
+            Files.createDirectories(d);
+        }
+        s.recover();
+        return s;
+    }
+
+    /**
+     * Opens an existing spool without recovery, for tools that look at the queue of a
+     * running server (recovery would remove the files of messages being received).
+     */
+    public static Spool openReadOnly(Path root) throws IOException {
+        if (!Files.isDirectory(root.resolve("queue"))) {
+            throw new IOException("no spool at " + root);
+        }
+        return new Spool(root, p -> {
+            throw new IOException("the spool was opened for reading only");
+        }, Clock.systemUTC());
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** Called with each message right after it is committed (the scheduler listens here). */
+    public void onCommit(Consumer<QueuedMessage> listener) {
+        this.onCommit = listener;
+    }
+
+    /** Removes leftovers of unacknowledged messages; returns how many were removed. */
+    private int recover() throws IOException {
+        int removed = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(incoming)) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+                removed++;
+            }
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(state)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                } else if (name.endsWith(".json") && !Files.exists(queue.resolve(name.substring(0, name.length() - 5)))) {
+                    Files.deleteIfExists(p); // the message was removed; its state outlived it
+                }
+            }
+        }
+        if (removed > 0) {
+            LOG.info("spool recovery: removed {} unacknowledged message(s) from {}", removed, incoming);
+        }
+        return removed;
+    }
+
+    /** Begins receiving a message; the envelope is written first, then the content streams. */
+    public Receipt begin(Envelope envelope) throws SpoolException {
+        String id;
+        FileChannel ch;
+        Path path;
+        try {
+            while (true) {
+                id = QueueId.next();
+                path = incoming.resolve(id);
+                try {
+                    ch = opener.createNew(path);
+                    break;
+                } catch (FileAlreadyExistsException e) {
+                    // extremely unlikely collision: draw another id
+                }
+            }
+        } catch (IOException e) {
+            throw new SpoolException("cannot create a spool file in " + incoming + ": " + e.getMessage(), e);
+        }
+        Receipt r = new Receipt(id, path, ch, envelope);
+        try {
+            r.writeHeader();
+        } catch (IOException e) {
+            r.abort();
+            throw new SpoolException("cannot write to spool file " + path + ": " + e.getMessage(), e);
+        }
+        return r;
+    }
+
+    /** A message being received. Either {@link #commit()} or {@link #abort()} it. */
+    public final class Receipt implements AutoCloseable {
+        private final String id;
+        private final Path path;
+        private final FileChannel channel;
+        private final Envelope envelope;
+        private final OutputStream out;
+        private long headerLength;
+        private long written;
+        private boolean done;
+
+        private Receipt(String id, Path path, FileChannel channel, Envelope envelope) {
+            this.id = id;
+            this.path = path;
+            this.channel = channel;
+            this.envelope = envelope;
+            OutputStream raw = Channels.newOutputStream(channel);
+            this.out = new BufferedOutputStream(new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    raw.write(b);
+                    written++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    raw.write(b, off, len);
+                    written += len;
+                }
+            }, 64 * 1024);
+        }
+
+        public String id() {
+            return id;
+        }
+
+        private void writeHeader() throws IOException {
+            ByteArrayOutputStream h = new ByteArrayOutputStream(512);
+            h.write((MAGIC + "\n").getBytes(StandardCharsets.US_ASCII));
+            h.write(json.writeValueAsBytes(envelope));
+            h.write('\n');
+            headerLength = h.size();
+            h.writeTo(out);
+        }
+
+        /** Where the content goes: canonical CRLF text, not dot-stuffed. */
+        public OutputStream content() {
+            return out;
+        }
+
+        /**
+         * Makes the message durable and puts it in the queue. When this returns, the server
+         * may acknowledge; when it throws, it must not.
+         */
+        public QueuedMessage commit() throws SpoolException {
+            if (done) {
+                throw new IllegalStateException("receipt already finished");
+            }
+            try {
+                out.flush();
+                channel.force(true);
+                channel.close();
+                Path target = queue.resolve(id);
+                try {
+                    Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    throw new IOException("spool directories must be on one file system", e);
+                }
+                done = true;
+                queueSync.sync();
+            } catch (IOException e) {
+                abortQuietly();
+                // the rename may have happened without the directory fsync: take it back
+                try {
+                    Files.deleteIfExists(queue.resolve(id));
+                } catch (IOException ignored) {
+                    // nothing more can be done; recovery will deliver it, never acknowledged twice
+                }
+                throw new SpoolException("cannot commit message " + id + " to the spool: " + e.getMessage(), e);
+            }
+            long contentSize = written - headerLength;
+            List<RecipientState> states = envelope.recipients().stream().map(x -> RecipientState.fresh(envelope.arrival())).toList();
+            QueuedMessage m = new QueuedMessage(id, envelope, states, headerLength, contentSize);
+            onCommit.accept(m);
+            return m;
+        }
+
+        /** Drops the message: nothing of it stays. */
+        public void abort() {
+            abortQuietly();
+        }
+
+        private void abortQuietly() {
+            done = true;
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // closing after a failed write: the file is removed next
+            }
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                LOG.warn("cannot remove {} (start-up recovery will): {}", path, e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!done) {
+                abortQuietly();
+            }
+        }
+    }
+
+    /** All queued messages, oldest first. */
+    public List<QueuedMessage> list() throws IOException {
+        List<QueuedMessage> all = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
+            for (Path p : ds) {
+                String id = p.getFileName().toString();
+                if (!QueueId.looksValid(id)) {
+                    continue;
+                }
+                try {
+                    load(id).ifPresent(all::add);
+                } catch (IOException e) {
+                    LOG.error("queue file {} cannot be read, left in place: {}", p, e.getMessage());
+                }
+            }
+        }
+        all.sort(Comparator.comparing((QueuedMessage m) -> m.envelope().arrival()).thenComparing(QueuedMessage::id));
+        return all;
+    }
+
+    public Optional<QueuedMessage> load(String id) throws IOException {
+        if (!QueueId.looksValid(id)) {
+            return Optional.empty();
+        }
+        Path p = queue.resolve(id);
+        byte[] head;
+        long size;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            size = ch.size();
+            head = readHeader(ch, p);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        String text = new String(head, StandardCharsets.UTF_8);
+        int nl = text.indexOf('\n');
+        if (nl < 0 || !text.substring(0, nl).equals(MAGIC)) {
+            throw new IOException(p + " is not a Baton spool file");
+        }
+        Envelope env = json.readValue(head, nl + 1, head.length - nl - 1, Envelope.class);
+        long offset = head.length + 1L;
+        List<RecipientState> states = readStates(id, env);
+        return Optional.of(new QueuedMessage(id, env, states, offset, size - offset));
+    }
+
+    private static byte[] readHeader(FileChannel ch, Path p) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        ByteArrayOutputStream acc = new ByteArrayOutputStream();
+        int newlines = 0;
+        while (true) {
+            buf.clear();
+            int n = ch.read(buf);
+            if (n < 0) {
+                throw new IOException(p + ": truncated spool header");
+            }
+            byte[] a = buf.array();
+            for (int i = 0; i < n; i++) {
+                if (a[i] == '\n' && ++newlines == 2) {
+                    acc.write(a, 0, i);
+                    return acc.toByteArray();
+                }
+            }
+            acc.write(a, 0, n);
+            if (acc.size() > MAX_HEADER) {
+                throw new IOException(p + ": spool header too large");
+            }
+        }
+    }
+
+    private List<RecipientState> readStates(String id, Envelope env) throws IOException {
+        Path sp = state.resolve(id + ".json");
+        try {
+            List<RecipientState> s = json.readValue(Files.readAllBytes(sp), new TypeReference<List<RecipientState>>() { });
+            if (s.size() == env.recipients().size()) {
+                return s;
+            }
+            LOG.error("state file {} does not match its message; starting its recipients afresh", sp);
+        } catch (NoSuchFileException e) {
+            // nothing tried yet
+        }
+        return env.recipients().stream().map(r -> RecipientState.fresh(env.arrival())).toList();
+    }
+
+    /** The message content (after the header), for delivery. */
+    public InputStream openContent(QueuedMessage m) throws IOException {
+        FileChannel ch = FileChannel.open(queue.resolve(m.id()), StandardOpenOption.READ);
+        ch.position(m.contentOffset());
+        return Channels.newInputStream(ch);
+    }
+
+    /** Replaces the per-recipient state of a message durably. */
+    public void saveStates(QueuedMessage m) throws IOException {
+        Path tmp = state.resolve(m.id() + ".json.tmp");
+        Path target = state.resolve(m.id() + ".json");
+        byte[] bytes = json.writeValueAsBytes(m.states());
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        stateSync.sync();
+    }
+
+    /** Removes a message whose recipients are all final (or that an administrator deleted). */
+    public boolean remove(String id) throws IOException {
+        if (!QueueId.looksValid(id)) {
+            return false;
+        }
+        boolean existed = Files.deleteIfExists(queue.resolve(id));
+        Files.deleteIfExists(state.resolve(id + ".json"));
+        return existed;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    long directorySyncs() {
+        return queueSync.syncCount();
+    }
+}

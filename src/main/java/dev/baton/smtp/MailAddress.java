@@ -1,0 +1,175 @@
+package dev.baton.smtp;
+
+import java.util.Locale;
+
+/**
+ * A mailbox as it appears in a path: local part and domain (RFC 5321 4.1.2, RFC 6531 for
+ * UTF-8). The null reverse-path is {@link #NULL_SENDER}; "postmaster" without a domain is
+ * allowed as a recipient.
+ */
+public record MailAddress(String localPart, String domain) {
+
+    public static final MailAddress NULL_SENDER = new MailAddress("", "");
+    public static final int MAX_LOCAL_PART = 64;
+    public static final int MAX_DOMAIN = 255;
+    public static final int MAX_PATH = 256;
+
+    public boolean isNull() {
+        return localPart.isEmpty() && domain.isEmpty();
+    }
+
+    public boolean isAscii() {
+        return isAscii(localPart) && isAscii(domain);
+    }
+
+    /** Domain in lower case, for routing and comparison. */
+    public String domainKey() {
+        return domain.toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public String toString() {
+        if (isNull()) {
+            return "";
+        }
+        return domain.isEmpty() ? localPart : localPart + "@" + domain;
+    }
+
+    static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 127) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Parses an address without angle brackets; throws with the reason when it is bad. */
+    public static MailAddress parse(String s) throws AddressException {
+        if (s.isEmpty()) {
+            throw new AddressException("empty address");
+        }
+        int at;
+        String local;
+        if (s.charAt(0) == '"') {
+            int i = 1;
+            boolean closed = false;
+            while (i < s.length()) {
+                char c = s.charAt(i);
+                if (c == '\\') {
+                    if (i + 1 >= s.length() || s.charAt(i + 1) < 32 && s.charAt(i + 1) != '\t') {
+                        throw new AddressException("bad quoted pair in local part");
+                    }
+                    i += 2;
+                    continue;
+                }
+                if (c == '"') {
+                    closed = true;
+                    i++;
+                    break;
+                }
+                if (c < 32 || c == 127) {
+                    throw new AddressException("control character in quoted local part");
+                }
+                i++;
+            }
+            if (!closed) {
+                throw new AddressException("unterminated quoted local part");
+            }
+            local = s.substring(0, i);
+            if (i == s.length()) {
+                if (local.equalsIgnoreCase("\"postmaster\"")) {
+                    return new MailAddress(local, "");
+                }
+                throw new AddressException("missing @domain");
+            }
+            if (s.charAt(i) != '@') {
+                throw new AddressException("text after the quoted local part");
+            }
+            at = i;
+        } else {
+            at = s.lastIndexOf('@');
+            if (at < 0) {
+                if (s.equalsIgnoreCase("postmaster")) {
+                    return new MailAddress(s, "");
+                }
+                throw new AddressException("missing @domain");
+            }
+            local = s.substring(0, at);
+            checkDotString(local);
+        }
+        if (local.length() > MAX_LOCAL_PART) {
+            throw new AddressException("local part longer than " + MAX_LOCAL_PART + " octets");
+        }
+        String domain = s.substring(at + 1);
+        checkDomain(domain);
+        return new MailAddress(local, domain);
+    }
+
+    private static void checkDotString(String local) throws AddressException {
+        if (local.isEmpty()) {
+            throw new AddressException("empty local part");
+        }
+        if (local.startsWith(".") || local.endsWith(".") || local.contains("..")) {
+            throw new AddressException("misplaced dot in local part");
+        }
+        for (int i = 0; i < local.length(); i++) {
+            char c = local.charAt(i);
+            boolean atext = c > 127 || Character.isLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~.".indexOf(c) >= 0;
+            if (!atext || c < 32) {
+                throw new AddressException("character '" + printable(c) + "' not allowed in local part (quote it)");
+            }
+        }
+    }
+
+    private static void checkDomain(String d) throws AddressException {
+        if (d.isEmpty()) {
+            throw new AddressException("empty domain");
+        }
+        if (d.length() > MAX_DOMAIN) {
+            throw new AddressException("domain longer than " + MAX_DOMAIN + " octets");
+        }
+        if (d.startsWith("[")) {
+            if (!d.endsWith("]") || d.length() < 3) {
+                throw new AddressException("bad address literal");
+            }
+            String lit = d.substring(1, d.length() - 1);
+            if (lit.regionMatches(true, 0, "IPv6:", 0, 5)) {
+                if (!lit.substring(5).matches("[0-9A-Fa-f:.]+")) {
+                    throw new AddressException("bad IPv6 address literal");
+                }
+            } else if (!lit.matches("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}")) {
+                throw new AddressException("bad IPv4 address literal");
+            }
+            return;
+        }
+        for (String label : d.split("\\.", -1)) {
+            if (label.isEmpty()) {
+                throw new AddressException("empty label in domain");
+            }
+            if (label.length() > 63) {
+                throw new AddressException("domain label longer than 63 octets");
+            }
+            if (label.startsWith("-") || label.endsWith("-")) {
+                throw new AddressException("domain label starts or ends with '-'");
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (!(c > 127 || Character.isLetterOrDigit(c) || c == '-')) {
+                    throw new AddressException("character '" + printable(c) + "' not allowed in domain");
+                }
+            }
+        }
+    }
+
+    private static String printable(char c) {
+        return c < 32 || c == 127 ? String.format("\\x%02x", (int) c) : String.valueOf(c);
+    }
+
+    /** Why an address could not be parsed. */
+    public static final class AddressException extends Exception {
+        public AddressException(String message) {
+            super(message);
+        }
+    }
+}

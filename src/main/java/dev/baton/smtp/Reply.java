@@ -1,0 +1,99 @@
+package dev.baton.smtp;
+
+import java.util.Locale;
+
+/**
+ * The catalogue of every reply Baton's SMTP server sends. Each entry has a stable name, so the
+ * event log, the protocol log and the doctor can say exactly which reply a client got.
+ * Text may hold {@code %s} placeholders filled by {@link #with(Object...)}.
+ */
+public enum Reply {
+    // 2xx
+    GREETING(220, null, "%s ESMTP Baton ready"),
+    STARTTLS_READY(220, "2.0.0", "Ready to start TLS"),
+    CLOSING(221, "2.0.0", "%s closing connection"),
+    HELP(214, "2.0.0", "Baton SMTP server; see RFC 5321. Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS"),
+    HELO_OK(250, null, "%s Hello %s [%s]"),
+    OK(250, "2.0.0", "OK"),
+    SENDER_OK(250, "2.1.0", "Sender <%s> OK"),
+    RECIPIENT_OK(250, "2.1.5", "Recipient <%s> OK"),
+    RESET_OK(250, "2.0.0", "Reset OK"),
+    NOOP_OK(250, "2.0.0", "OK"),
+    QUEUED(250, "2.0.0", "OK queued as %s"),
+    CHUNK_OK(250, "2.0.0", "%s octets received"),
+    CANNOT_VRFY(252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery"),
+    START_DATA(354, null, "Start mail input; end with <CRLF>.<CRLF>"),
+
+    // 4xx
+    SERVICE_UNAVAILABLE(421, "4.3.2", "%s Service not available, closing transmission channel"),
+    TOO_MANY_CONNECTIONS(421, "4.7.0", "%s Too many connections, try again later"),
+    TOO_MANY_CONNECTIONS_FROM_CLIENT(421, "4.7.0", "%s Too many connections from your address, try again later"),
+    TIMEOUT(421, "4.4.2", "%s Timeout exceeded, closing connection"),
+    TOO_MANY_ERRORS(421, "4.7.0", "%s Too many errors, closing connection"),
+    SHUTTING_DOWN(421, "4.3.2", "%s Server shutting down, closing connection"),
+    STORAGE_FAILED(452, "4.3.1", "Insufficient system storage, message not accepted; try again later"),
+    TOO_MANY_RECIPIENTS(452, "4.5.3", "Too many recipients"),
+    TLS_NOT_AVAILABLE(454, "4.7.0", "TLS not available due to temporary reason"),
+    LOCAL_ERROR(451, "4.3.0", "Local error in processing, try again later"),
+
+    // 5xx syntax and sequence
+    UNKNOWN_COMMAND(500, "5.5.2", "Command unrecognized: \"%s\""),
+    LINE_TOO_LONG(500, "5.5.6", "Line too long (limit %s octets)"),
+    SYNTAX_ERROR(501, "5.5.4", "Syntax error: %s"),
+    BAD_ADDRESS_SYNTAX(501, "5.1.3", "Bad address syntax: %s"),
+    BAD_SENDER_SYNTAX(501, "5.1.7", "Bad sender address syntax: %s"),
+    BAD_PARAMETER(501, "5.5.4", "Invalid parameter: %s"),
+    NOT_IMPLEMENTED(502, "5.5.1", "Command not implemented"),
+    BAD_SEQUENCE(503, "5.5.1", "Bad sequence of commands: %s"),
+    PARAMETER_NOT_IMPLEMENTED(504, "5.5.4", "Parameter not implemented: %s"),
+    PARAMETER_UNRECOGNIZED(555, "5.5.4", "Unsupported parameter: %s"),
+    NO_VALID_RECIPIENTS(554, "5.5.1", "No valid recipients"),
+    MUST_STARTTLS(530, "5.7.0", "Must issue a STARTTLS command first"),
+
+    // 5xx policy and content
+    RELAY_DENIED(550, "5.7.1", "Relaying denied: <%s> is not in a domain this server accepts mail for"),
+    NO_SUCH_USER(550, "5.1.1", "Recipient <%s> unknown"),
+    NO_ROUTE(550, "5.4.4", "No route to the domain of <%s>"),
+    MESSAGE_TOO_BIG(552, "5.3.4", "Message size exceeds the limit of %s octets"),
+    BARE_LINE_ENDING(550, "5.6.0", "Message refused: bare CR or LF in message data (only CRLF ends a line; RFC 5321 2.3.8)"),
+    NUL_IN_DATA(550, "5.6.0", "Message refused: NUL octet in message data"),
+    TEXT_LINE_TOO_LONG(550, "5.6.0", "Message refused: a line is longer than %s octets (RFC 5321 4.5.3.1.6)"),
+    UTF8_NEEDS_SMTPUTF8(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"),
+    TRANSACTION_FAILED(554, "5.5.0", "Transaction failed: %s"),
+    TLS_ALREADY_ACTIVE(503, "5.5.1", "TLS already active");
+
+    private final int code;
+    private final String enhanced;
+    private final String template;
+
+    Reply(int code, String enhanced, String template) {
+        this.code = code;
+        this.enhanced = enhanced;
+        this.template = template;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The RFC 3463 enhanced status code, or null where none belongs (greeting, HELO, 354). */
+    public String enhanced() {
+        return enhanced;
+    }
+
+    public String template() {
+        return template;
+    }
+
+    public Response with(Object... args) {
+        return new Response(this, code, enhanced, java.util.List.of(args.length == 0 ? template : String.format(Locale.ROOT, template, args)));
+    }
+
+    public Response response() {
+        return with();
+    }
+
+    public boolean isPositive() {
+        return code < 400;
+    }
+}

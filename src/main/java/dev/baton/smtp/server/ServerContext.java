@@ -1,0 +1,60 @@
+package dev.baton.smtp.server;
+
+import dev.baton.config.VirtualServerSettings;
+import dev.baton.queue.Spool;
+import javax.net.ssl.SSLSocketFactory;
+
+/** What every session of one virtual server shares. */
+public final class ServerContext {
+
+    private final VirtualServerSettings settings;
+    private final SSLSocketFactory tls;
+    private final Spool spool;
+    private final RecipientPolicy policy;
+    private final ProtocolLog log;
+    private final SessionEvents events;
+    private volatile boolean stopping;
+
+    /** @param tls the server-side TLS factory, or null when STARTTLS is not offered */
+    public ServerContext(VirtualServerSettings settings, SSLSocketFactory tls, Spool spool, RecipientPolicy policy,
+                         ProtocolLog log, SessionEvents events) {
+        this.settings = settings;
+        this.tls = tls;
+        this.spool = spool;
+        this.policy = policy;
+        this.log = log;
+        this.events = events;
+    }
+
+    public VirtualServerSettings settings() {
+        return settings;
+    }
+
+    public SSLSocketFactory tls() {
+        return tls;
+    }
+
+    public Spool spool() {
+        return spool;
+    }
+
+    public RecipientPolicy policy() {
+        return policy;
+    }
+
+    public ProtocolLog log() {
+        return log;
+    }
+
+    public SessionEvents events() {
+        return events;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    void stop() {
+        stopping = true;
+    }
+}

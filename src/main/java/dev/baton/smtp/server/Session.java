@@ -1,0 +1,680 @@
+package dev.baton.smtp.server;
+
+import dev.baton.config.VirtualServerSettings;
+import dev.baton.config.VirtualServerSettings.Limits;
+import dev.baton.config.VirtualServerSettings.TlsMode;
+import dev.baton.queue.Envelope;
+import dev.baton.queue.QueuedMessage;
+import dev.baton.queue.Recipient;
+import dev.baton.queue.Spool;
+import dev.baton.queue.SpoolException;
+import dev.baton.smtp.Command;
+import dev.baton.smtp.DataReader;
+import dev.baton.smtp.MailAddress;
+import dev.baton.smtp.PathArgument;
+import dev.baton.smtp.Reply;
+import dev.baton.smtp.Response;
+import dev.baton.smtp.SmtpChannel;
+import dev.baton.smtp.Xtext;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One inbound SMTP connection, run on its own virtual thread: plain sequential code, one
+ * method per verb. Connection-scoped state (HELO, TLS, identity, error count) lives here;
+ * transaction-scoped state in {@link Transaction}.
+ */
+public final class Session implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+
+    private final ServerContext ctx;
+    private final VirtualServerSettings vs;
+    private final Limits limits;
+    private final SmtpChannel ch;
+    private final long connection;
+    private final InetAddress client;
+    private final Runnable onClose;
+
+    private String heloName;
+    private boolean esmtp;
+    private boolean tlsActive;
+    private String tlsDescription;
+    /** Set by server-to-server or client authentication (organization layer); null = anonymous. */
+    private String authenticatedIdentity;
+    private Transaction tx;
+    private int errors;
+    private boolean quit;
+    private volatile boolean waitingForCommand;
+
+    Session(ServerContext ctx, SmtpChannel ch, long connection, Runnable onClose) {
+        this.ctx = ctx;
+        this.vs = ctx.settings();
+        this.limits = vs.limits();
+        this.ch = ch;
+        this.connection = connection;
+        this.client = ch.socket().getInetAddress();
+        this.onClose = onClose;
+        ch.writeTimeout(limits.writeTimeout());
+    }
+
+    long connection() {
+        return connection;
+    }
+
+    boolean waitingForCommand() {
+        return waitingForCommand;
+    }
+
+    /** Closes the socket from outside (shutdown); the session thread leaves through its error path. */
+    void abortConnection() {
+        ch.close();
+    }
+
+    SessionInfo info() {
+        return new SessionInfo(connection, client, heloName, tlsActive, authenticatedIdentity);
+    }
+
+    @Override
+    public void run() {
+        try {
+            ctx.log().record(connection, "*", "connect from " + client.getHostAddress());
+            ch.readTimeout(limits.greetingTimeout());
+            reply(Reply.GREETING.with(vs.fqdn()));
+            while (!quit) {
+                ch.readTimeout(limits.commandTimeout());
+                String line;
+                waitingForCommand = true;
+                try {
+                    flush();
+                    if (ctx.stopping()) {
+                        reply(Reply.SHUTTING_DOWN.with(vs.fqdn()));
+                        break;
+                    }
+                    line = ch.readLine(limits.commandLineLength());
+                } catch (SmtpChannel.LineTooLongException e) {
+                    waitingForCommand = false;
+                    ctx.log().record(connection, "<", "(line longer than " + e.limit() + " octets)");
+                    error(Reply.LINE_TOO_LONG.with(e.limit()), null);
+                    continue;
+                }
+                waitingForCommand = false;
+                Command c = Command.parse(line);
+                ctx.log().record(connection, "<", c.loggable());
+                dispatch(c);
+            }
+            flush();
+        } catch (SocketTimeoutException e) {
+            sendQuietly(Reply.TIMEOUT.with(vs.fqdn()));
+            ctx.log().record(connection, "*", "timeout");
+        } catch (EOFException e) {
+            ctx.log().record(connection, "*", "connection closed by client");
+        } catch (SSLException e) {
+            ctx.log().record(connection, "*", "TLS failure: " + e.getMessage());
+            LOG.debug("connection #{} from {}: TLS failure: {}", connection, client.getHostAddress(), e.getMessage());
+        } catch (IOException e) {
+            ctx.log().record(connection, "*", "I/O error: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("connection #{} from {}: internal error", connection, client.getHostAddress(), e);
+            sendQuietly(Reply.LOCAL_ERROR.response());
+        } finally {
+            if (tx != null) {
+                tx.abort();
+            }
+            ch.close();
+            ctx.log().record(connection, "*", "disconnect");
+            onClose.run();
+        }
+    }
+
+    private void dispatch(Command c) throws IOException {
+        switch (c.verb()) {
+            case "EHLO" -> helo(c, true);
+            case "HELO" -> helo(c, false);
+            case "MAIL" -> mail(c);
+            case "RCPT" -> rcpt(c);
+            case "DATA" -> data(c);
+            case "BDAT" -> bdat(c);
+            case "RSET" -> rset(c);
+            case "NOOP" -> reply(Reply.NOOP_OK.response());
+            case "QUIT" -> quit(c);
+            case "VRFY" -> vrfy(c);
+            case "HELP" -> reply(Reply.HELP.response());
+            case "STARTTLS" -> starttls(c);
+            case "EXPN", "TURN", "ETRN", "AUTH", "ATRN" -> error(Reply.NOT_IMPLEMENTED.response(), c);
+            default -> error(Reply.UNKNOWN_COMMAND.with(printable(c.verb())), c);
+        }
+    }
+
+    // ---- connection verbs
+
+    private void helo(Command c, boolean extended) throws IOException {
+        if (!c.hasArgument() || c.argument().contains(" ") && !extended) {
+            error(Reply.SYNTAX_ERROR.with((extended ? "EHLO" : "HELO") + " requires a domain or address literal"), c);
+            return;
+        }
+        String name = c.argument().split(" ")[0];
+        if (!validHeloName(name)) {
+            error(Reply.SYNTAX_ERROR.with("\"" + printable(name) + "\" is not a domain or address literal"), c);
+            return;
+        }
+        resetTransaction();
+        heloName = name;
+        esmtp = extended;
+        String first = Reply.HELO_OK.with(vs.fqdn(), name, client.getHostAddress()).lines().get(0);
+        if (!extended) {
+            reply(new Response(Reply.HELO_OK, 250, null, List.of(first)));
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(first);
+        lines.add("PIPELINING");
+        lines.add("SIZE " + limits.maxMessageSize());
+        lines.add("8BITMIME");
+        lines.add("ENHANCEDSTATUSCODES");
+        if (ctx.tls() != null && !tlsActive && vs.tls().mode() != TlsMode.OFF) {
+            lines.add("STARTTLS");
+        }
+        lines.add("CHUNKING");
+        lines.add("BINARYMIME");
+        lines.add("SMTPUTF8");
+        lines.add("DSN");
+        lines.add("HELP");
+        reply(new Response(Reply.HELO_OK, 250, null, lines));
+    }
+
+    private static boolean validHeloName(String name) {
+        if (name.startsWith("[") && name.endsWith("]")) {
+            return name.length() > 2;
+        }
+        if (name.length() > 255) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char ch = name.charAt(i);
+            if (!(Character.isLetterOrDigit(ch) || ch == '-' || ch == '.' || ch == '_' || ch > 127)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void starttls(Command c) throws IOException {
+        if (c.hasArgument()) {
+            error(Reply.SYNTAX_ERROR.with("STARTTLS takes no argument"), c);
+            return;
+        }
+        if (tlsActive) {
+            error(Reply.TLS_ALREADY_ACTIVE.response(), c);
+            return;
+        }
+        if (ctx.tls() == null || vs.tls().mode() == TlsMode.OFF) {
+            error(Reply.NOT_IMPLEMENTED.response(), c);
+            return;
+        }
+        if (heloName == null) {
+            error(Reply.BAD_SEQUENCE.with("send EHLO first"), c);
+            return;
+        }
+        // CVE-2011-0411: nothing the client pipelined behind STARTTLS may run inside TLS
+        int dropped = ch.discardBuffered();
+        if (dropped > 0) {
+            ctx.log().record(connection, "*", "discarded " + dropped + " octets sent after STARTTLS before the TLS handshake");
+        }
+        reply(Reply.STARTTLS_READY.response());
+        flush();
+        SSLSocket tls = ch.startTls(ctx.tls(), false, null, 0);
+        SSLSession s = tls.getSession();
+        tlsActive = true;
+        tlsDescription = s.getProtocol() + " with cipher " + s.getCipherSuite();
+        ctx.log().record(connection, "*", "TLS established: " + tlsDescription);
+        // RFC 3207 4.2: forget everything learned before TLS; the client must EHLO again
+        resetTransaction();
+        heloName = null;
+        esmtp = false;
+        authenticatedIdentity = null;
+    }
+
+    private void rset(Command c) throws IOException {
+        if (c.hasArgument()) {
+            error(Reply.SYNTAX_ERROR.with("RSET takes no argument"), c);
+            return;
+        }
+        resetTransaction();
+        reply(Reply.RESET_OK.response());
+    }
+
+    private void vrfy(Command c) throws IOException {
+        if (!c.hasArgument()) {
+            error(Reply.SYNTAX_ERROR.with("VRFY requires an argument"), c);
+            return;
+        }
+        reply(Reply.CANNOT_VRFY.response());
+    }
+
+    private void quit(Command c) throws IOException {
+        reply(Reply.CLOSING.with(vs.fqdn()));
+        flush();
+        quit = true;
+    }
+
+    // ---- transaction verbs
+
+    private void mail(Command c) throws IOException {
+        if (heloName == null) {
+            error(Reply.BAD_SEQUENCE.with("send EHLO or HELO first"), c);
+            return;
+        }
+        if (vs.tls().mode() == TlsMode.REQUIRED && !tlsActive) {
+            error(Reply.MUST_STARTTLS.response(), c);
+            return;
+        }
+        if (tx != null) {
+            error(Reply.BAD_SEQUENCE.with("MAIL already given; RSET first"), c);
+            return;
+        }
+        PathArgument pa;
+        try {
+            pa = PathArgument.parse(c.argument(), "FROM:");
+        } catch (MailAddress.AddressException e) {
+            error(Reply.BAD_SENDER_SYNTAX.with(e.getMessage()), c);
+            return;
+        }
+        String body = "7BIT";
+        boolean utf8 = false;
+        String ret = null;
+        String envid = null;
+        long size = 0;
+        for (Map.Entry<String, String> p : pa.parameters().entrySet()) {
+            String v = p.getValue();
+            switch (esmtp ? p.getKey() : "(HELO)") {
+                case "SIZE" -> {
+                    if (v == null || !v.matches("\\d{1,18}")) {
+                        error(Reply.BAD_PARAMETER.with("SIZE needs a number of octets"), c);
+                        return;
+                    }
+                    size = Long.parseLong(v);
+                    if (size > limits.maxMessageSize()) {
+                        error(Reply.MESSAGE_TOO_BIG.with(limits.maxMessageSize()), c);
+                        return;
+                    }
+                }
+                case "BODY" -> {
+                    String b = v == null ? "" : v.toUpperCase(Locale.ROOT);
+                    if (!Set.of("7BIT", "8BITMIME", "BINARYMIME").contains(b)) {
+                        error(Reply.BAD_PARAMETER.with("BODY must be 7BIT, 8BITMIME or BINARYMIME"), c);
+                        return;
+                    }
+                    body = b;
+                }
+                case "SMTPUTF8" -> {
+                    if (v != null) {
+                        error(Reply.BAD_PARAMETER.with("SMTPUTF8 takes no value"), c);
+                        return;
+                    }
+                    utf8 = true;
+                }
+                case "RET" -> {
+                    String r = v == null ? "" : v.toUpperCase(Locale.ROOT);
+                    if (!r.equals("FULL") && !r.equals("HDRS")) {
+                        error(Reply.BAD_PARAMETER.with("RET must be FULL or HDRS"), c);
+                        return;
+                    }
+                    ret = r;
+                }
+                case "ENVID" -> {
+                    try {
+                        if (v == null || v.isEmpty() || v.length() > 100) {
+                            throw new IllegalArgumentException("ENVID must be 1 to 100 characters of xtext");
+                        }
+                        envid = Xtext.decode(v);
+                    } catch (IllegalArgumentException e) {
+                        error(Reply.BAD_PARAMETER.with("ENVID: " + e.getMessage()), c);
+                        return;
+                    }
+                }
+                default -> {
+                    error(Reply.PARAMETER_UNRECOGNIZED.with(printable(p.getKey())), c);
+                    return;
+                }
+            }
+        }
+        if (!utf8 && !pa.address().isAscii()) {
+            error(Reply.UTF8_NEEDS_SMTPUTF8.response(), c);
+            return;
+        }
+        tx = new Transaction(pa.address(), body, utf8, ret, envid, size);
+        reply(Reply.SENDER_OK.with(pa.address()));
+    }
+
+    private void rcpt(Command c) throws IOException {
+        if (tx == null) {
+            error(Reply.BAD_SEQUENCE.with("send MAIL first"), c);
+            return;
+        }
+        if (tx.chunking) {
+            error(Reply.BAD_SEQUENCE.with("RCPT not allowed during BDAT"), c);
+            return;
+        }
+        PathArgument pa;
+        try {
+            pa = PathArgument.parse(c.argument(), "TO:");
+        } catch (MailAddress.AddressException e) {
+            error(Reply.BAD_ADDRESS_SYNTAX.with(e.getMessage()), c);
+            return;
+        }
+        if (pa.address().isNull()) {
+            error(Reply.BAD_ADDRESS_SYNTAX.with("the null path <> is not a recipient"), c);
+            return;
+        }
+        if (!tx.smtputf8 && !pa.address().isAscii()) {
+            error(Reply.UTF8_NEEDS_SMTPUTF8.response(), c);
+            return;
+        }
+        Set<String> notify = Set.of();
+        String orcpt = null;
+        for (Map.Entry<String, String> p : pa.parameters().entrySet()) {
+            String v = p.getValue();
+            switch (esmtp ? p.getKey() : "(HELO)") {
+                case "NOTIFY" -> {
+                    Set<String> n = new LinkedHashSet<>();
+                    for (String part : (v == null ? "" : v.toUpperCase(Locale.ROOT)).split(",", -1)) {
+                        if (!Set.of("NEVER", "SUCCESS", "FAILURE", "DELAY").contains(part) || !n.add(part)) {
+                            error(Reply.BAD_PARAMETER.with("NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY"), c);
+                            return;
+                        }
+                    }
+                    if (n.contains("NEVER") && n.size() > 1) {
+                        error(Reply.BAD_PARAMETER.with("NOTIFY=NEVER cannot be combined with other values"), c);
+                        return;
+                    }
+                    notify = n;
+                }
+                case "ORCPT" -> {
+                    int semi = v == null ? -1 : v.indexOf(';');
+                    try {
+                        if (semi <= 0 || semi == v.length() - 1 || v.length() > 500) {
+                            throw new IllegalArgumentException("ORCPT must be addr-type;xtext-address (example: rfc822;user+40example.test)");
+                        }
+                        String type = v.substring(0, semi);
+                        if (!type.matches("[A-Za-z0-9][A-Za-z0-9-]*")) {
+                            throw new IllegalArgumentException("bad ORCPT address type");
+                        }
+                        String decoded = type.equalsIgnoreCase("utf-8") ? v.substring(semi + 1) : Xtext.decode(v.substring(semi + 1));
+                        orcpt = type + ";" + decoded;
+                    } catch (IllegalArgumentException e) {
+                        error(Reply.BAD_PARAMETER.with(e.getMessage()), c);
+                        return;
+                    }
+                }
+                default -> {
+                    error(Reply.PARAMETER_UNRECOGNIZED.with(printable(p.getKey())), c);
+                    return;
+                }
+            }
+        }
+        if (tx.recipients.size() >= limits.maxRecipients()) {
+            error(Reply.TOO_MANY_RECIPIENTS.response(), c);
+            return;
+        }
+        Optional<Response> refusal = ctx.policy().check(pa.address(), info());
+        if (refusal.isPresent()) {
+            error(refusal.get(), c);
+            return;
+        }
+        tx.recipients.add(new Recipient(pa.address().toString(), notify, orcpt, Map.of()));
+        reply(Reply.RECIPIENT_OK.with(pa.address()));
+    }
+
+    private void data(Command c) throws IOException {
+        if (c.hasArgument()) {
+            error(Reply.SYNTAX_ERROR.with("DATA takes no argument"), c);
+            return;
+        }
+        if (tx == null) {
+            error(Reply.BAD_SEQUENCE.with("send MAIL first"), c);
+            return;
+        }
+        if (tx.chunking) {
+            error(Reply.BAD_SEQUENCE.with("DATA not allowed after BDAT"), c);
+            return;
+        }
+        if (tx.body.equals("BINARYMIME")) {
+            error(Reply.BAD_SEQUENCE.with("BODY=BINARYMIME requires BDAT"), c);
+            return;
+        }
+        if (tx.recipients.isEmpty()) {
+            error(Reply.NO_VALID_RECIPIENTS.response(), c);
+            return;
+        }
+        Spool.Receipt receipt;
+        try {
+            receipt = ctx.spool().begin(envelope());
+            receipt.content().write(receivedHeader(receipt.id()));
+        } catch (IOException e) {
+            storageFailure(e, null);
+            reply(Reply.STORAGE_FAILED.response());
+            resetTransaction();
+            return;
+        }
+        reply(Reply.START_DATA.response());
+        flush();
+        ch.readTimeout(limits.dataBlockTimeout());
+        DataReader reader = new DataReader(receipt.content(), vs.bareLineEndings(), limits.maxMessageSize(),
+                limits.textLineLength(), true);
+        try {
+            reader.readDotTerminated(ch);
+        } catch (IOException e) {
+            receipt.abort();
+            throw e;
+        }
+        finishMessage(receipt, reader);
+    }
+
+    private void bdat(Command c) throws IOException {
+        String[] a = c.argument().split(" +");
+        if (!c.hasArgument() || a.length > 2 || !a[0].matches("\\d{1,18}") || a.length == 2 && !a[1].equalsIgnoreCase("LAST")) {
+            // the chunk size is unknown, so its data cannot be skipped: the connection is unusable
+            error(Reply.SYNTAX_ERROR.with("BDAT <size> [LAST]"), c);
+            quit = true;
+            return;
+        }
+        long size = Long.parseLong(a[0]);
+        boolean last = a.length == 2;
+        ch.readTimeout(limits.dataBlockTimeout());
+        if (tx == null || tx.recipients.isEmpty() || tx.failed) {
+            ch.readExactly(size, null);
+            ch.readTimeout(limits.commandTimeout());
+            if (tx != null && tx.failed) {
+                error(Reply.BAD_SEQUENCE.with("an earlier BDAT of this transaction failed; RSET and start again"), c);
+                if (last) {
+                    resetTransaction();
+                }
+            } else {
+                error(tx == null ? Reply.BAD_SEQUENCE.with("send MAIL first") : Reply.NO_VALID_RECIPIENTS.response(), c);
+            }
+            return;
+        }
+        if (!tx.chunking) {
+            tx.chunking = true;
+            try {
+                tx.receipt = ctx.spool().begin(envelope());
+                tx.receipt.content().write(receivedHeader(tx.receipt.id()));
+                tx.chunks = new DataReader(tx.receipt.content(), vs.bareLineEndings(), limits.maxMessageSize(), 0,
+                        !tx.body.equals("BINARYMIME"));
+            } catch (IOException e) {
+                storageFailure(e, null);
+                tx.abort();
+                tx.failed = true;
+                ch.readExactly(size, null);
+                error(Reply.STORAGE_FAILED.response(), c);
+                if (last) {
+                    resetTransaction();
+                }
+                return;
+            }
+        }
+        DataReader reader = tx.chunks;
+        reader.readChunk(ch, size);
+        reader.drainPending();
+        if (reader.storageFailure() != null) {
+            ch.readTimeout(limits.commandTimeout());
+            storageFailure(reader.storageFailure(), tx.receipt.id());
+            tx.abort();
+            tx.failed = true;
+            error(Reply.STORAGE_FAILED.response(), c);
+            if (last) {
+                resetTransaction();
+            }
+            return;
+        }
+        ch.readTimeout(limits.commandTimeout());
+        if (reader.tooBig()) {
+            tx.abort();
+            tx.failed = true;
+            error(Reply.MESSAGE_TOO_BIG.with(limits.maxMessageSize()), c);
+            if (last) {
+                resetTransaction();
+            }
+            return;
+        }
+        if (!last) {
+            reply(Reply.CHUNK_OK.with(size));
+            return;
+        }
+        reader.finish();
+        Spool.Receipt receipt = tx.receipt;
+        tx.receipt = null;
+        finishMessage(receipt, reader);
+    }
+
+    /** The end of data, for DATA and BDAT LAST alike: refuse, or commit and say 250. */
+    private void finishMessage(Spool.Receipt receipt, DataReader reader) throws IOException {
+        ch.readTimeout(limits.commandTimeout());
+        Response refusal = reader.refusal();
+        if (refusal != null) {
+            receipt.abort();
+            resetTransaction();
+            error(refusal, null);
+            return;
+        }
+        if (reader.storageFailure() != null) {
+            storageFailure(reader.storageFailure(), receipt.id());
+            receipt.abort();
+            resetTransaction();
+            error(Reply.STORAGE_FAILED.response(), null);
+            return;
+        }
+        try {
+            QueuedMessage m = receipt.commit();
+            ctx.log().record(connection, "*", "queued " + m.id() + " (" + m.contentSize() + " octets, "
+                    + m.envelope().recipients().size() + " recipient(s))");
+            resetTransaction();
+            reply(Reply.QUEUED.with(m.id()));
+        } catch (SpoolException e) {
+            storageFailure(e, receipt.id());
+            resetTransaction();
+            error(Reply.STORAGE_FAILED.response(), null);
+        }
+    }
+
+    private void storageFailure(IOException e, String id) {
+        LOG.error("connection #{}: message {} not accepted, the spool failed: {}", connection, id == null ? "(new)" : id, e.getMessage());
+        ctx.log().record(connection, "*", "spool failure: " + e.getMessage());
+    }
+
+    private Envelope envelope() {
+        return new Envelope(tx.sender.toString(), tx.recipients, tx.body, tx.smtputf8, tx.ret, tx.envid, tx.declaredSize,
+                heloName, client.getHostAddress(), protocolName(), tlsDescription, authenticatedIdentity, vs.fqdn(),
+                Instant.now(), Map.of());
+    }
+
+    /** RFC 3848 / RFC 6531 protocol names for the Received "with" clause. */
+    private String protocolName() {
+        if (!esmtp) {
+            return "SMTP";
+        }
+        return (tx.smtputf8 ? "UTF8SMTP" : "ESMTP") + (tlsActive ? "S" : "") + (authenticatedIdentity != null ? "A" : "");
+    }
+
+    private byte[] receivedHeader(String id) {
+        String when = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        StringBuilder h = new StringBuilder(256);
+        h.append("Received: from ").append(heloName).append(" ([").append(client.getHostAddress()).append("])\r\n");
+        h.append("\tby ").append(vs.fqdn()).append(" (Baton) with ").append(protocolName()).append(" id ").append(id);
+        if (tlsDescription != null) {
+            h.append("\r\n\t(using ").append(tlsDescription).append(')');
+        }
+        if (tx.recipients.size() == 1) {
+            h.append("\r\n\tfor <").append(tx.recipients.get(0).address()).append('>');
+        }
+        h.append("; ").append(when).append("\r\n");
+        return h.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void resetTransaction() {
+        if (tx != null) {
+            tx.abort();
+            tx = null;
+        }
+    }
+
+    // ---- replies
+
+    private void reply(Response r) throws IOException {
+        ctx.log().record(connection, ">", r.oneLine(esmtp));
+        ch.write(r.bytes(esmtp));
+    }
+
+    /** Sends an error reply, counts it, and ends the session when there were too many. */
+    private void error(Response r, Command c) throws IOException {
+        reply(r);
+        ctx.events().commandRefused(ctx.settings(), connection, client, c, r);
+        if (++errors >= limits.maxErrors()) {
+            reply(Reply.TOO_MANY_ERRORS.with(vs.fqdn()));
+            flush();
+            quit = true;
+        }
+    }
+
+    /** RFC 2920: replies are sent when the client's pipelined commands have all been read. */
+    private void flush() throws IOException {
+        if (ch.buffered() == 0) {
+            ch.flush();
+        }
+    }
+
+    private void sendQuietly(Response r) {
+        try {
+            ch.write(r.bytes(esmtp));
+            ch.flush();
+        } catch (IOException ignored) {
+            // the peer is gone already
+        }
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 64; i++) {
+            char ch = s.charAt(i);
+            b.append(ch < 32 || ch == 127 ? '?' : ch);
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,182 @@
+package dev.baton.smtp.server;
+
+import dev.baton.config.VirtualServerSettings;
+import dev.baton.smtp.Reply;
+import dev.baton.smtp.SmtpChannel;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The accept loop of one virtual server. Each connection runs on its own virtual thread. The
+ * total and per-client connection limits are exact: counted at accept, released when the
+ * session ends; a client over a limit gets a 421 and is closed. A failure of one socket (a
+ * TLS handshake, say) closes that socket, never the listener. {@link #close()} stops
+ * accepting, tells idle sessions to go, and after a grace period closes the rest.
+ */
+public final class SmtpListener implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
+
+    private final ServerContext ctx;
+    private final ServerSocket serverSocket;
+    private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("smtp-", 0).factory());
+    private final AtomicInteger active = new AtomicInteger();
+    private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
+    private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong connections = new AtomicLong();
+    private final Thread acceptor;
+
+    private SmtpListener(ServerContext ctx, ServerSocket serverSocket) {
+        this.ctx = ctx;
+        this.serverSocket = serverSocket;
+        this.acceptor = Thread.ofPlatform().name("smtp-accept-" + ctx.settings().name()).daemon(false).unstarted(this::acceptLoop);
+    }
+
+    public static SmtpListener start(ServerContext ctx) throws IOException {
+        VirtualServerSettings vs = ctx.settings();
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        try {
+            ss.bind(new InetSocketAddress(InetAddress.getByName(vs.address()), vs.port()), 4096);
+        } catch (IOException e) {
+            ss.close();
+            throw new IOException("cannot listen on " + vs.address() + ":" + vs.port() + " for virtual server \""
+                    + vs.name() + "\": " + e.getMessage() + " (choose another port with --smtp-port or in the config)", e);
+        }
+        SmtpListener l = new SmtpListener(ctx, ss);
+        l.acceptor.start();
+        return l;
+    }
+
+    public int port() {
+        return serverSocket.getLocalPort();
+    }
+
+    public InetAddress address() {
+        return serverSocket.getInetAddress();
+    }
+
+    public int activeConnections() {
+        return active.get();
+    }
+
+    private void acceptLoop() {
+        VirtualServerSettings vs = ctx.settings();
+        while (!serverSocket.isClosed()) {
+            Socket s;
+            try {
+                s = serverSocket.accept();
+            } catch (SocketException e) {
+                if (serverSocket.isClosed()) {
+                    return;
+                }
+                LOG.warn("virtual server {}: accept failed: {}", vs.name(), e.getMessage());
+                continue;
+            } catch (IOException e) {
+                LOG.warn("virtual server {}: accept failed: {}", vs.name(), e.getMessage());
+                continue;
+            }
+            long number = connections.incrementAndGet();
+            InetAddress client = s.getInetAddress();
+            int total = active.incrementAndGet();
+            int fromClient = perClient.merge(client, 1, Integer::sum);
+            Runnable release = () -> {
+                active.decrementAndGet();
+                perClient.computeIfPresent(client, (k, v) -> v <= 1 ? null : v - 1);
+                sessions.remove(number);
+            };
+            if (total > vs.limits().maxConnections()) {
+                threads.execute(() -> refuse(s, Reply.TOO_MANY_CONNECTIONS.with(vs.fqdn()).bytes(true), release));
+                continue;
+            }
+            if (fromClient > vs.limits().maxConnectionsPerClient()) {
+                threads.execute(() -> refuse(s, Reply.TOO_MANY_CONNECTIONS_FROM_CLIENT.with(vs.fqdn()).bytes(true), release));
+                continue;
+            }
+            try {
+                s.setTcpNoDelay(true);
+                Session session = new Session(ctx, new SmtpChannel(s), number, release);
+                sessions.put(number, session);
+                threads.execute(session);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("virtual server {}: cannot start a session for {}: {}", vs.name(), client.getHostAddress(), e.getMessage());
+                closeQuietly(s);
+                release.run();
+            }
+        }
+    }
+
+    private void refuse(Socket s, byte[] reply, Runnable release) {
+        try (s) {
+            s.setSoTimeout(5000);
+            SmtpChannel ch = new SmtpChannel(s);
+            ch.writeTimeout(Duration.ofSeconds(5));
+            ch.write(reply);
+            ch.flush();
+        } catch (IOException ignored) {
+            // a client we refuse anyway
+        } finally {
+            release.run();
+        }
+    }
+
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // already broken
+        }
+    }
+
+    /** Stops accepting, lets sessions in the middle of a message finish within the grace period. */
+    public void close(Duration grace) {
+        ctx.stop();
+        closeQuietly(serverSocket);
+        try {
+            acceptor.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sessions.values().forEach(s -> {
+            if (s.waitingForCommand()) {
+                s.abortConnection();
+            }
+        });
+        threads.shutdown();
+        try {
+            if (!threads.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                sessions.values().forEach(Session::abortConnection);
+                threads.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeQuietly(ServerSocket s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+}
