@@ -34,13 +34,14 @@ public final class SmtpChannel implements Closeable {
     private Socket socket;
     private InputStream in;
     private OutputStream out;
-    final byte[] buf = new byte[16 * 1024];
+    final byte[] buf = new byte[8 * 1024];
     int pos;
     int limit;
-    private final byte[] outBuf = new byte[8 * 1024];
+    private final byte[] outBuf = new byte[2 * 1024];
     private int outLen;
     private Duration writeTimeout = Duration.ofMinutes(5);
     private long bytesRead;
+    private byte[] line = new byte[256];
 
     public SmtpChannel(Socket socket) throws IOException {
         attach(socket);
@@ -109,7 +110,6 @@ public final class SmtpChannel implements Closeable {
      * {@link LineTooLongException}, never delivered in part.
      */
     public String readLine(int maxOctets) throws IOException {
-        byte[] line = new byte[Math.min(maxOctets, 1024)];
         int len = 0;
         boolean tooLong = false;
         while (true) {
