@@ -199,7 +199,7 @@ public final class Spool {
                     raw.write(b, off, len);
                     written += len;
                 }
-            }, 64 * 1024);
+            }, 32 * 1024);
         }
 
         public String id() {

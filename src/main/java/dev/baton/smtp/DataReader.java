@@ -21,7 +21,7 @@ public final class DataReader {
     private final long maxSize;
     private final int maxLineOctets;
     private final boolean checkText;
-    private final byte[] out = new byte[16 * 1024];
+    private final byte[] out = new byte[8 * 1024];
     private int outLen;
     private OutputStream sink;
     private State state = State.LINE_START;

@@ -10,6 +10,9 @@ import java.util.Map;
  */
 public record PathArgument(MailAddress address, Map<String, String> parameters) {
 
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile(" +");
+    private static final java.util.regex.Pattern KEYWORD = java.util.regex.Pattern.compile("[A-Z0-9][A-Z0-9-]*");
+
     /**
      * @param arg    the text after the verb, e.g. {@code FROM:<a@b.example> SIZE=100}
      * @param prefix "FROM:" or "TO:"
@@ -43,13 +46,13 @@ public record PathArgument(MailAddress address, Map<String, String> parameters) 
             throw new MailAddress.AddressException("text after > must be separated by a space");
         }
         Map<String, String> map = new LinkedHashMap<>();
-        for (String p : params.strip().split(" +")) {
+        for (String p : params.isBlank() ? new String[0] : SPACES.split(params.strip())) {
             if (p.isEmpty()) {
                 continue;
             }
             int eq = p.indexOf('=');
             String key = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
-            if (!key.matches("[A-Z0-9][A-Z0-9-]*")) {
+            if (!KEYWORD.matcher(key).matches()) {
                 throw new MailAddress.AddressException("bad parameter keyword \"" + key + "\"");
             }
             if (map.containsKey(key)) {

@@ -1,7 +1,5 @@
 package dev.baton.smtp;
 
-import java.util.Locale;
-
 /**
  * The catalogue of every reply Baton's SMTP server sends. Each entry has a stable name, so the
  * event log, the protocol log and the doctor can say exactly which reply a client got.
@@ -86,7 +84,20 @@ public enum Reply {
     }
 
     public Response with(Object... args) {
-        return new Response(this, code, enhanced, java.util.List.of(args.length == 0 ? template : String.format(Locale.ROOT, template, args)));
+        return new Response(this, code, enhanced, java.util.List.of(args.length == 0 ? template : fill(args)));
+    }
+
+    /** Replaces each %s in turn; cheaper than String.format on every reply. */
+    private String fill(Object[] args) {
+        StringBuilder sb = new StringBuilder(template.length() + 32);
+        int from = 0;
+        int arg = 0;
+        int at;
+        while ((at = template.indexOf("%s", from)) >= 0) {
+            sb.append(template, from, at).append(arg < args.length ? String.valueOf(args[arg++]) : "%s");
+            from = at + 2;
+        }
+        return sb.append(template, from, template.length()).toString();
     }
 
     public Response response() {

@@ -9,10 +9,8 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 
@@ -25,11 +23,15 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class SmtpChannel implements Closeable {
 
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "smtp-write-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
+    /** Channels with a write in progress; a sweeper closes those past their deadline. */
+    private static final Set<SmtpChannel> WRITING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Thread.ofPlatform().daemon().name("smtp-write-watchdog").start(SmtpChannel::sweep);
+    }
+
+    private volatile long writeDeadlineNanos;
+    private volatile boolean writeTimedOut;
 
     private Socket socket;
     private InputStream in;
@@ -204,17 +206,34 @@ public final class SmtpChannel implements Closeable {
     }
 
     private void guarded(Io io) throws IOException {
-        Socket s = socket;
-        ScheduledFuture<?> alarm = WATCHDOG.schedule(() -> closeQuietly(s), writeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        writeDeadlineNanos = System.nanoTime() + writeTimeout.toNanos();
+        WRITING.add(this);
         try {
             io.run();
         } catch (IOException e) {
-            if (alarm.isDone()) {
+            if (writeTimedOut) {
                 throw new SocketTimeoutException("write timed out after " + writeTimeout);
             }
             throw e;
         } finally {
-            alarm.cancel(false);
+            WRITING.remove(this);
+        }
+    }
+
+    private static void sweep() {
+        while (true) {
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (SmtpChannel c : WRITING) {
+                if (now - c.writeDeadlineNanos > 0) {
+                    c.writeTimedOut = true;
+                    closeQuietly(c.socket);
+                }
+            }
         }
     }
 

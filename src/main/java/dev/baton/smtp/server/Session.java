@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class Session implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    private static final java.time.format.DateTimeFormatter RFC5322_DATE =
+            java.time.format.DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ROOT);
 
     private final ServerContext ctx;
     private final VirtualServerSettings vs;
@@ -94,7 +96,9 @@ public final class Session implements Runnable {
     @Override
     public void run() {
         try {
-            ctx.log().record(connection, "*", "connect from " + client.getHostAddress());
+            if (ctx.log().enabled()) {
+                ctx.log().record(connection, "*", "connect from " + client.getHostAddress());
+            }
             ch.readTimeout(limits.greetingTimeout());
             reply(Reply.GREETING.with(vs.fqdn()));
             while (!quit) {
@@ -116,7 +120,9 @@ public final class Session implements Runnable {
                 }
                 waitingForCommand = false;
                 Command c = Command.parse(line);
-                ctx.log().record(connection, "<", c.loggable());
+                if (ctx.log().enabled()) {
+                    ctx.log().record(connection, "<", c.loggable());
+                }
                 dispatch(c);
             }
             flush();
@@ -583,8 +589,10 @@ public final class Session implements Runnable {
         }
         try {
             QueuedMessage m = receipt.commit();
-            ctx.log().record(connection, "*", "queued " + m.id() + " (" + m.contentSize() + " octets, "
-                    + m.envelope().recipients().size() + " recipient(s))");
+            if (ctx.log().enabled()) {
+                ctx.log().record(connection, "*", "queued " + m.id() + " (" + m.contentSize() + " octets, "
+                        + m.envelope().recipients().size() + " recipient(s))");
+            }
             resetTransaction();
             reply(Reply.QUEUED.with(m.id()));
         } catch (SpoolException e) {
@@ -614,7 +622,7 @@ public final class Session implements Runnable {
     }
 
     private byte[] receivedHeader(String id) {
-        String when = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+        String when = RFC5322_DATE.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
         StringBuilder h = new StringBuilder(256);
         h.append("Received: from ").append(heloName).append(" ([").append(client.getHostAddress()).append("])\r\n");
         h.append("\tby ").append(vs.fqdn()).append(" (Baton) with ").append(protocolName()).append(" id ").append(id);
@@ -638,7 +646,9 @@ public final class Session implements Runnable {
     // ---- replies
 
     private void reply(Response r) throws IOException {
-        ctx.log().record(connection, ">", r.oneLine(esmtp));
+        if (ctx.log().enabled()) {
+            ctx.log().record(connection, ">", r.oneLine(esmtp));
+        }
         ch.write(r.bytes(esmtp));
     }
 
