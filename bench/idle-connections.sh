@@ -80,6 +80,7 @@ fi
 report_memory "before connections (JAVA_OPTS=-Xmx$XMX)"
 
 log "opening $N idle connections to 127.0.0.1:$PORT (hold ${HOLD}s)"
+: >"$WORK/client.out" # exists before the polling below starts
 python3 "$HERE/idle_client.py" "$PORT" "$N" "$HOLD" "$PER_ADDR" >"$WORK/client.out" 2>&1 &
 CLIENT_PID=$!
 
