@@ -3,7 +3,9 @@ package dev.baton.node;
 import static dev.baton.testing.RawSmtp.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.queue.Envelope;
 import dev.baton.queue.QueuedMessage;
+import dev.baton.queue.Recipient;
 import dev.baton.queue.Spool;
 import dev.baton.testing.LimitedFileChannel;
 import dev.baton.testing.RawSmtp;
@@ -15,8 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -189,6 +194,58 @@ class FullDiskTest {
             String id = queueOk(c.reply());
             assertOnlyQueued(node.spool().root(), id, "bdat-ok2");
         }
+    }
+
+    /**
+     * The spool buffers 64 KiB; with an envelope just under that, the Received header that DATA
+     * writes first is what makes the buffer go to the (full) disk.
+     */
+    @Test
+    void dataGets452AndLeavesNothingWhenTheReceivedHeaderHitsTheFullDisk() throws IOException {
+        List<String> rcpts = recipientsForHeaderOf(65_536 - 40);
+        disk.plans.add(100L);
+        try (RawSmtp c = start()) {
+            c.envelope(FROM, rcpts.toArray(String[]::new));
+            assertStorageFailure(c.command("DATA"));
+            assertSpoolEmpty(node.spool().root());
+
+            c.transaction(FROM, TO);
+            String id = queueOk(c.data(TestConfigs.message("after-header", 2000)));
+            assertOnlyQueued(node.spool().root(), id, "after-header");
+        }
+    }
+
+    /** Recipients that make the spool header of the message (as a session writes it) about this long. */
+    private List<String> recipientsForHeaderOf(int target) throws IOException {
+        int count = 600;
+        int[] pad = new int[count];
+        Spool scratch = Spool.open(dataDir.resolve("scratch"));
+        for (int round = 0; round < 2; round++) {
+            List<String> rcpts = recipients(pad);
+            Envelope env = new Envelope(FROM, rcpts.stream().map(Recipient::of).toList(), "7BIT", false, null, null, 0,
+                    "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", Instant.now(), Map.of());
+            Spool.Receipt r = scratch.begin(env);
+            long header = r.commit().contentOffset();
+            int missing = (int) (target - header);
+            if (round == 1) {
+                assertThat(Math.abs(missing)).as("header size").isLessThan(20);
+                return rcpts;
+            }
+            assertThat(missing).as("room to pad").isBetween(0, count * 40);
+            for (int i = 0; missing > 0; i = (i + 1) % count) {
+                pad[i]++;
+                missing--;
+            }
+        }
+        throw new AssertionError();
+    }
+
+    private static List<String> recipients(int[] pad) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < pad.length; i++) {
+            out.add(String.format("u%03d", i) + "x".repeat(pad[i]) + "@baton.test");
+        }
+        return out;
     }
 
     /** A real full file system: a 1 MiB tmpfs under the data directory (skipped where mount is not permitted). */
