@@ -87,7 +87,7 @@ class BatonCliTest {
     }
 
     @Test
-    void queueListOnADirectoryWithoutBatonDataSaysSo() {
+    void queueListOnADirectoryWithoutBatonDataSaysSo() throws IOException {
         Path empty = dir.resolve("nothing-here");
         for (String[] args : List.of(new String[] {"queue", "list", "--data-dir", empty.toString()},
                 new String[] {"queue", "list", "--json", "--data-dir", empty.toString()})) {
@@ -98,6 +98,14 @@ class BatonCliTest {
             assertNoStackTrace(r);
         }
         assertThat(empty).doesNotExist(); // looking must not create anything
+
+        Path existing = dir.resolve("empty-dir");
+        Files.createDirectories(existing);
+        Result r = run("queue", "list", "--data-dir", existing.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("baton: no Baton data in " + existing.toAbsolutePath());
+        assertNoStackTrace(r);
+        assertThat(existing).isEmptyDirectory();
     }
 
     @Test
