@@ -100,11 +100,12 @@ public final class ConfigLoader {
         List<RouteSettings> routes = new ArrayList<>();
         for (Node r : root.get("routes").list()) {
             r.allow("domain", "transport");
-            String domain = r.get("domain").required().text(null).toLowerCase(Locale.ROOT);
+            String domain = r.get("domain").required("{domain: example.test, transport: local}").text(null).toLowerCase(Locale.ROOT);
             if (!domain.equals("*") && !FQDN.matcher(domain.startsWith("*.") ? domain.substring(2) : domain).matches()) {
                 throw r.get("domain").error("\"" + domain + "\" is not a domain, *.domain or * (example: example.test)");
             }
-            routes.add(new RouteSettings(domain, r.get("transport").required().enumValue(RouteSettings.Transport.class, null)));
+            routes.add(new RouteSettings(domain, r.get("transport").required("{domain: " + domain + ", transport: local}")
+                    .enumValue(RouteSettings.Transport.class, null)));
         }
         if (routes.isEmpty()) {
             for (String d : domains) {
@@ -197,9 +198,9 @@ public final class ConfigLoader {
             return json.isMissingNode() || json.isNull();
         }
 
-        Node required() throws ConfigException {
+        Node required(String example) throws ConfigException {
             if (missing()) {
-                throw error("is required");
+                throw error("is required (example: " + example + ")");
             }
             return this;
         }

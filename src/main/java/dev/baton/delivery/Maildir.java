@@ -112,7 +112,8 @@ public final class Maildir {
                 sb.append('%').append(String.format("%02X", c));
             }
         }
-        return sb.toString();
+        // the empty quoted local part ""@domain must not become the domain's own directory
+        return sb.length() == 0 ? "%22%22" : sb.toString();
     }
 
     private static String hostName() {

@@ -14,6 +14,7 @@ import dev.baton.smtp.server.SmtpListener;
 import dev.baton.tls.TlsContexts;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,15 @@ public final class BatonNode implements AutoCloseable {
 
     /** Opens the spool (recovering it), starts delivery, then opens every virtual server. */
     public static BatonNode start(BatonConfig config, Path dataDir) throws IOException {
-        Spool spool = Spool.open(dataDir.resolve(config.queue().directory()));
+        return start(config, dataDir, Spool.open(dataDir.resolve(config.queue().directory())));
+    }
+
+    /** As {@link #start(BatonConfig, Path)}, with the spool's files opened by the given opener (tests: a full disk). */
+    public static BatonNode start(BatonConfig config, Path dataDir, Spool.FileOpener opener) throws IOException {
+        return start(config, dataDir, Spool.open(dataDir.resolve(config.queue().directory()), opener, Clock.systemUTC()));
+    }
+
+    private static BatonNode start(BatonConfig config, Path dataDir, Spool spool) throws IOException {
         BatonNode node = new BatonNode(config, dataDir, spool);
         try {
             node.scheduler.start();

@@ -76,7 +76,7 @@ public final class Scheduler implements AutoCloseable {
 
     private void schedule(String id, Instant at) {
         if (scheduled.add(id)) {
-            due.add(new Due(id, at));
+            due.add(new Due(id, at, clock));
         }
     }
 
@@ -175,10 +175,10 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    private record Due(String id, Instant at) implements Delayed {
+    private record Due(String id, Instant at, Clock clock) implements Delayed {
         @Override
         public long getDelay(TimeUnit unit) {
-            return unit.convert(Duration.between(Instant.now(), at));
+            return unit.convert(Duration.between(clock.instant(), at));
         }
 
         @Override

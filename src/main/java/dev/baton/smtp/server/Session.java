@@ -469,12 +469,15 @@ public final class Session implements Runnable {
             error(Reply.NO_VALID_RECIPIENTS.response(), c);
             return;
         }
-        Spool.Receipt receipt;
+        Spool.Receipt receipt = null;
         try {
             receipt = ctx.spool().begin(envelope());
             receipt.content().write(receivedHeader(receipt.id()));
         } catch (IOException e) {
-            storageFailure(e, null);
+            storageFailure(e, receipt == null ? null : receipt.id());
+            if (receipt != null) {
+                receipt.abort();
+            }
             reply(Reply.STORAGE_FAILED.response());
             resetTransaction();
             return;

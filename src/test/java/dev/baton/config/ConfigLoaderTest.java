@@ -1,0 +1,150 @@
+package dev.baton.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.baton.smtp.LineEndingPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private static String error(String yaml) {
+        try {
+            ConfigLoader.parse(yaml, "test.yml");
+        } catch (ConfigException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("no error for:\n" + yaml);
+    }
+
+    @Test
+    void anEmptyFileGivesTheDefaults() throws ConfigException {
+        BatonConfig c = ConfigLoader.parse("", "test.yml");
+        assertThat(c.server().fqdn()).isEqualTo("localhost.localdomain");
+        assertThat(c.server().name()).isEqualTo("localhost");
+        assertThat(c.acceptedDomains()).isEmpty();
+        assertThat(c.routes()).isEmpty();
+        assertThat(c.virtualServers()).hasSize(1);
+        VirtualServerSettings vs = c.virtualServers().get(0);
+        assertThat(vs.name()).isEqualTo("default");
+        assertThat(vs.id()).isEqualTo(1);
+        assertThat(vs.address()).isEqualTo("127.0.0.1");
+        assertThat(vs.port()).isEqualTo(2525);
+        assertThat(vs.fqdn()).isEqualTo("localhost.localdomain");
+        assertThat(vs.tls().mode()).isEqualTo(VirtualServerSettings.TlsMode.OFFERED);
+        assertThat(vs.relayNetworks()).isEmpty();
+        assertThat(vs.bareLineEndings()).isEqualTo(LineEndingPolicy.REJECT);
+        assertThat(vs.protocolLog()).isFalse();
+        assertThat(vs.limits().maxMessageSize()).isEqualTo(50L * 1024 * 1024);
+        assertThat(vs.limits().maxRecipients()).isEqualTo(1000);
+        assertThat(vs.limits().commandLineLength()).isEqualTo(512);
+        assertThat(vs.limits().textLineLength()).isEqualTo(1000);
+        assertThat(vs.limits().commandTimeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(vs.limits().dataTerminationTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.queue().directory()).isEqualTo("spool");
+        assertThat(c.queue().deliveryWorkers()).isEqualTo(16);
+        assertThat(c.queue().retryDelay()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.mailboxes().directory()).isEqualTo("mailboxes");
+        assertThat(c.mailboxes().autoCreate()).isTrue();
+        assertThat(c.mailboxes().quota()).isZero();
+    }
+
+    @Test
+    void acceptedDomainsGetLocalRoutesByDefaultAndValuesAreParsed() throws ConfigException {
+        BatonConfig c = ConfigLoader.parse("""
+                server: {fqdn: mx.Example.test}
+                acceptedDomains: [Example.TEST, other.test]
+                virtualServers:
+                  - {port: 0, relayNetworks: [192.0.2.0/24, "::1"], limits: {maxMessageSize: 10MiB, timeouts: {command: 30s}}}
+                queue: {retryDelay: 500ms, deliveryWorkers: 2}
+                mailboxes: {users: [alice]}
+                """, "test.yml");
+        assertThat(c.server().name()).isEqualTo("mx");
+        assertThat(c.acceptedDomains()).containsExactly("example.test", "other.test");
+        assertThat(c.routes()).containsExactly(new RouteSettings("example.test", RouteSettings.Transport.LOCAL),
+                new RouteSettings("other.test", RouteSettings.Transport.LOCAL));
+        assertThat(c.virtualServers().get(0).limits().maxMessageSize()).isEqualTo(10L * 1024 * 1024);
+        assertThat(c.virtualServers().get(0).limits().commandTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.queue().retryDelay()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.mailboxes().autoCreate()).isFalse();
+    }
+
+    @Test
+    void anUnknownKeyIsAnErrorNamingItsPathAndTheKnownSettings() {
+        assertThat(error("server: {fqdn: mx.example.test, nmae: x}"))
+                .startsWith("config: server.nmae ")
+                .contains("is not a setting here").contains("known: name, fqdn");
+        assertThat(error("virtualServers: [{limits: {timeouts: {comand: 5m}}}]"))
+                .startsWith("config: virtualServers[0].limits.timeouts.comand ")
+                .contains("command");
+        assertThat(error("acceptedDomain: [a.test]")).startsWith("config: acceptedDomain ").contains("acceptedDomains");
+    }
+
+    @Test
+    void aBadFqdnNamesItsPathAndGivesAnExample() {
+        assertThat(error("server: {fqdn: localhost}"))
+                .startsWith("config: server.fqdn ").contains("\"localhost\"").contains("example: mail.example.test");
+        assertThat(error("virtualServers: [{fqdn: 'bad_name.test'}]"))
+                .startsWith("config: virtualServers[0].fqdn ").contains("example: mail.example.test");
+        assertThat(error("acceptedDomains: [ok.test, 'not a domain']"))
+                .startsWith("config: acceptedDomains[1] ").contains("example: example.test");
+    }
+
+    @Test
+    void aBadDurationNamesItsPathAndGivesExamples() {
+        assertThat(error("queue: {retryDelay: 5 minutes}"))
+                .startsWith("config: queue.retryDelay ").contains("\"5 minutes\"").contains("examples: 500ms, 30s, 5m");
+        assertThat(error("virtualServers: [{limits: {timeouts: {dataBlock: 3x}}}]"))
+                .startsWith("config: virtualServers[0].limits.timeouts.dataBlock ").contains("examples:");
+    }
+
+    @Test
+    void aBadSizeNamesItsPathAndGivesExamples() {
+        assertThat(error("virtualServers: [{limits: {maxMessageSize: 10 furlongs}}]"))
+                .startsWith("config: virtualServers[0].limits.maxMessageSize ").contains("\"10 furlongs\"")
+                .contains("examples: 1048576, 512KiB, 50MiB");
+        assertThat(error("virtualServers: [{limits: {maxMessageSize: 100}}]"))
+                .startsWith("config: virtualServers[0].limits.maxMessageSize ").contains("example: 50MiB");
+        assertThat(error("mailboxes: {quota: lots}")).startsWith("config: mailboxes.quota ").contains("examples:");
+    }
+
+    @Test
+    void aBadCidrNamesItsPathAndGivesAnExample() {
+        assertThat(error("virtualServers: [{relayNetworks: [10.0.0.0/8, 10.0.0.0/33]}]"))
+                .startsWith("config: virtualServers[0].relayNetworks[1] ").contains("\"10.0.0.0/33\"")
+                .contains("example: 192.0.2.0/24");
+        assertThat(error("virtualServers: [{relayNetworks: [mail.example.test]}]"))
+                .startsWith("config: virtualServers[0].relayNetworks[0] ").contains("not an IP address").contains("example:");
+    }
+
+    @Test
+    void aRouteWithoutTransportNamesItsPathAndGivesAnExample() {
+        assertThat(error("routes: [{domain: a.test, transport: local}, {domain: b.test}]"))
+                .startsWith("config: routes[1].transport is required").contains("example: {domain: b.test, transport: local}");
+        assertThat(error("routes: [{transport: local}]"))
+                .startsWith("config: routes[0].domain is required").contains("example:");
+        assertThat(error("routes: [{domain: a.test, transport: smtp}]"))
+                .startsWith("config: routes[0].transport ").contains("\"smtp\" is not one of local, discard");
+    }
+
+    @Test
+    void otherErrorsNameTheirPathToo() {
+        assertThat(error("queue: {deliveryWorkers: 0}")).startsWith("config: queue.deliveryWorkers ").contains("from 1 to 1024");
+        assertThat(error("server: [a]")).startsWith("config: server ").contains("mapping");
+        assertThat(error("acceptedDomains: a.test")).startsWith("config: acceptedDomains ").contains("example: [a, b]");
+        assertThat(error("virtualServers: [{name: a}, {name: a}]")).startsWith("config: virtualServers[1].name ");
+        assertThat(error("server: {fqdn: [")).startsWith("config: test.yml is not valid YAML");
+    }
+
+    @Test
+    void aMissingFileSaysHowToGetOne() {
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yml")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist").hasMessageContaining("baton serve");
+    }
+}

@@ -1,0 +1,249 @@
+package dev.baton.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SchedulerTest {
+
+    @TempDir
+    Path dir;
+
+    private Scheduler scheduler;
+
+    @AfterEach
+    void stop() {
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+
+    /** A clock the test moves by hand. */
+    static final class TestClock extends Clock {
+        volatile Instant now;
+
+        TestClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** Decides each recipient's outcome by its address; records every call. */
+    static final class ScriptedAgent implements DeliveryAgent {
+        final Map<String, DeliveryOutcome.Kind> outcomes = new ConcurrentHashMap<>();
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public List<DeliveryOutcome> deliver(QueuedMessage message, List<Integer> recipients) {
+            List<DeliveryOutcome> out = new ArrayList<>();
+            for (int i : recipients) {
+                String address = message.envelope().recipients().get(i).address();
+                calls.add(message.id() + " " + address);
+                DeliveryOutcome.Kind k = outcomes.getOrDefault(address, DeliveryOutcome.Kind.DELIVERED);
+                out.add(new DeliveryOutcome(i, k, k == DeliveryOutcome.Kind.DELIVERED ? "250 ok" : k == DeliveryOutcome.Kind.FAILED
+                        ? "550 5.1.1 no such user" : "451 4.3.0 later"));
+            }
+            return out;
+        }
+
+        List<String> callsFor(String id) {
+            synchronized (calls) {
+                return calls.stream().filter(c -> c.startsWith(id + " ")).map(c -> c.substring(id.length() + 1)).toList();
+            }
+        }
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static QueuedMessage store(Spool spool, String... rcpts) throws IOException {
+        return SpoolTest.store(spool, SpoolTest.simple(rcpts), "Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static RecipientState state(Spool spool, String id, int index) {
+        try {
+            return spool.load(id).orElseThrow().states().get(index);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void messagesRecoveredFromTheSpoolAreDeliveredAfterRestart() throws Exception {
+        Spool before = Spool.open(dir);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(store(before, "u" + i + "@baton.test").id());
+        }
+        // "restart": a new spool on the same directory, a new scheduler
+        Spool spool = Spool.open(dir);
+        ScriptedAgent agent = new ScriptedAgent();
+        scheduler = new Scheduler(spool, agent, 2, Duration.ofMinutes(5));
+        scheduler.start();
+        await("the recovered messages are delivered", () -> {
+            try {
+                return spool.list().isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        for (String id : ids) {
+            assertThat(agent.callsFor(id)).hasSize(1);
+        }
+    }
+
+    @Test
+    void newlyCommittedMessagesAreDeliveredAndRemoved() throws Exception {
+        Spool spool = Spool.open(dir);
+        ScriptedAgent agent = new ScriptedAgent();
+        scheduler = new Scheduler(spool, agent, 2, Duration.ofMinutes(5));
+        scheduler.start();
+        String id = store(spool, "a@baton.test", "b@baton.test").id();
+        await("the message is delivered", () -> {
+            try {
+                return spool.load(id).isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertThat(agent.callsFor(id)).containsExactlyInAnyOrder("a@baton.test", "b@baton.test");
+    }
+
+    @Test
+    void backoffDoublesFromTheRetryDelayUpToOneHour() throws IOException {
+        Scheduler s = new Scheduler(Spool.open(dir), (m, r) -> List.of(), 1, Duration.ofMinutes(5));
+        assertThat(List.of(1, 2, 3, 4, 5, 6, 30).stream().map(s::backoff).toList()).containsExactly(
+                Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(20), Duration.ofMinutes(40),
+                Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1));
+        Scheduler slow = new Scheduler(Spool.open(dir), (m, r) -> List.of(), 1, Duration.ofHours(2));
+        assertThat(slow.backoff(1)).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void aDeferredRecipientIsRetriedWithDoublingBackoffAndTheMessageStaysUntilEveryoneIsDelivered() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2025-06-01T10:00:00Z"));
+        Spool spool = Spool.open(dir, p -> java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE), clock);
+        ScriptedAgent agent = new ScriptedAgent();
+        agent.outcomes.put("later@baton.test", DeliveryOutcome.Kind.DEFERRED);
+        scheduler = new Scheduler(spool, agent, 1, Duration.ofMinutes(1));
+        scheduler.start();
+        String id = store(spool, "now@baton.test", "later@baton.test").id();
+
+        await("the first attempt is recorded", () -> state(spool, id, 1).attempts() == 1);
+        assertThat(state(spool, id, 0).status()).isEqualTo(RecipientStatus.DELIVERED);
+        Instant t = clock.instant();
+        assertThat(state(spool, id, 1).nextAttempt()).isEqualTo(t.plus(Duration.ofMinutes(1)));
+
+        Duration[] expected = {Duration.ofMinutes(2), Duration.ofMinutes(4), Duration.ofMinutes(8)};
+        for (int attempt = 2; attempt <= 4; attempt++) {
+            RecipientState before = state(spool, id, 1);
+            clock.now = before.nextAttempt();
+            scheduler.retryNow(id);
+            int n = attempt;
+            await("attempt " + n + " is recorded", () -> state(spool, id, 1).attempts() == n);
+            RecipientState after = state(spool, id, 1);
+            assertThat(after.status()).isEqualTo(RecipientStatus.PENDING);
+            assertThat(after.lastReply()).isEqualTo("451 4.3.0 later");
+            assertThat(Duration.between(clock.instant(), after.nextAttempt())).as("delay after attempt " + n).isEqualTo(expected[n - 2]);
+        }
+        // a retry before the recipient is due does not try it
+        scheduler.retryNow(id);
+        Thread.sleep(200);
+        assertThat(state(spool, id, 1).attempts()).isEqualTo(4);
+        assertThat(agent.callsFor(id)).containsExactly("now@baton.test", "later@baton.test", "later@baton.test",
+                "later@baton.test", "later@baton.test");
+
+        agent.outcomes.remove("later@baton.test");
+        clock.now = state(spool, id, 1).nextAttempt();
+        scheduler.retryNow(id);
+        await("the message leaves the spool", () -> {
+            try {
+                return spool.load(id).isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertThat(agent.callsFor(id)).filteredOn("now@baton.test"::equals).hasSize(1);
+    }
+
+    @Test
+    void aRecipientDueLaterIsTriedByTheSchedulerItselfOnceDue() throws Exception {
+        Spool spool = Spool.open(dir);
+        ScriptedAgent agent = new ScriptedAgent();
+        agent.outcomes.put("later@baton.test", DeliveryOutcome.Kind.DEFERRED);
+        scheduler = new Scheduler(spool, agent, 1, Duration.ofMillis(300));
+        scheduler.start();
+        String id = store(spool, "later@baton.test").id();
+        await("the first attempt is recorded", () -> state(spool, id, 0).attempts() == 1);
+        agent.outcomes.remove("later@baton.test");
+        await("the retry delivers it", () -> {
+            try {
+                return spool.load(id).isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertThat(agent.callsFor(id)).hasSize(2);
+    }
+
+    @Test
+    void onePermanentFailureDoesNotStopTheOtherRecipients() throws Exception {
+        Spool spool = Spool.open(dir);
+        ScriptedAgent agent = new ScriptedAgent();
+        agent.outcomes.put("gone@baton.test", DeliveryOutcome.Kind.FAILED);
+        scheduler = new Scheduler(spool, agent, 1, Duration.ofMinutes(5));
+        scheduler.start();
+        String id = store(spool, "a@baton.test", "gone@baton.test", "b@baton.test").id();
+        await("the attempt is recorded", () -> state(spool, id, 1).status() == RecipientStatus.FAILED);
+        QueuedMessage m = spool.load(id).orElseThrow();
+        assertThat(m.states()).extracting(RecipientState::status)
+                .containsExactly(RecipientStatus.DELIVERED, RecipientStatus.FAILED, RecipientStatus.DELIVERED);
+        assertThat(m.states().get(1).lastReply()).isEqualTo("550 5.1.1 no such user");
+        assertThat(m.isFinished()).isTrue();
+        // kept (a failed recipient is not delivered) but never tried again
+        Thread.sleep(300);
+        assertThat(agent.callsFor(id)).containsExactlyInAnyOrder("a@baton.test", "gone@baton.test", "b@baton.test");
+        assertThat(Scheduler.nextAttempt(m)).isEmpty();
+    }
+}
