@@ -20,9 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes committed messages from the spool and hands them to the delivery agent, each when its
- * pending recipients are due. A message leaves the spool only when every recipient has a
- * final outcome; deferred recipients are tried again with a delay that doubles from the
- * configured retry delay up to one hour.
+ * pending recipients are due. Deferred recipients are tried again with a delay that doubles
+ * from the configured retry delay up to one hour. A message leaves the spool when every
+ * recipient is delivered; one with a permanently failed recipient stays, visible in
+ * {@code baton queue list}, until bounces (the delivery issue) or an administrator remove it.
  */
 public final class Scheduler implements AutoCloseable {
 
@@ -66,12 +67,6 @@ public final class Scheduler implements AutoCloseable {
         for (int i = 0; i < workerCount; i++) {
             workers.execute(this::work);
         }
-    }
-
-    /** Makes a message due now (after an administrator's retry). */
-    public void retryNow(String id) {
-        scheduled.remove(id);
-        schedule(id, clock.instant());
     }
 
     private void schedule(String id, Instant at) {
