@@ -36,6 +36,7 @@ public final class Scheduler implements AutoCloseable {
     private final Clock clock;
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
+    private final Set<String> attempting = ConcurrentHashMap.newKeySet();
     private final Map<String, QueuedMessage> fresh = new ConcurrentHashMap<>();
     private final ExecutorService workers;
     private final int workerCount;
@@ -69,6 +70,15 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes a message due now (an administrator's retry). A message being attempted right now
+     * is not attempted twice at once: it is picked up again once the attempt ends.
+     */
+    public void retryNow(String id) {
+        scheduled.remove(id);
+        schedule(id, clock.instant());
+    }
+
     private void schedule(String id, Instant at) {
         if (scheduled.add(id)) {
             due.add(new Due(id, at, clock));
@@ -92,11 +102,18 @@ public final class Scheduler implements AutoCloseable {
                 continue;
             }
             scheduled.remove(d.id);
+            if (!attempting.add(d.id)) {
+                // another worker holds this message; look again shortly rather than deliver twice
+                schedule(d.id, clock.instant().plus(Duration.ofSeconds(1)));
+                continue;
+            }
             try {
                 attempt(d.id);
             } catch (IOException | RuntimeException e) {
                 LOG.error("queue: delivery of {} failed unexpectedly; trying again in {}: {}", d.id, retryDelay, e.toString());
                 schedule(d.id, clock.instant().plus(retryDelay));
+            } finally {
+                attempting.remove(d.id);
             }
         }
     }
