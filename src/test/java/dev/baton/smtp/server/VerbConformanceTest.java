@@ -91,6 +91,18 @@ class VerbConformanceTest {
         assertThat(c.command("EHLO bad<name>").code()).isEqualTo(501);
     }
 
+    /** The HELO name goes into the Received header: no bare CR or control octet may ride in. */
+    @Test
+    void ehloWithControlCharactersInAnAddressLiteralIs501() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        c.read();
+        assertThat(c.command("EHLO [1.2.3.4\rX-Injected:yes]").code()).isEqualTo(501);
+        assertThat(c.command("EHLO [1.2.3.4\u0000]").code()).isEqualTo(501);
+        assertThat(c.command("EHLO [a[b]").code()).isEqualTo(501);
+        assertThat(c.command("EHLO [IPv6:::1]").code()).isEqualTo(250);
+    }
+
     @Test
     void heloAnswersOneLineWithoutExtensions() throws Exception {
         server.start();
