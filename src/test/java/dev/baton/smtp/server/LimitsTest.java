@@ -133,6 +133,49 @@ class LimitsTest {
     }
 
     @Test
+    void clientThatStallsInDataGets421TimeoutAndNothingIsQueued() throws Exception {
+        server.limits("timeouts:\n  dataBlock: 1s").holdDelivery().start();
+        SmtpTestClient c = server.connectEhlo();
+        c.command("MAIL FROM:<a@sender.test>");
+        c.command("RCPT TO:<alice@example.test>");
+        assertThat(c.command("DATA").code()).isEqualTo(354);
+        c.sendRaw("Subject: stalled\r\n\r\nhalf a mess");
+        assertThat(c.read().status()).isEqualTo("421 4.4.2");
+        assertThat(c.isClosedByServer()).isTrue();
+        assertThat(server.queued()).isEmpty();
+        assertThat(incomingFiles()).isZero();
+    }
+
+    @Test
+    void clientThatStallsInABdatChunkGets421TimeoutAndNothingIsQueued() throws Exception {
+        server.limits("timeouts:\n  dataBlock: 1s").holdDelivery().start();
+        SmtpTestClient c = server.connectEhlo();
+        c.command("MAIL FROM:<a@sender.test>");
+        c.command("RCPT TO:<alice@example.test>");
+        c.sendRaw("BDAT 100 LAST\r\nSubject: stalled\r\n");
+        assertThat(c.read().status()).isEqualTo("421 4.4.2");
+        assertThat(c.isClosedByServer()).isTrue();
+        assertThat(server.queued()).isEmpty();
+        assertThat(incomingFiles()).isZero();
+    }
+
+    /** Files of messages still being received: an aborted message must leave none behind. */
+    private long incomingFiles() throws Exception {
+        java.nio.file.Path incoming = server.node().spool().root().resolve("incoming");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        long n;
+        do {
+            try (var files = java.nio.file.Files.list(incoming)) {
+                n = files.count();
+            }
+            if (n > 0) {
+                Thread.sleep(20);
+            }
+        } while (n > 0 && System.nanoTime() < deadline);
+        return n;
+    }
+
+    @Test
     void tooManyErrorsGets421AndIsClosed() throws Exception {
         server.limits("maxErrors: 3").start();
         SmtpTestClient c = server.connectEhlo();
