@@ -319,7 +319,8 @@ public final class ConfigLoader {
                 }
                 return def;
             }
-            String v = json.asText().trim();
+            // YAML 1.1 reads a bare off/on (tls.mode: off) as a boolean; take it as the word written
+            String v = json.isBoolean() ? (json.asBoolean() ? "on" : "off") : json.asText().trim();
             for (E e : type.getEnumConstants()) {
                 if (e.name().equalsIgnoreCase(v)) {
                     return e;

@@ -29,6 +29,12 @@ public final class Router implements DeliveryAgent {
         List<DeliveryOutcome> out = new ArrayList<>(recipients.size());
         for (int i : recipients) {
             Recipient r = m.envelope().recipients().get(i);
+            if (r.domain().isEmpty()) {
+                // <postmaster> without a domain (RFC 5321 4.5.1) is accepted for the local
+                // postmaster; no route names the empty domain, so without this it waits forever
+                out.add(local.deliver(m, i));
+                continue;
+            }
             Optional<RouteSettings> route = routeFor(r.domain());
             if (route.isEmpty()) {
                 // the routes changed since the message was accepted: keep it until they cover it again

@@ -93,9 +93,10 @@ public final class DataReader {
                             finish();
                             return;
                         }
-                        // ".\r" then something else: a bare CR after a dropped dot
+                        // ".\r" then something else: a bare CR after a dropped dot; b is the
+                        // next octet of the line (afterCr would count that CR a second time)
                         bareCr();
-                        afterCr(b);
+                        inLine(b);
                     }
                     case SAW_CR -> afterCr(b);
                     case IN_LINE -> inLine(b);

@@ -207,6 +207,14 @@ public final class Session implements Runnable {
 
     private static boolean validHeloName(String name) {
         if (name.startsWith("[") && name.endsWith("]")) {
+            // RFC 5321 4.1.3 dcontent: printable ASCII but [ \ ]; the name goes into the
+            // Received header, where a bare CR or a control character must never appear
+            for (int i = 1; i < name.length() - 1; i++) {
+                char ch = name.charAt(i);
+                if (ch < 33 || ch > 126 || ch == '[' || ch == ']' || ch == '\\') {
+                    return false;
+                }
+            }
             return name.length() > 2;
         }
         if (name.length() > 255) {

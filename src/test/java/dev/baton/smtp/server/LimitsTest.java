@@ -1,0 +1,200 @@
+package dev.baton.smtp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.testing.SmtpTestClient;
+import dev.baton.testing.SmtpTestClient.Reply;
+import dev.baton.testing.TestServer;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Limits on everything a client controls (RFC 5321 4.5.3) and what happens past them. */
+@Timeout(value = 20, unit = TimeUnit.SECONDS)
+class LimitsTest {
+
+    @RegisterExtension
+    final TestServer server = new TestServer();
+
+    @Test
+    void commandLineOver512OctetsIs500AndTheSessionContinues() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connectEhlo();
+        assertThat(c.command("NOOP " + "x".repeat(600)).status()).isEqualTo("500 5.5.6");
+        assertThat(c.command("NOOP").text()).isEqualTo("2.0.0 OK");
+    }
+
+    @Test
+    void commandLineOfExactly512OctetsIsAccepted() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connectEhlo();
+        String line = "NOOP " + "x".repeat(512 - 5 - 2);
+        assertThat(line.length() + 2).isEqualTo(512);
+        assertThat(c.command(line).code()).isEqualTo(250);
+        assertThat(c.command(line + "x").status()).isEqualTo("500 5.5.6");
+    }
+
+    @Test
+    void overlongMailCommandIsNotExecutedInPart() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connectEhlo();
+        assertThat(c.command("MAIL FROM:<a@sender.test> " + "X".repeat(700)).status()).isEqualTo("500 5.5.6");
+        assertThat(c.command("RCPT TO:<alice@example.test>").code()).isEqualTo(503);
+    }
+
+    @Test
+    void textLineOver1000OctetsIsRefused() throws Exception {
+        server.holdDelivery().start();
+        SmtpTestClient c = server.connectEhlo();
+        c.command("MAIL FROM:<a@sender.test>");
+        c.command("RCPT TO:<alice@example.test>");
+        c.command("DATA");
+        assertThat(c.command("Subject: long\r\n\r\n" + "y".repeat(999) + "\r\n.").status()).isEqualTo("550 5.6.0");
+        assertThat(server.queued()).isEmpty();
+        assertThat(c.command("NOOP").code()).isEqualTo(250);
+    }
+
+    @Test
+    void textLineOfExactly1000OctetsIsAccepted() throws Exception {
+        server.holdDelivery().start();
+        SmtpTestClient c = server.connectEhlo();
+        c.command("MAIL FROM:<a@sender.test>");
+        c.command("RCPT TO:<alice@example.test>");
+        c.command("DATA");
+        assertThat(c.command("Subject: long\r\n\r\n" + "y".repeat(998) + "\r\n.").code()).isEqualTo(250);
+    }
+
+    @Test
+    void recipientsOverMaxRecipientsAre452() throws Exception {
+        server.limits("maxRecipients: 2").holdDelivery().start();
+        SmtpTestClient c = server.connectEhlo();
+        c.command("MAIL FROM:<a@sender.test>");
+        assertThat(c.command("RCPT TO:<r1@example.test>").code()).isEqualTo(250);
+        assertThat(c.command("RCPT TO:<r2@example.test>").code()).isEqualTo(250);
+        assertThat(c.command("RCPT TO:<r3@example.test>").status()).isEqualTo("452 4.5.3");
+        c.command("DATA");
+        assertThat(c.command("Subject: x\r\n\r\nx\r\n.").code()).isEqualTo(250);
+        assertThat(server.queued().get(0).envelope().recipients()).hasSize(2);
+    }
+
+    @Test
+    void connectionOverMaxConnectionsGets421() throws Exception {
+        server.limits("maxConnections: 2").start();
+        SmtpTestClient a = server.connect();
+        SmtpTestClient b = server.connect();
+        assertThat(a.read().code()).isEqualTo(220);
+        assertThat(b.read().code()).isEqualTo(220);
+        SmtpTestClient third = server.connect();
+        assertThat(third.read().status()).isEqualTo("421 4.7.0");
+        assertThat(third.isClosedByServer()).isTrue();
+        assertThat(a.command("QUIT").code()).isEqualTo(221);
+        assertThat(a.isClosedByServer()).isTrue();
+        // the slot is free again once the session has ended
+        assertThat(awaitGreeting(server)).isEqualTo(220);
+    }
+
+    @Test
+    void connectionOverMaxConnectionsPerClientGets421() throws Exception {
+        server.limits("maxConnectionsPerClient: 1").start();
+        SmtpTestClient a = server.connect();
+        assertThat(a.read().code()).isEqualTo(220);
+        SmtpTestClient second = server.connect();
+        Reply r = second.read();
+        assertThat(r.status()).isEqualTo("421 4.7.0");
+        assertThat(r.text()).contains("your address");
+        assertThat(second.isClosedByServer()).isTrue();
+        assertThat(a.command("NOOP").code()).isEqualTo(250);
+    }
+
+    /** Sessions release their slot asynchronously after close; retry briefly. */
+    private static int awaitGreeting(TestServer server) throws Exception {
+        for (int i = 0; i < 50; i++) {
+            SmtpTestClient c = server.connect();
+            int code = c.read().code();
+            if (code == 220) {
+                return code;
+            }
+            Thread.sleep(20);
+        }
+        return -1;
+    }
+
+    @Test
+    void idleClientGets421TimeoutAndIsClosed() throws Exception {
+        server.limits("timeouts:\n  command: 1s").start();
+        SmtpTestClient c = server.connectEhlo();
+        long t0 = System.nanoTime();
+        Reply r = c.read();
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(r.status()).isEqualTo("421 4.4.2");
+        assertThat(ms).isBetween(500L, 4000L);
+        assertThat(c.isClosedByServer()).isTrue();
+    }
+
+    @Test
+    void clientThatStallsInDataGets421TimeoutAndNothingIsQueued() throws Exception {
+        server.limits("timeouts:\n  dataBlock: 1s").holdDelivery().start();
+        SmtpTestClient c = server.connectEhlo();
+        c.command("MAIL FROM:<a@sender.test>");
+        c.command("RCPT TO:<alice@example.test>");
+        assertThat(c.command("DATA").code()).isEqualTo(354);
+        c.sendRaw("Subject: stalled\r\n\r\nhalf a mess");
+        assertThat(c.read().status()).isEqualTo("421 4.4.2");
+        assertThat(c.isClosedByServer()).isTrue();
+        assertThat(server.queued()).isEmpty();
+        assertThat(incomingFiles()).isZero();
+    }
+
+    @Test
+    void clientThatStallsInABdatChunkGets421TimeoutAndNothingIsQueued() throws Exception {
+        server.limits("timeouts:\n  dataBlock: 1s").holdDelivery().start();
+        SmtpTestClient c = server.connectEhlo();
+        c.command("MAIL FROM:<a@sender.test>");
+        c.command("RCPT TO:<alice@example.test>");
+        c.sendRaw("BDAT 100 LAST\r\nSubject: stalled\r\n");
+        assertThat(c.read().status()).isEqualTo("421 4.4.2");
+        assertThat(c.isClosedByServer()).isTrue();
+        assertThat(server.queued()).isEmpty();
+        assertThat(incomingFiles()).isZero();
+    }
+
+    /** Files of messages still being received: an aborted message must leave none behind. */
+    private long incomingFiles() throws Exception {
+        java.nio.file.Path incoming = server.node().spool().root().resolve("incoming");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        long n;
+        do {
+            try (var files = java.nio.file.Files.list(incoming)) {
+                n = files.count();
+            }
+            if (n > 0) {
+                Thread.sleep(20);
+            }
+        } while (n > 0 && System.nanoTime() < deadline);
+        return n;
+    }
+
+    @Test
+    void tooManyErrorsGets421AndIsClosed() throws Exception {
+        server.limits("maxErrors: 3").start();
+        SmtpTestClient c = server.connectEhlo();
+        assertThat(c.command("FOO").code()).isEqualTo(500);
+        assertThat(c.command("BAR").code()).isEqualTo(500);
+        assertThat(c.command("BAZ").code()).isEqualTo(500);
+        assertThat(c.read().status()).isEqualTo("421 4.7.0");
+        assertThat(c.isClosedByServer()).isTrue();
+    }
+
+    @Test
+    void successfulCommandsDoNotCountAsErrors() throws Exception {
+        server.limits("maxErrors: 2").start();
+        SmtpTestClient c = server.connectEhlo();
+        assertThat(c.command("FOO").code()).isEqualTo(500);
+        for (int i = 0; i < 5; i++) {
+            assertThat(c.command("NOOP").code()).isEqualTo(250);
+        }
+        assertThat(c.command("BAR").code()).isEqualTo(500);
+        assertThat(c.read().code()).isEqualTo(421);
+    }
+}
