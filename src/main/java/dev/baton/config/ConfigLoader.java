@@ -157,7 +157,7 @@ public final class ConfigLoader {
         l.allow("maxConnections", "maxConnectionsPerClient", "maxRecipients", "maxMessageSize", "commandLineLength",
                 "textLineLength", "maxErrors", "timeouts");
         Node to = l.get("timeouts");
-        to.allow("greeting", "command", "dataInitiation", "dataBlock", "dataTermination", "write");
+        to.allow("command", "dataBlock", "write");
         Limits limits = new Limits(
                 l.get("maxConnections").intValue(10_000, 1, 1_000_000),
                 l.get("maxConnectionsPerClient").intValue(100, 1, 1_000_000),
@@ -166,11 +166,8 @@ public final class ConfigLoader {
                 l.get("commandLineLength").intValue(512, 512, 65536),
                 l.get("textLineLength").intValue(1000, 1000, 1_000_000),
                 l.get("maxErrors").intValue(10, 1, 1000),
-                to.get("greeting").duration(Duration.ofMinutes(5)),
                 to.get("command").duration(Duration.ofMinutes(5)),
-                to.get("dataInitiation").duration(Duration.ofMinutes(2)),
                 to.get("dataBlock").duration(Duration.ofMinutes(3)),
-                to.get("dataTermination").duration(Duration.ofMinutes(10)),
                 to.get("write").duration(Duration.ofMinutes(5)));
         if (limits.maxMessageSize() < 1024) {
             throw l.get("maxMessageSize").error("must be at least 1024 octets (example: 50MiB)");

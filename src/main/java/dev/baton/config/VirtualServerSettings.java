@@ -37,7 +37,11 @@ public record VirtualServerSettings(
     public record TlsSettings(TlsMode mode, String certificate, String key) {
     }
 
-    /** Limits on everything a client controls. */
+    /**
+     * Limits on everything a client controls. The server-side timeouts of RFC 5321 4.5.3.2:
+     * waiting for a command (4.5.3.2.7) and for each block of data (4.5.3.2.5); the client-side
+     * ones (greeting, DATA initiation and termination) belong to outbound delivery.
+     */
     public record Limits(
             int maxConnections,
             int maxConnectionsPerClient,
@@ -46,11 +50,8 @@ public record VirtualServerSettings(
             int commandLineLength,
             int textLineLength,
             int maxErrors,
-            Duration greetingTimeout,
             Duration commandTimeout,
-            Duration dataInitiationTimeout,
             Duration dataBlockTimeout,
-            Duration dataTerminationTimeout,
             Duration writeTimeout) {
     }
 }

@@ -29,6 +29,8 @@ public final class Scheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
     private static final Duration MAX_RETRY = Duration.ofHours(1);
+    /** Put in the queue once per worker at close, so each wakes and leaves at once. */
+    private static final Due STOP = new Due("", Instant.EPOCH, Clock.systemUTC());
 
     private final Spool spool;
     private final DeliveryAgent agent;
@@ -100,6 +102,9 @@ public final class Scheduler implements AutoCloseable {
             }
             if (d == null) {
                 continue;
+            }
+            if (d == STOP) {
+                return;
             }
             scheduled.remove(d.id);
             if (!attempting.add(d.id)) {
@@ -179,6 +184,9 @@ public final class Scheduler implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        for (int i = 0; i < workerCount; i++) {
+            due.add(STOP);
+        }
         workers.shutdown();
         try {
             workers.awaitTermination(30, TimeUnit.SECONDS);

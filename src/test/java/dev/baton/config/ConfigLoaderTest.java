@@ -46,7 +46,7 @@ class ConfigLoaderTest {
         assertThat(vs.limits().commandLineLength()).isEqualTo(512);
         assertThat(vs.limits().textLineLength()).isEqualTo(1000);
         assertThat(vs.limits().commandTimeout()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(vs.limits().dataTerminationTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(vs.limits().dataBlockTimeout()).isEqualTo(Duration.ofMinutes(3));
         assertThat(c.queue().directory()).isEqualTo("spool");
         assertThat(c.queue().deliveryWorkers()).isEqualTo(16);
         assertThat(c.queue().retryDelay()).isEqualTo(Duration.ofMinutes(5));

@@ -80,13 +80,21 @@ public final class Session implements Runnable {
         return connection;
     }
 
-    boolean waitingForCommand() {
-        return waitingForCommand;
-    }
-
     /** Closes the socket from outside (shutdown); the session thread leaves through its error path. */
     void abortConnection() {
         ch.close();
+    }
+
+    /**
+     * At shutdown, a session waiting for a command is told so (RFC 5321 3.8) and closed. Its
+     * own thread is blocked reading and has flushed everything, so this write does not mix
+     * with one of its replies.
+     */
+    void closeIfIdle() {
+        if (waitingForCommand && ch.buffered() == 0) {
+            sendQuietly(Reply.SHUTTING_DOWN.with(vs.fqdn()));
+            ch.close();
+        }
     }
 
     SessionInfo info() {
@@ -99,14 +107,13 @@ public final class Session implements Runnable {
             if (ctx.log().enabled()) {
                 ctx.log().record(connection, "*", "connect from " + client.getHostAddress());
             }
-            ch.readTimeout(limits.greetingTimeout());
             reply(Reply.GREETING.with(vs.fqdn()));
             while (!quit) {
                 ch.readTimeout(limits.commandTimeout());
                 String line;
-                waitingForCommand = true;
                 try {
                     flush();
+                    waitingForCommand = true;
                     if (ctx.stopping()) {
                         reply(Reply.SHUTTING_DOWN.with(vs.fqdn()));
                         break;

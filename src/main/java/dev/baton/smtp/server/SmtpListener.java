@@ -151,11 +151,7 @@ public final class SmtpListener implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sessions.values().forEach(s -> {
-            if (s.waitingForCommand()) {
-                s.abortConnection();
-            }
-        });
+        sessions.values().forEach(Session::closeIfIdle);
         threads.shutdown();
         try {
             if (!threads.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
