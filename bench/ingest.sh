@@ -17,7 +17,8 @@
 # load) hits all of them alike.
 #
 # Env: MESSAGES (5000) SESSIONS (20) SIZE (4096 bytes) ROUNDS (3)
-#      WARMUP (1000 messages per server before measuring; JIT warm-up)
+#      WARMUP (20000 messages per server and mode before measuring: Baton runs
+#             as a long-lived server, so its JIT-compiled steady state is what counts)
 #      BATON=0 skip Baton (e.g. while it is not built)  SINK=0 skip smtp-sink
 #      BATON_CMD launcher (default <repo>/baton)  BATON_JAVA_OPTS (JVM flags)
 set -euo pipefail
@@ -30,7 +31,7 @@ MESSAGES=${MESSAGES:-5000}
 SESSIONS=${SESSIONS:-20}
 SIZE=${SIZE:-4096}
 ROUNDS=${ROUNDS:-3}
-WARMUP=${WARMUP:-1000}
+WARMUP=${WARMUP:-20000}
 BATON=${BATON:-1}
 SINK=${SINK:-1}
 RUN_TIMEOUT=900 # seconds per smtp-source run

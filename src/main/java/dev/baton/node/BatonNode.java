@@ -126,6 +126,11 @@ public final class BatonNode implements AutoCloseable {
             l.close(Duration.ofSeconds(10));
         }
         scheduler.close();
+        try {
+            spool.close();
+        } catch (IOException ignored) {
+            // only directory handles; nothing is lost
+        }
         for (ProtocolLog log : logs) {
             try {
                 log.close();

@@ -21,6 +21,8 @@ final class DirectorySync {
     private long completed;
     private boolean syncing;
     private long syncs;
+    /** Kept open: one open and close less per group commit. */
+    private volatile FileChannel channel;
 
     DirectorySync(Path dir) {
         this.dir = dir;
@@ -41,7 +43,7 @@ final class DirectorySync {
                 IOException failure = null;
                 lock.unlock();
                 try {
-                    fsync(dir);
+                    channel().force(true);
                 } catch (IOException e) {
                     failure = e;
                 } finally {
@@ -72,9 +74,19 @@ final class DirectorySync {
         }
     }
 
-    static void fsync(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+    private FileChannel channel() throws IOException {
+        FileChannel ch = channel;
+        if (ch == null || !ch.isOpen()) {
+            ch = FileChannel.open(dir, StandardOpenOption.READ);
+            channel = ch;
+        }
+        return ch;
+    }
+
+    void close() throws IOException {
+        FileChannel ch = channel;
+        if (ch != null) {
+            ch.close();
         }
     }
 }

@@ -161,7 +161,7 @@ public final class Scheduler implements AutoCloseable {
         QueuedMessage updated = m.withStates(states);
         boolean allDelivered = states.stream().allMatch(s -> s.status() == RecipientStatus.DELIVERED);
         if (allDelivered) {
-            spool.remove(id);
+            spool.remove(id, m.states().stream().anyMatch(s -> s.attempts() > 0));
             return;
         }
         spool.saveStates(updated);
