@@ -1,6 +1,5 @@
 package dev.baton.node;
 
-import static dev.baton.testing.RawSmtp.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.queue.Envelope;
@@ -8,7 +7,8 @@ import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
 import dev.baton.queue.Spool;
 import dev.baton.testing.LimitedFileChannel;
-import dev.baton.testing.RawSmtp;
+import dev.baton.testing.SmtpTestClient;
+import dev.baton.testing.SmtpTestClient.Reply;
 import dev.baton.testing.TestConfigs;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -68,9 +69,27 @@ class FullDiskTest {
         }
     }
 
-    private RawSmtp start() throws IOException {
+    private SmtpTestClient start() throws IOException {
         node = BatonNode.start(TestConfigs.keepingMessages(dataDir, "10MiB"), dataDir, disk);
-        return RawSmtp.connect(node.smtpPort());
+        return connect(node.smtpPort());
+    }
+
+    /** Connected, greeted, and past EHLO client.test (the name the header sizing below assumes). */
+    private static SmtpTestClient connect(int port) throws IOException {
+        SmtpTestClient c = SmtpTestClient.connect(port);
+        try {
+            c.readTimeout(Duration.ofSeconds(20));
+            c.greetAndEhlo("client.test").expect(250);
+            return c;
+        } catch (IOException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private static void sendBdat(SmtpTestClient c, String args, byte[] chunk) throws IOException {
+        c.sendRaw("BDAT " + args + "\r\n");
+        c.sendRaw(chunk);
     }
 
     private static List<String> entries(Path dir) throws IOException {
@@ -94,20 +113,20 @@ class FullDiskTest {
         }
     }
 
-    private static void assertStorageFailure(String reply) {
-        assertThat(reply).startsWith("452 4.3.1");
+    private static void assertStorageFailure(Reply reply) {
+        assertThat(reply.status()).as(reply.toString()).isEqualTo("452 4.3.1");
     }
 
-    private static String queueOk(String reply) {
-        assertThat(code(reply)).as(reply).isEqualTo(250);
-        return RawSmtp.queuedId(reply);
+    private static String queueOk(Reply reply) {
+        assertThat(reply.code()).as(reply.toString()).isEqualTo(250);
+        return reply.queuedId();
     }
 
     @Test
     void dataGets452WhenTheDiskFillsWhileContentStreamsAndTheSessionStaysUsable() throws IOException {
         disk.plans.add(10_000L);
-        try (RawSmtp c = start()) {
-            c.envelope(FROM, TO);
+        try (SmtpTestClient c = start()) {
+            c.transaction(FROM, TO);
             assertStorageFailure(c.data(TestConfigs.message("big-1", 300_000)));
             assertSpoolEmpty(node.spool().root());
 
@@ -120,8 +139,8 @@ class FullDiskTest {
     @Test
     void dataGets452WhenTheDiskFillsAtCommit() throws IOException {
         disk.plans.add(100L); // everything fits the spool's buffer until commit flushes it
-        try (RawSmtp c = start()) {
-            c.envelope(FROM, TO);
+        try (SmtpTestClient c = start()) {
+            c.transaction(FROM, TO);
             assertStorageFailure(c.data(TestConfigs.message("small-fail", 2000)));
             assertSpoolEmpty(node.spool().root());
 
@@ -134,8 +153,8 @@ class FullDiskTest {
     @Test
     void dataGets452WhenNoSpoolFileCanBeCreated() throws IOException {
         disk.plans.add(-1L);
-        try (RawSmtp c = start()) {
-            c.envelope(FROM, TO);
+        try (SmtpTestClient c = start()) {
+            c.transaction(FROM, TO);
             assertStorageFailure(c.command("DATA"));
             assertSpoolEmpty(node.spool().root());
 
@@ -148,23 +167,20 @@ class FullDiskTest {
     @Test
     void bdatGets452WhenTheDiskFillsDuringAChunkAndTheSessionStaysUsable() throws IOException {
         disk.plans.add(10_000L);
-        try (RawSmtp c = start()) {
-            c.envelope(FROM, TO);
+        try (SmtpTestClient c = start()) {
+            c.transaction(FROM, TO);
             byte[] chunk = TestConfigs.message("bdat-big", 200_000).getBytes(StandardCharsets.US_ASCII);
-            c.send("BDAT " + chunk.length);
-            c.write(chunk);
-            assertStorageFailure(c.reply());
-            c.send("BDAT 7 LAST");
-            c.write("more\r\n\r".getBytes(StandardCharsets.US_ASCII));
-            String last = c.reply();
-            assertThat(code(last)).as(last).isNotEqualTo(250);
+            sendBdat(c, String.valueOf(chunk.length), chunk);
+            assertStorageFailure(c.read());
+            sendBdat(c, "7 LAST", "more\r\n\r".getBytes(StandardCharsets.US_ASCII));
+            Reply last = c.read();
+            assertThat(last.code()).as(last.toString()).isNotEqualTo(250);
             assertSpoolEmpty(node.spool().root());
 
             c.transaction(FROM, TO);
             byte[] ok = TestConfigs.message("bdat-ok", 3000).getBytes(StandardCharsets.US_ASCII);
-            c.send("BDAT " + ok.length + " LAST");
-            c.write(ok);
-            String id = queueOk(c.reply());
+            sendBdat(c, ok.length + " LAST", ok);
+            String id = queueOk(c.read());
             assertOnlyQueued(node.spool().root(), id, "bdat-ok");
         }
     }
@@ -173,25 +189,22 @@ class FullDiskTest {
     void bdatLastGets452WhenTheDiskFillsAtCommit() throws IOException {
         disk.plans.add(100L);
         disk.plans.add(-1L);
-        try (RawSmtp c = start()) {
-            c.envelope(FROM, TO);
+        try (SmtpTestClient c = start()) {
+            c.transaction(FROM, TO);
             byte[] small = TestConfigs.message("bdat-commit", 2000).getBytes(StandardCharsets.US_ASCII);
-            c.send("BDAT " + small.length + " LAST");
-            c.write(small);
-            assertStorageFailure(c.reply());
+            sendBdat(c, small.length + " LAST", small);
+            assertStorageFailure(c.read());
             assertSpoolEmpty(node.spool().root());
 
             c.transaction(FROM, TO); // the spool file cannot even be created this time
-            c.send("BDAT " + small.length + " LAST");
-            c.write(small);
-            assertStorageFailure(c.reply());
+            sendBdat(c, small.length + " LAST", small);
+            assertStorageFailure(c.read());
             assertSpoolEmpty(node.spool().root());
 
             c.transaction(FROM, TO);
             byte[] ok = TestConfigs.message("bdat-ok2", 2000).getBytes(StandardCharsets.US_ASCII);
-            c.send("BDAT " + ok.length + " LAST");
-            c.write(ok);
-            String id = queueOk(c.reply());
+            sendBdat(c, ok.length + " LAST", ok);
+            String id = queueOk(c.read());
             assertOnlyQueued(node.spool().root(), id, "bdat-ok2");
         }
     }
@@ -204,8 +217,8 @@ class FullDiskTest {
     void dataGets452AndLeavesNothingWhenTheReceivedHeaderHitsTheFullDisk() throws IOException {
         List<String> rcpts = recipientsForHeaderOf(65_536 - 40);
         disk.plans.add(100L);
-        try (RawSmtp c = start()) {
-            c.envelope(FROM, rcpts.toArray(String[]::new));
+        try (SmtpTestClient c = start()) {
+            c.transaction(FROM, rcpts.toArray(String[]::new));
             assertStorageFailure(c.command("DATA"));
             assertSpoolEmpty(node.spool().root());
 
@@ -257,9 +270,9 @@ class FullDiskTest {
                 "mounting a tmpfs is not permitted here");
         try {
             node = BatonNode.start(TestConfigs.keepingMessages(mnt, "10MiB"), mnt);
-            try (RawSmtp c = RawSmtp.connect(node.smtpPort())) {
-                c.envelope(FROM, TO);
-                String big = c.data(TestConfigs.message("tmpfs-big", 2 * 1024 * 1024));
+            try (SmtpTestClient c = connect(node.smtpPort())) {
+                c.transaction(FROM, TO);
+                Reply big = c.data(TestConfigs.message("tmpfs-big", 2 * 1024 * 1024));
                 assertStorageFailure(big);
                 assertSpoolEmpty(node.spool().root());
 
@@ -267,8 +280,8 @@ class FullDiskTest {
                 String id = queueOk(c.data(TestConfigs.message("tmpfs-small", 2000)));
                 assertOnlyQueued(node.spool().root(), id, "tmpfs-small");
             }
-            try (RawSmtp other = RawSmtp.connect(node.smtpPort())) {
-                other.envelope(FROM, TO);
+            try (SmtpTestClient other = connect(node.smtpPort())) {
+                other.transaction(FROM, TO);
                 queueOk(other.data(TestConfigs.message("tmpfs-small-2", 2000)));
             }
         } finally {

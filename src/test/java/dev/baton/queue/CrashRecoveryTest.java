@@ -2,7 +2,8 @@ package dev.baton.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.testing.RawSmtp;
+import dev.baton.testing.SmtpTestClient;
+import dev.baton.testing.SmtpTestClient.Reply;
 import dev.baton.testing.TestConfigs;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -102,16 +104,17 @@ class CrashRecoveryTest {
 
     private void sendUntilRefused(int port, String prefix, Random random, AtomicBoolean stop) {
         int n = 0;
-        try (RawSmtp c = RawSmtp.connect(port)) {
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.connect(port)) {
+            c.readTimeout(Duration.ofSeconds(20));
+            c.greetAndEhlo("client.test");
             while (!stop.get()) {
                 String uid = prefix + n++;
                 String content = TestConfigs.message(uid, 200 + random.nextInt(40_000));
-                RawSmtp.expect(c.command("MAIL FROM:<sender@origin.test>"), 250);
-                RawSmtp.expect(c.command("RCPT TO:<user" + random.nextInt(3) + "@baton.test>"), 250);
+                c.command("MAIL FROM:<sender@origin.test>").expect(250);
+                c.command("RCPT TO:<user" + random.nextInt(3) + "@baton.test>").expect(250);
                 sent.put(uid, content);
-                String reply = c.data(content);
-                String id = RawSmtp.queuedId(reply);
+                Reply reply = c.data(content);
+                String id = reply.queuedId();
                 if (id == null) {
                     throw new IOException("not accepted: " + reply);
                 }

@@ -15,6 +15,8 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -24,12 +26,15 @@ import javax.net.ssl.X509TrustManager;
 /**
  * A deliberately dumb SMTP client for conformance tests: raw bytes out, one (multi-line) reply
  * in, every read with a deadline so a server bug fails a test instead of hanging it. It never
- * fixes up what it sends, so tests can send exactly the bytes an attacker would.
+ * fixes up what it sends, so tests can send exactly the bytes an attacker would; the one
+ * exception is {@link #data(String)}, a convenience for tests that just need a message queued.
  */
 public final class SmtpTestClient implements AutoCloseable {
 
     /** One reply: its code and its lines without the "250-" / "250 " prefix. */
     public record Reply(int code, List<String> lines) {
+
+        private static final Pattern QUEUED = Pattern.compile("2\\.0\\.0 OK queued as (\\S+)");
 
         /** The enhanced status code of the first line ("2.0.0"), or null when there is none. */
         public String enhanced() {
@@ -47,6 +52,23 @@ public final class SmtpTestClient implements AutoCloseable {
         public String status() {
             String e = enhanced();
             return e == null ? String.valueOf(code) : code + " " + e;
+        }
+
+        /** The queue id of a "250 2.0.0 OK queued as ID" reply, or null. */
+        public String queuedId() {
+            if (code != 250) {
+                return null;
+            }
+            Matcher m = QUEUED.matcher(lines.get(lines.size() - 1));
+            return m.lookingAt() ? m.group(1) : null;
+        }
+
+        /** This reply; an IOException (not an assertion) when its code is not the expected one. */
+        public Reply expect(int expected) throws IOException {
+            if (code != expected) {
+                throw new IOException("expected " + expected + " but got: " + this);
+            }
+            return this;
         }
 
         @Override
@@ -109,11 +131,46 @@ public final class SmtpTestClient implements AutoCloseable {
 
     /** Reads the greeting, then EHLO; returns the EHLO reply. */
     public Reply greetAndEhlo() throws IOException {
+        return greetAndEhlo("client.example.test");
+    }
+
+    /** Reads the greeting, then EHLO with the given name; returns the EHLO reply. */
+    public Reply greetAndEhlo(String name) throws IOException {
         Reply greeting = read();
         if (greeting.code() != 220) {
             throw new IOException("unexpected greeting: " + greeting);
         }
-        return command("EHLO client.example.test");
+        return command("EHLO " + name);
+    }
+
+    /** MAIL FROM, then RCPT TO for each recipient; an IOException unless every reply is 250. */
+    public void transaction(String from, String... to) throws IOException {
+        command("MAIL FROM:<" + from + ">").expect(250);
+        for (String t : to) {
+            command("RCPT TO:<" + t + ">").expect(250);
+        }
+    }
+
+    /**
+     * DATA, then the content (CRLF lines ending in CRLF; dot-stuffed here) and the terminating
+     * dot in one write; returns the final reply, or the reply to DATA when that was not 354.
+     */
+    public Reply data(String content) throws IOException {
+        Reply r = command("DATA");
+        if (r.code() != 354) {
+            return r;
+        }
+        StringBuilder b = new StringBuilder(content.length() + 16);
+        for (String line : content.split("\r\n", -1)) {
+            if (line.startsWith(".")) {
+                b.append('.');
+            }
+            b.append(line).append("\r\n");
+        }
+        b.setLength(b.length() - 2); // content ends with CRLF: the split left an empty last line
+        b.append(".\r\n");
+        sendRaw(b.toString());
+        return read();
     }
 
     /** Reads one complete reply (all its lines). Throws EOFException when the server closed. */
