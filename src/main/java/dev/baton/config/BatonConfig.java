@@ -11,6 +11,7 @@ import java.util.List;
  * @param routes          per-domain next hop; the first match wins; "*" matches any domain
  * @param queue           spool location and delivery workers
  * @param mailboxes       local Maildir delivery
+ * @param delivery        delivery to other servers (SMTP, LMTP, MX)
  */
 public record BatonConfig(
         ServerSettings server,
@@ -18,7 +19,8 @@ public record BatonConfig(
         List<VirtualServerSettings> virtualServers,
         List<RouteSettings> routes,
         QueueSettings queue,
-        MailboxSettings mailboxes) {
+        MailboxSettings mailboxes,
+        DeliverySettings delivery) {
 
     public BatonConfig {
         acceptedDomains = List.copyOf(acceptedDomains);
@@ -29,7 +31,14 @@ public record BatonConfig(
     public record ServerSettings(String name, String fqdn) {
     }
 
-    public record QueueSettings(String directory, int deliveryWorkers, java.time.Duration retryDelay) {
+    /**
+     * @param retryDelay    first retry of a deferred recipient; doubles up to maxRetryDelay
+     * @param lifetime      how long a message may wait before it bounces
+     * @param delayWarning  after how long a delay notice is sent (where NOTIFY allows); zero for never
+     */
+    public record QueueSettings(String directory, int deliveryWorkers, java.time.Duration retryDelay,
+                                java.time.Duration maxRetryDelay, java.time.Duration lifetime,
+                                java.time.Duration delayWarning) {
     }
 
     public record MailboxSettings(String directory, boolean autoCreate, List<String> users, long quota) {

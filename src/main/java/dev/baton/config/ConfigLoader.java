@@ -67,7 +67,7 @@ public final class ConfigLoader {
     }
 
     private BatonConfig build(Node root) throws ConfigException {
-        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "mailboxes");
+        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "mailboxes", "delivery");
         Node srv = root.get("server");
         srv.allow("name", "fqdn");
         String fqdn = srv.get("fqdn").text("localhost.localdomain");
@@ -99,24 +99,66 @@ public final class ConfigLoader {
 
         List<RouteSettings> routes = new ArrayList<>();
         for (Node r : root.get("routes").list()) {
-            r.allow("domain", "transport");
+            r.allow("domain", "transport", "host", "port", "tls");
             String domain = r.get("domain").required("{domain: example.test, transport: local}").text(null).toLowerCase(Locale.ROOT);
             if (!domain.equals("*") && !FQDN.matcher(domain.startsWith("*.") ? domain.substring(2) : domain).matches()) {
                 throw r.get("domain").error("\"" + domain + "\" is not a domain, *.domain or * (example: example.test)");
             }
-            routes.add(new RouteSettings(domain, r.get("transport").required("{domain: " + domain + ", transport: local}")
-                    .enumValue(RouteSettings.Transport.class, null)));
+            RouteSettings.Transport transport = r.get("transport").required("{domain: " + domain + ", transport: local}")
+                    .enumValue(RouteSettings.Transport.class, null);
+            String host = r.get("host").text(null);
+            boolean needsHost = transport == RouteSettings.Transport.SMTP || transport == RouteSettings.Transport.LMTP;
+            if (needsHost && host == null) {
+                throw r.get("host").error("is required for transport " + transport.name().toLowerCase(Locale.ROOT)
+                        + " (example: {domain: " + domain + ", transport: smtp, host: relay.example.test, port: 25})");
+            }
+            if (!needsHost && host != null) {
+                throw r.get("host").error("only applies to transports smtp and lmtp");
+            }
+            if (host != null && !FQDN.matcher(host).matches() && !host.matches("\\[[0-9A-Fa-f:.]+\\]|localhost")) {
+                throw r.get("host").error("\"" + host + "\" is not a host name or an address literal (examples: relay.example.test, [192.0.2.1])");
+            }
+            if (!needsHost && !r.get("port").missing()) {
+                throw r.get("port").error("only applies to transports smtp and lmtp");
+            }
+            int port = needsHost ? r.get("port").intValue(transport == RouteSettings.Transport.LMTP ? 24 : 25, 1, 65535) : 0;
+            routes.add(new RouteSettings(domain, transport, host, port,
+                    r.get("tls").enumValue(RouteSettings.TlsPolicy.class, RouteSettings.TlsPolicy.OPPORTUNISTIC)));
         }
         if (routes.isEmpty()) {
             for (String d : domains) {
-                routes.add(new RouteSettings(d, RouteSettings.Transport.LOCAL));
+                routes.add(RouteSettings.of(d, RouteSettings.Transport.LOCAL));
             }
         }
 
         Node q = root.get("queue");
-        q.allow("directory", "deliveryWorkers", "retryDelay");
+        q.allow("directory", "deliveryWorkers", "retryDelay", "maxRetryDelay", "lifetime", "delayWarning");
         QueueSettings queue = new QueueSettings(q.get("directory").text("spool"),
-                q.get("deliveryWorkers").intValue(16, 1, 1024), q.get("retryDelay").duration(Duration.ofMinutes(5)));
+                q.get("deliveryWorkers").intValue(16, 1, 1024), q.get("retryDelay").duration(Duration.ofMinutes(5)),
+                q.get("maxRetryDelay").duration(Duration.ofHours(1)), q.get("lifetime").duration(Duration.ofDays(5)),
+                q.get("delayWarning").duration(Duration.ofHours(4)));
+        if (queue.maxRetryDelay().compareTo(queue.retryDelay()) < 0) {
+            throw q.get("maxRetryDelay").error("must not be shorter than queue.retryDelay (example: 1h)");
+        }
+
+        Node dl = root.get("delivery");
+        dl.allow("heloName", "resolver", "trustedCertificates", "maxPerDestination", "timeouts");
+        Node dt = dl.get("timeouts");
+        dt.allow("connect", "greeting", "command", "dataInitiation", "dataBlock", "dataTermination");
+        String resolver = dl.get("resolver").text(null);
+        if (resolver != null && !resolver.matches("[^\\s:]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?")) {
+            throw dl.get("resolver").error("\"" + resolver + "\" is not host[:port] (example: 127.0.0.1:53)");
+        }
+        String helo = dl.get("heloName").text(fqdn);
+        requireFqdn(dl.get("heloName"), helo);
+        DeliverySettings delivery = new DeliverySettings(helo, resolver, dl.get("trustedCertificates").text(null),
+                dl.get("maxPerDestination").intValue(10, 1, 1000),
+                dt.get("connect").duration(Duration.ofSeconds(30)),
+                dt.get("greeting").duration(Duration.ofMinutes(5)),
+                dt.get("command").duration(Duration.ofMinutes(5)),
+                dt.get("dataInitiation").duration(Duration.ofMinutes(2)),
+                dt.get("dataBlock").duration(Duration.ofMinutes(3)),
+                dt.get("dataTermination").duration(Duration.ofMinutes(10)));
 
         Node mb = root.get("mailboxes");
         mb.allow("directory", "autoCreate", "users", "quota");
@@ -126,7 +168,7 @@ public final class ConfigLoader {
         }
         MailboxSettings mailboxes = new MailboxSettings(mb.get("directory").text("mailboxes"),
                 mb.get("autoCreate").bool(users.isEmpty()), users, mb.get("quota").size(0));
-        return new BatonConfig(server, domains, vss, routes, queue, mailboxes);
+        return new BatonConfig(server, domains, vss, routes, queue, mailboxes, delivery);
     }
 
     private VirtualServerSettings virtualServer(Node n, int index, String serverFqdn) throws ConfigException {

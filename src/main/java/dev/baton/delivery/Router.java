@@ -44,6 +44,8 @@ public final class Router implements DeliveryAgent {
             out.add(switch (route.get().transport()) {
                 case DISCARD -> DeliveryOutcome.delivered(i, "250 2.0.0 discarded by route " + route.get().domain());
                 case LOCAL -> local.deliver(m, i);
+                case SMTP, MX, LMTP -> DeliveryOutcome.deferred(i, "451 4.3.0 transport " + route.get().transport()
+                        + " is being wired in (issue 3)");
             });
         }
         return out;

@@ -67,8 +67,8 @@ class ConfigLoaderTest {
                 """, "test.yml");
         assertThat(c.server().name()).isEqualTo("mx");
         assertThat(c.acceptedDomains()).containsExactly("example.test", "other.test");
-        assertThat(c.routes()).containsExactly(new RouteSettings("example.test", RouteSettings.Transport.LOCAL),
-                new RouteSettings("other.test", RouteSettings.Transport.LOCAL));
+        assertThat(c.routes()).containsExactly(RouteSettings.of("example.test", RouteSettings.Transport.LOCAL),
+                RouteSettings.of("other.test", RouteSettings.Transport.LOCAL));
         assertThat(c.virtualServers().get(0).limits().maxMessageSize()).isEqualTo(10L * 1024 * 1024);
         assertThat(c.virtualServers().get(0).limits().commandTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.queue().retryDelay()).isEqualTo(Duration.ofMillis(500));
