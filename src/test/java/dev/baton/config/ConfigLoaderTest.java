@@ -129,8 +129,12 @@ class ConfigLoaderTest {
                 .startsWith("config: routes[1].transport is required").contains("example: {domain: b.test, transport: local}");
         assertThat(error("routes: [{transport: local}]"))
                 .startsWith("config: routes[0].domain is required").contains("example:");
+        assertThat(error("routes: [{domain: a.test, transport: carrier-pigeon}]"))
+                .startsWith("config: routes[0].transport ").contains("\"carrier-pigeon\" is not one of local, discard, smtp, mx, lmtp");
         assertThat(error("routes: [{domain: a.test, transport: smtp}]"))
-                .startsWith("config: routes[0].transport ").contains("\"smtp\" is not one of local, discard");
+                .startsWith("config: routes[0].host is required for transport smtp").contains("example:");
+        assertThat(error("routes: [{domain: a.test, transport: local, port: 25}]"))
+                .startsWith("config: routes[0].port only applies to transports smtp and lmtp");
     }
 
     @Test
