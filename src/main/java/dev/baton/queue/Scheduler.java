@@ -20,21 +20,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Takes committed messages from the spool and hands them to the delivery agent, each when its
- * pending recipients are due. Deferred recipients are tried again with a delay that doubles
- * from the configured retry delay up to one hour. A message leaves the spool when every
- * recipient is delivered; one with a permanently failed recipient stays, visible in
- * {@code baton queue list}, until bounces (the delivery issue) or an administrator remove it.
+ * pending recipients are due. Deferred recipients are tried again per the {@link RetryPolicy};
+ * a message older than its lifetime fails with the last reply it got. Failures, delays and
+ * successes the sender asked for are reported through the {@link Notifier} (DSNs); a message
+ * leaves the spool when every recipient has a final outcome and its notifications are queued.
+ * Without a notifier, a message with a failed recipient stays in the spool (visible in
+ * {@code baton queue list}) rather than vanish unreported.
  */
 public final class Scheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
-    private static final Duration MAX_RETRY = Duration.ofHours(1);
     /** Put in the queue once per worker at close, so each wakes and leaves at once. */
     private static final Due STOP = new Due("", Instant.EPOCH, Clock.systemUTC());
 
     private final Spool spool;
     private final DeliveryAgent agent;
-    private final Duration retryDelay;
+    private final RetryPolicy retry;
+    private final Notifier notifier;
     private final Clock clock;
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
@@ -44,10 +46,17 @@ public final class Scheduler implements AutoCloseable {
     private final int workerCount;
     private volatile boolean running = true;
 
+    /** A scheduler without notifications: retries from retryDelay doubling up to one hour. */
     public Scheduler(Spool spool, DeliveryAgent agent, int workers, Duration retryDelay) {
+        this(spool, agent, workers, new RetryPolicy(retryDelay, Duration.ofHours(1), Duration.ofDays(5), Duration.ZERO), null);
+    }
+
+    /** @param notifier where DSNs go; null to keep messages with failed recipients in the spool */
+    public Scheduler(Spool spool, DeliveryAgent agent, int workers, RetryPolicy retry, Notifier notifier) {
         this.spool = spool;
         this.agent = agent;
-        this.retryDelay = retryDelay;
+        this.retry = retry;
+        this.notifier = notifier;
         this.clock = spool.clock();
         this.workerCount = workers;
         this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
@@ -115,8 +124,8 @@ public final class Scheduler implements AutoCloseable {
             try {
                 attempt(d.id);
             } catch (IOException | RuntimeException e) {
-                LOG.error("queue: delivery of {} failed unexpectedly; trying again in {}: {}", d.id, retryDelay, e.toString());
-                schedule(d.id, clock.instant().plus(retryDelay));
+                LOG.error("queue: delivery of {} failed unexpectedly; trying again in {}: {}", d.id, retry.first(), e.toString());
+                schedule(d.id, clock.instant().plus(retry.first()));
             } finally {
                 attempting.remove(d.id);
             }
@@ -146,21 +155,48 @@ public final class Scheduler implements AutoCloseable {
         }
         List<DeliveryOutcome> outcomes = agent.deliver(m, todo);
         List<RecipientState> states = new ArrayList<>(m.states());
+        List<Notifier.Notice> notices = new ArrayList<>();
+        Instant expires = m.envelope().arrival().plus(retry.lifetime());
+        boolean warnDelay = !retry.delayWarning().isZero() && !now.isBefore(m.envelope().arrival().plus(retry.delayWarning()));
         for (DeliveryOutcome o : outcomes) {
             RecipientState s = states.get(o.index());
-            states.set(o.index(), switch (o.kind()) {
+            RecipientState next = switch (o.kind()) {
                 case DELIVERED -> s.delivered(o.reply(), now);
                 case FAILED -> s.failed(o.reply(), now);
-                case DEFERRED -> s.deferred(o.reply(), now.plus(backoff(s.attempts() + 1)), now);
-            });
-            if (o.kind() != DeliveryOutcome.Kind.DELIVERED) {
+                case DEFERRED -> now.isBefore(expires)
+                        ? s.deferred(o.reply(), now.plus(retry.jittered(s.attempts() + 1)), now)
+                        : s.failed("4.4.7 message expired after " + retry.lifetime().toDays() + " day(s) in the queue; last reply: " + o.reply(), now);
+            };
+            switch (next.status()) {
+                case FAILED -> notices.add(new Notifier.Notice(o.index(), Notifier.Event.FAILED, next.lastReply(), now));
+                case DELIVERED -> {
+                    if (o.relayed()) {
+                        notices.add(new Notifier.Notice(o.index(), Notifier.Event.RELAYED, next.lastReply(), now));
+                    } else {
+                        notices.add(new Notifier.Notice(o.index(), Notifier.Event.DELIVERED, next.lastReply(), now));
+                    }
+                }
+                case PENDING -> {
+                    if (warnDelay && !s.delayNotified()) {
+                        notices.add(new Notifier.Notice(o.index(), Notifier.Event.DELAYED, next.lastReply(), now));
+                        next = next.withDelayNotified();
+                    }
+                }
+            }
+            states.set(o.index(), next);
+            if (next.status() != RecipientStatus.DELIVERED) {
                 LOG.warn("queue: {} to <{}> {}: {}", id, m.envelope().recipients().get(o.index()).address(),
-                        o.kind() == DeliveryOutcome.Kind.FAILED ? "failed" : "deferred", o.reply());
+                        next.status() == RecipientStatus.FAILED ? "failed" : "deferred", next.lastReply());
             }
         }
         QueuedMessage updated = m.withStates(states);
-        boolean allDelivered = states.stream().allMatch(s -> s.status() == RecipientStatus.DELIVERED);
-        if (allDelivered) {
+        if (notifier != null && !notices.isEmpty()) {
+            // durable before the states that caused them: a crash repeats a DSN, never loses one
+            notifier.notify(updated, notices);
+        }
+        boolean finished = notifier != null ? updated.isFinished()
+                : states.stream().allMatch(s -> s.status() == RecipientStatus.DELIVERED);
+        if (finished) {
             spool.remove(id, m.states().stream().anyMatch(s -> s.attempts() > 0));
             return;
         }
@@ -168,12 +204,9 @@ public final class Scheduler implements AutoCloseable {
         nextAttempt(updated).ifPresent(at -> schedule(id, at));
     }
 
+    /** The delay before the next attempt after {@code attempts} attempts, without jitter. */
     Duration backoff(int attempts) {
-        Duration d = retryDelay;
-        for (int i = 1; i < attempts && d.compareTo(MAX_RETRY) < 0; i++) {
-            d = d.multipliedBy(2);
-        }
-        return d.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : d;
+        return retry.backoff(attempts);
     }
 
     /** Messages waiting for their next attempt. */
