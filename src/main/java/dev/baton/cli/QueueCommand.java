@@ -23,7 +23,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code baton queue}: looks into and acts on a server's queue. */
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "Lists, shows and deletes queued messages.",
-        subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Delete.class})
+        subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Retry.class,
+                QueueCommand.Bounce.class, QueueCommand.Delete.class})
 final class QueueCommand implements Runnable {
 
     @Spec
@@ -143,6 +144,62 @@ final class QueueCommand implements Runnable {
                 o.put("envid", e.envid());
             }
             spec.commandLine().getOut().println(m.writeValueAsString(o));
+            return 0;
+        }
+    }
+
+    @Command(name = "retry", mixinStandardHelpOptions = true,
+            description = {"Tries a deferred message (or all with --all) again now.",
+                    "The server owning the queue acts within a second; a stopped one at its next start."})
+    static final class Retry implements Callable<Integer> {
+        @Mixin
+        DataDirOptions data;
+
+        @Parameters(paramLabel = "ID", arity = "0..1")
+        String id;
+
+        @Option(names = "--all", description = "Retry every queued message")
+        boolean all;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            if (all == (id != null)) {
+                throw new UserError("give a queue ID or --all (see 'baton queue list')");
+            }
+            Spool spool = spool(data);
+            if (!all && spool.load(id).isEmpty()) {
+                throw new UserError("no message " + id + " in the queue (see 'baton queue list')");
+            }
+            spool.request(Spool.ControlAction.RETRY, all ? "all" : id);
+            spec.commandLine().getOut().println("retry requested for " + (all ? "all messages" : id));
+            return 0;
+        }
+    }
+
+    @Command(name = "bounce", mixinStandardHelpOptions = true,
+            description = {"Returns a message to its sender now: a DSN for every recipient not yet delivered.",
+                    "The server owning the queue acts within a second; a stopped one at its next start."})
+    static final class Bounce implements Callable<Integer> {
+        @Mixin
+        DataDirOptions data;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            Spool spool = spool(data);
+            if (spool.load(id).isEmpty()) {
+                throw new UserError("no message " + id + " in the queue (see 'baton queue list')");
+            }
+            spool.request(Spool.ControlAction.BOUNCE, id);
+            spec.commandLine().getOut().println("bounce requested for " + id);
             return 0;
         }
     }

@@ -45,6 +45,7 @@ public final class Scheduler implements AutoCloseable {
     private final ExecutorService workers;
     private final int workerCount;
     private volatile boolean running = true;
+    private Thread requests;
 
     /** A scheduler without notifications: retries from retryDelay doubling up to one hour. */
     public Scheduler(Spool spool, DeliveryAgent agent, int workers, Duration retryDelay) {
@@ -78,6 +79,81 @@ public final class Scheduler implements AutoCloseable {
         }
         for (int i = 0; i < workerCount; i++) {
             workers.execute(this::work);
+        }
+        requests = Thread.ofVirtual().name("queue-requests").start(this::followRequests);
+    }
+
+    /** Carries out administrators' retry and bounce requests left in the spool. */
+    private void followRequests() {
+        while (running) {
+            try {
+                for (var r : spool.takeRequests()) {
+                    switch (r.getKey()) {
+                        case RETRY -> {
+                            if (r.getValue().equals("all")) {
+                                for (QueuedMessage m : spool.list()) {
+                                    retryNow(m.id());
+                                }
+                            } else {
+                                retryNow(r.getValue());
+                            }
+                        }
+                        case BOUNCE -> bounceNow(r.getValue());
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("queue: cannot read administrator requests: {}", e.toString());
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Returns a message to its sender now (an administrator's bounce): every recipient not yet
+     * delivered fails, the sender gets a DSN, and the message leaves the queue.
+     */
+    public void bounceNow(String id) throws IOException {
+        if (notifier == null) {
+            throw new IOException("bounces need a notifier");
+        }
+        while (!attempting.add(id)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        try {
+            Optional<QueuedMessage> loaded = spool.load(id);
+            if (loaded.isEmpty()) {
+                return;
+            }
+            QueuedMessage m = loaded.get();
+            Instant now = clock.instant();
+            List<RecipientState> states = new ArrayList<>(m.states());
+            List<Notifier.Notice> notices = new ArrayList<>();
+            String reply = "5.0.0 returned to the sender by the mail administrator"
+                    + " (last reply: %s)";
+            for (int i = 0; i < states.size(); i++) {
+                RecipientState s = states.get(i);
+                if (!s.status().isFinal()) {
+                    String why = reply.replace("%s", s.lastReply() == null ? "none, not tried yet" : s.lastReply());
+                    states.set(i, new RecipientState(RecipientStatus.FAILED, s.attempts(), null, why, now, s.delayNotified()));
+                    notices.add(new Notifier.Notice(i, Notifier.Event.FAILED, why, now));
+                }
+            }
+            if (!notices.isEmpty()) {
+                notifier.notify(m.withStates(states), notices);
+            }
+            spool.remove(id);
+            LOG.info("queue: {} returned to <{}> by the administrator", id, m.envelope().sender());
+        } finally {
+            attempting.remove(id);
         }
     }
 
@@ -217,6 +293,9 @@ public final class Scheduler implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (requests != null) {
+            requests.interrupt();
+        }
         for (int i = 0; i < workerCount; i++) {
             due.add(STOP);
         }

@@ -58,6 +58,7 @@ public final class Spool implements AutoCloseable {
     private final Path incoming;
     private final Path queue;
     private final Path state;
+    private final Path control;
     private final DirectorySync queueSync;
     private final DirectorySync stateSync;
     private final FileOpener opener;
@@ -70,6 +71,7 @@ public final class Spool implements AutoCloseable {
         this.incoming = root.resolve("incoming");
         this.queue = root.resolve("queue");
         this.state = root.resolve("state");
+        this.control = root.resolve("control");
         this.queueSync = new DirectorySync(queue);
         this.stateSync = new DirectorySync(state);
         this.opener = opener;
@@ -87,7 +89,7 @@ public final class Spool implements AutoCloseable {
     /** Opens (creating if needed) the spool under root and runs start-up recovery. */
     public static Spool open(Path root, FileOpener opener, Clock clock) throws IOException {
         Spool s = new Spool(root, opener, clock);
-        for (Path d : List.of(s.incoming, s.queue, s.state)) {
+        for (Path d : List.of(s.incoming, s.queue, s.state, s.control)) {
             Files.createDirectories(d);
         }
         s.recover();
@@ -407,6 +409,48 @@ public final class Spool implements AutoCloseable {
             Files.deleteIfExists(state.resolve(id + ".json"));
         }
         return existed;
+    }
+
+    /** What an administrator can ask a running (or the next) server to do with a queued message. */
+    public enum ControlAction { RETRY, BOUNCE }
+
+    /**
+     * Leaves a request for the server that owns this spool (it looks every second, or at its
+     * next start): retry or bounce one message, or retry all with id "all".
+     */
+    public void request(ControlAction action, String id) throws IOException {
+        if (!id.equals("all") && !QueueId.looksValid(id)) {
+            throw new IOException("\"" + id + "\" is not a queue id");
+        }
+        Files.createDirectories(control);
+        Path tmp = control.resolve("." + action.name().toLowerCase(java.util.Locale.ROOT) + "-" + id + ".tmp");
+        Files.write(tmp, new byte[0]);
+        Files.move(tmp, control.resolve(action.name().toLowerCase(java.util.Locale.ROOT) + "-" + id),
+                StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Takes (and removes) the pending administrator requests, as action and id. */
+    public List<java.util.Map.Entry<ControlAction, String>> takeRequests() throws IOException {
+        List<java.util.Map.Entry<ControlAction, String>> out = new ArrayList<>();
+        if (!Files.isDirectory(control)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(control)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                int dash = name.indexOf('-');
+                if (name.startsWith(".") || dash < 0) {
+                    continue;
+                }
+                Files.deleteIfExists(p);
+                for (ControlAction a : ControlAction.values()) {
+                    if (a.name().equalsIgnoreCase(name.substring(0, dash))) {
+                        out.add(java.util.Map.entry(a, name.substring(dash + 1)));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** Releases the directory handles kept for group commit. */

@@ -133,6 +133,28 @@ class SchedulerNotificationTest {
         assertThat(notifier.notices).contains("FAILED gone@baton.test 550 5.1.1 no such user");
     }
 
+    @Test
+    void anAdministratorsRetryAndBounceRequestsAreCarriedOut() throws Exception {
+        Spool spool = Spool.open(dir);
+        SchedulerTest.ScriptedAgent agent = new SchedulerTest.ScriptedAgent();
+        agent.outcomes.put("slow@baton.test", DeliveryOutcome.Kind.DEFERRED);
+        RecordingNotifier notifier = new RecordingNotifier();
+        scheduler = new Scheduler(spool, agent, 1, RetryPolicy.DEFAULT, notifier);
+        scheduler.start();
+        String id = store(spool, "slow@baton.test").id();
+        await("the first attempt", () -> agent.callsFor(id).size() == 1);
+
+        spool.request(Spool.ControlAction.RETRY, id);
+        await("the retry", () -> agent.callsFor(id).size() == 2);
+
+        spool.request(Spool.ControlAction.BOUNCE, id);
+        await("the bounce", () -> load(spool, id) == null);
+        assertThat(notifier.notices).singleElement().asString()
+                .startsWith("FAILED slow@baton.test 5.0.0 returned to the sender by the mail administrator")
+                .contains("451 4.3.0 later");
+        assertThat(agent.callsFor(id)).hasSize(2);
+    }
+
     private static QueuedMessage load(Spool spool, String id) {
         try {
             return spool.load(id).orElse(null);
