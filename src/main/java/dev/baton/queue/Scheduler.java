@@ -41,6 +41,7 @@ public final class Scheduler implements AutoCloseable {
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
     private final Set<String> attempting = ConcurrentHashMap.newKeySet();
+    private final Set<String> forced = ConcurrentHashMap.newKeySet();
     private final Map<String, QueuedMessage> fresh = new ConcurrentHashMap<>();
     private final ExecutorService workers;
     private final int workerCount;
@@ -92,10 +93,10 @@ public final class Scheduler implements AutoCloseable {
                         case RETRY -> {
                             if (r.getValue().equals("all")) {
                                 for (QueuedMessage m : spool.list()) {
-                                    retryNow(m.id());
+                                    forceRetry(m.id());
                                 }
                             } else {
-                                retryNow(r.getValue());
+                                forceRetry(r.getValue());
                             }
                         }
                         case BOUNCE -> bounceNow(r.getValue());
@@ -166,6 +167,12 @@ public final class Scheduler implements AutoCloseable {
         schedule(id, clock.instant());
     }
 
+    /** An administrator's retry: every pending recipient is tried now, due or not. */
+    public void forceRetry(String id) {
+        forced.add(id);
+        retryNow(id);
+    }
+
     private void schedule(String id, Instant at) {
         if (scheduled.add(id)) {
             due.add(new Due(id, at, clock));
@@ -218,10 +225,11 @@ public final class Scheduler implements AutoCloseable {
             m = loaded.get();
         }
         Instant now = clock.instant();
+        boolean force = forced.remove(id);
         List<Integer> todo = new ArrayList<>();
         for (int i = 0; i < m.states().size(); i++) {
             RecipientState s = m.states().get(i);
-            if (!s.status().isFinal() && !s.nextAttempt().isAfter(now)) {
+            if (!s.status().isFinal() && (force || !s.nextAttempt().isAfter(now))) {
                 todo.add(i);
             }
         }
