@@ -8,15 +8,29 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 
-/** Delivers to local Maildirs: {@code <mailboxes>/<domain>/<local part>/}. */
+/**
+ * Delivers to local Maildirs: {@code <mailboxes>/<domain>/<local part>/}. With a quota, a
+ * message that would take a mailbox over it fails for that recipient alone (552 5.2.2), so the
+ * sender gets a bounce for that recipient while the others are delivered.
+ */
 public final class LocalDelivery {
 
     private final Path root;
     private final Spool spool;
+    private final long quota;
 
     public LocalDelivery(Path root, Spool spool) {
+        this(root, spool, 0);
+    }
+
+    /** @param quota the largest size of one mailbox in octets (new/ and cur/), 0 for none */
+    public LocalDelivery(Path root, Spool spool, long quota) {
+        if (quota < 0) {
+            throw new IllegalArgumentException("quota must not be negative: " + quota);
+        }
         this.root = root;
         this.spool = spool;
+        this.quota = quota;
     }
 
     public Maildir maildirOf(Recipient r) {
@@ -29,8 +43,10 @@ public final class LocalDelivery {
         String headers = "Return-Path: <" + m.envelope().sender() + ">\r\n" + "Delivered-To: " + r.address() + "\r\n";
         Maildir box = maildirOf(r);
         try (InputStream content = spool.openContent(m)) {
-            Path file = box.deliver(headers, content);
+            Path file = box.deliver(headers, content, quota);
             return DeliveryOutcome.delivered(index, "250 2.0.0 delivered to Maildir " + file.getParent().getParent());
+        } catch (Maildir.MailboxFullException e) {
+            return DeliveryOutcome.failed(index, "552 5.2.2 mailbox <" + r.address() + "> is full (quota " + e.quota() + " octets)");
         } catch (IOException e) {
             return DeliveryOutcome.deferred(index, "451 4.3.0 cannot write to Maildir " + box.path() + ": " + e.getMessage());
         }

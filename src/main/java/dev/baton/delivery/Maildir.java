@@ -8,7 +8,9 @@ import java.net.InetAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -44,7 +46,23 @@ public final class Maildir {
 
     /** Delivers: prepends the given header lines (CRLF-terminated), then copies the content. */
     public Path deliver(String prefixHeaders, InputStream content) throws IOException {
+        return deliver(prefixHeaders, content, 0);
+    }
+
+    /**
+     * Delivers as {@link #deliver(String, InputStream)}, refusing a message that would take the
+     * mailbox over {@code quota} octets (0: no quota). The size stored is known only once the
+     * message is written (line endings become LF), so the message is written under tmp/ and
+     * removed again when it does not fit; it never appears in new/. The quota is soft: two
+     * deliveries to the same mailbox at the same moment may each see the room for one.
+     *
+     * @throws MailboxFullException when the message does not fit
+     */
+    public Path deliver(String prefixHeaders, InputStream content, long quota) throws IOException {
         create();
+        if (quota > 0 && usage() >= quota) {
+            throw new MailboxFullException(quota);
+        }
         long now = System.currentTimeMillis();
         String unique = (now / 1000) + ".M" + (now % 1000) * 1000 + "P" + PID + "Q" + SEQUENCE.incrementAndGet() + "." + HOST;
         Path tmp = dir.resolve("tmp").resolve(unique);
@@ -59,12 +77,70 @@ public final class Maildir {
             Files.deleteIfExists(tmp);
             throw e;
         }
+        if (quota > 0 && usage() + size > quota) {
+            Files.deleteIfExists(tmp);
+            throw new MailboxFullException(quota);
+        }
         Path target = dir.resolve("new").resolve(unique + ",S=" + size);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         try (FileChannel d = FileChannel.open(dir.resolve("new"), StandardOpenOption.READ)) {
             d.force(true);
         }
         return target;
+    }
+
+    /**
+     * Octets held by the messages in new/ and cur/: the {@code ,S=} size of a file name where
+     * there is one (Maildir++), the file's size otherwise. Sub-folders and tmp/ do not count.
+     */
+    public long usage() throws IOException {
+        long total = 0;
+        for (String sub : new String[] {"new", "cur"}) {
+            Path d = dir.resolve(sub);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
+                for (Path p : ds) {
+                    total += sizeOf(p);
+                }
+            }
+        }
+        return total;
+    }
+
+    private static long sizeOf(Path p) throws IOException {
+        String name = p.getFileName().toString();
+        int s = name.indexOf(",S=");
+        if (s >= 0) {
+            int i = s + 3;
+            int end = i;
+            while (end < name.length() && end - i < 18 && Character.isDigit(name.charAt(end))) {
+                end++;
+            }
+            if (end > i) {
+                return Long.parseLong(name, i, end, 10);
+            }
+        }
+        try {
+            return Files.size(p);
+        } catch (NoSuchFileException e) {
+            return 0; // moved from new/ to cur/ by a reader meanwhile (counted there, or about to be)
+        }
+    }
+
+    /** The message does not fit in the mailbox's quota. */
+    public static final class MailboxFullException extends IOException {
+        private final long quota;
+
+        MailboxFullException(long quota) {
+            super("mailbox is full (quota " + quota + " octets)");
+            this.quota = quota;
+        }
+
+        public long quota() {
+            return quota;
+        }
     }
 
     /** Copies, turning CRLF into LF; returns the octets written. */

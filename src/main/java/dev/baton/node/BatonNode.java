@@ -40,7 +40,8 @@ public final class BatonNode implements AutoCloseable {
         this.config = config;
         this.dataDir = dataDir;
         this.spool = spool;
-        this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool);
+        this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
+                config.mailboxes().quota());
         this.router = new Router(config.routes(), localDelivery);
         this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), config.queue().retryDelay());
     }
