@@ -5,6 +5,7 @@ import dev.baton.config.VirtualServerSettings;
 import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.delivery.LocalDelivery;
 import dev.baton.delivery.Router;
+import dev.baton.queue.RetryPolicy;
 import dev.baton.queue.Scheduler;
 import dev.baton.queue.Spool;
 import dev.baton.smtp.server.ProtocolLog;
@@ -43,7 +44,10 @@ public final class BatonNode implements AutoCloseable {
         this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
                 config.mailboxes().quota());
         this.router = new Router(config.routes(), localDelivery);
-        this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), config.queue().retryDelay());
+        RetryPolicy retry = new RetryPolicy(config.queue().retryDelay(), config.queue().maxRetryDelay(),
+                config.queue().lifetime(), config.queue().delayWarning());
+        this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), retry,
+                new DsnNotifier(spool, config.server().fqdn(), retry));
     }
 
     /** Opens the spool (recovering it), starts delivery, then opens every virtual server. */

@@ -1,0 +1,93 @@
+package dev.baton.node;
+
+import dev.baton.dsn.Action;
+import dev.baton.dsn.Dsn;
+import dev.baton.dsn.DsnBuilder;
+import dev.baton.dsn.DsnRecipient;
+import dev.baton.queue.Envelope;
+import dev.baton.queue.Notifier;
+import dev.baton.queue.QueuedMessage;
+import dev.baton.queue.Recipient;
+import dev.baton.queue.RetryPolicy;
+import dev.baton.queue.Spool;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the queue's notices into DSNs (RFC 3464) and queues them, from the null sender to the
+ * original sender, through the same spool as any message: durable before the notice counts.
+ */
+final class DsnNotifier implements Notifier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DsnNotifier.class);
+    private static final Pattern STATUS = Pattern.compile("\\b([245])\\.(\\d{1,3})\\.(\\d{1,3})\\b");
+
+    private final Spool spool;
+    private final String reportingMta;
+    private final RetryPolicy retry;
+    private final DsnBuilder builder = new DsnBuilder();
+
+    DsnNotifier(Spool spool, String reportingMta, RetryPolicy retry) {
+        this.spool = spool;
+        this.reportingMta = reportingMta;
+        this.retry = retry;
+    }
+
+    @Override
+    public void notify(QueuedMessage m, List<Notice> notices) throws IOException {
+        Envelope env = m.envelope();
+        List<DsnRecipient> report = new ArrayList<>();
+        for (Notice n : notices) {
+            Recipient r = env.recipients().get(n.index());
+            Action action = switch (n.event()) {
+                case FAILED -> Action.FAILED;
+                case DELAYED -> Action.DELAYED;
+                case DELIVERED -> Action.DELIVERED;
+                case RELAYED -> Action.RELAYED;
+            };
+            if (!DsnBuilder.shouldNotify(env, r, action)) {
+                continue;
+            }
+            String reply = n.reply() == null ? "" : n.reply();
+            report.add(new DsnRecipient(r.address(), r.orcpt(), action, status(reply, action), reply, null, n.when(),
+                    action == Action.DELAYED ? env.arrival().plus(retry.lifetime()) : null));
+        }
+        if (report.isEmpty()) {
+            return;
+        }
+        Dsn dsn;
+        try (InputStream original = spool.openContent(m)) {
+            dsn = builder.build(reportingMta, env, m.id(), env.arrival(), report, original);
+        }
+        Envelope dsnEnvelope = new Envelope("", List.of(Recipient.of(dsn.recipient())), dsn.needs8BitMime() ? "8BITMIME" : "7BIT",
+                false, null, null, dsn.message().length, reportingMta, "127.0.0.1", "local", null, null, reportingMta,
+                Instant.now(), Map.of());
+        try (Spool.Receipt receipt = spool.begin(dsnEnvelope)) {
+            receipt.content().write(dsn.message());
+            QueuedMessage queued = receipt.commit();
+            LOG.info("dsn: {} queued as {} to <{}> about {} ({} recipient(s): {})", dsn.messageId(), queued.id(),
+                    dsn.recipient(), m.id(), report.size(), report.get(0).action().field());
+        }
+    }
+
+    /** The enhanced status code of a reply, or a generic one for the action. */
+    static String status(String reply, Action action) {
+        Matcher mt = STATUS.matcher(reply);
+        if (mt.find()) {
+            return mt.group();
+        }
+        return switch (action) {
+            case FAILED -> "5.0.0";
+            case DELAYED -> "4.0.0";
+            default -> "2.0.0";
+        };
+    }
+}
