@@ -198,6 +198,31 @@ class MxResolverTest {
 
     @Test
     @Timeout(5)
+    void aCnameAnsweredAloneIsAskedForByItsTarget() throws Exception {
+        dns.mx("example.test", 10, "mail.example.test")
+                .cname("mail.example.test", "server.hosting.test")
+                .a("server.hosting.test", "192.0.2.51")
+                .cnamesUnfollowed();
+
+        assertThat(hops(resolver().resolve("example.test")))
+                .containsExactly(new NextHop("mail.example.test", 25, 10, List.of(ip("192.0.2.51"))));
+        assertThat(dns.queries()).contains("mail.example.test./A", "server.hosting.test./A");
+    }
+
+    @Test
+    @Timeout(5)
+    void aCnameLoopIsNotFollowedForever() {
+        dns.mx("example.test", 10, "a.example.test")
+                .cname("a.example.test", "b.example.test")
+                .cname("b.example.test", "a.example.test")
+                .cnamesUnfollowed();
+
+        assertThat(temporary(resolver().resolve("example.test")))
+                .contains("a.example.test: ", "CNAMEs");
+    }
+
+    @Test
+    @Timeout(5)
     void addressLiteralsNeedNoLookup() throws Exception {
         MxResolver resolver = resolver();
 

@@ -52,6 +52,7 @@ public final class TestDnsServer implements AutoCloseable {
     private final Set<Name> silent = ConcurrentHashMap.newKeySet();
     private final List<String> queries = new CopyOnWriteArrayList<>();
     private volatile Duration delay = Duration.ZERO;
+    private volatile boolean followCnames = true;
 
     private TestDnsServer() throws SocketException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -119,6 +120,12 @@ public final class TestDnsServer implements AutoCloseable {
     /** Every answer is sent this late. */
     public TestDnsServer delay(Duration delay) {
         this.delay = delay;
+        return this;
+    }
+
+    /** Answers a CNAME alone, as an authoritative server for the alias only would, so the client must ask for its target. */
+    public TestDnsServer cnamesUnfollowed() {
+        followCnames = false;
         return this;
     }
 
@@ -218,6 +225,9 @@ public final class TestDnsServer implements AutoCloseable {
                 return response; // the records, or NODATA
             }
             response.addRecord(alias, Section.ANSWER);
+            if (!followCnames) {
+                return response;
+            }
             name = ((CNAMERecord) alias).getTarget();
         }
         response.getHeader().setRcode(Rcode.SERVFAIL); // CNAME loop
