@@ -167,7 +167,7 @@ public final class SmtpTransport implements AutoCloseable {
                     break;
                 }
                 lastError = error;
-                log.warn("{}: {} (recipients left for the next hop)", m.id(), error);
+                log.warn("{}: hop failed: {}", m.id(), error);
             }
         } catch (IOException e) {
             lastError = "451 4.3.0 cannot read the content of " + m.id() + ": " + e.getMessage();
@@ -504,7 +504,7 @@ public final class SmtpTransport implements AutoCloseable {
         } else {
             what = "internal error: " + SmtpClient.quote(e.toString());
         }
-        return what + " (" + stage + ")";
+        return stage.equals("connect") ? what : what + " (" + stage + ")";
     }
 
     private static boolean hasCause(Throwable t, Class<?> type) {
@@ -558,7 +558,7 @@ public final class SmtpTransport implements AutoCloseable {
             if (greeting.code() != 220) {
                 // RFC 5321 3.1: 554 means no service here; another MX may still take it, so it defers
                 quitQuietly(c);
-                throw new HopFailure(peer + ": " + said(greeting, peer, "the greeting (connect)"));
+                throw new HopFailure(peer + ": " + said(greeting, peer, "the greeting"));
             }
             c.readTimeout(settings.commandTimeout());
             stage = lmtp ? "LHLO" : "EHLO";

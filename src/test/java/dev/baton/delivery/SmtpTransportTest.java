@@ -403,7 +403,7 @@ class SmtpTransportTest {
         List<DeliveryOutcome> out = deliver(spooled("a@example.test", "b@example.test"), TlsPolicy.OPPORTUNISTIC,
                 new NextHop("mx.example.test", dead, 10));
         assertThat(out).extracting(DeliveryOutcome::kind).containsExactly(Kind.DEFERRED, Kind.DEFERRED);
-        assertThat(out.get(0).reply()).isEqualTo("mx.example.test[127.0.0.1]:" + dead + ": connection refused (connect)");
+        assertThat(out.get(0).reply()).isEqualTo("mx.example.test[127.0.0.1]:" + dead + ": connection refused");
     }
 
     @Test
@@ -531,5 +531,58 @@ class SmtpTransportTest {
         List<DeliveryOutcome> out = deliver(spooled("a@example.test"), TlsPolicy.NONE, new NextHop("127.0.0.1", peer.port(), 0));
         assertThat(out).extracting(DeliveryOutcome::kind).containsExactly(Kind.FAILED);
         assertThat(peer.received).contains("RSET").doesNotContain("DATA");
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aLargeMessageGoesInSeveralChunks() throws Exception {
+        receiver.vs("protocolLog: true").start();
+        transport();
+        String big = dev.baton.testing.TestConfigs.message("big1", 700_000);
+        QueuedMessage m = spooled(List.of(Recipient.of("alice@example.test")), "7BIT", big);
+        assertThat(deliver(m, TlsPolicy.NONE, receiverHop())).extracting(DeliveryOutcome::kind).containsExactly(Kind.DELIVERED);
+        assertThat(maildirFile("alice")).contains("END big1").contains(big.substring(5_000, 6_000).replace("\r\n", "\n"));
+        String log = Files.readString(receiver.dataDir().resolve("logs").resolve("smtp-default.log"));
+        assertThat(log.split("BDAT ", -1).length - 1).isGreaterThanOrEqualTo(3);
+        assertThat(log).contains(" LAST");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void aFailedTlsHandshakeDefersUnderOpportunisticTls() throws Exception {
+        peer = new ScriptedPeer(c -> {
+            c.send("220 tls.test");
+            c.readLine();
+            c.send("250-tls.test\n250 STARTTLS");
+            c.readLine();
+            c.send("220 go ahead");
+            c.send("this is not a TLS server hello");
+            c.readLine();
+        });
+        transport();
+        List<DeliveryOutcome> out = deliver(spooled("a@example.test"), TlsPolicy.OPPORTUNISTIC, new NextHop("127.0.0.1", peer.port(), 0));
+        assertThat(out).singleElement().satisfies(o -> {
+            assertThat(o.kind()).isEqualTo(Kind.DEFERRED);
+            assertThat(o.reply()).contains("STARTTLS");
+        });
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void aMalformedReplyMidSessionDefers() throws Exception {
+        peer = new ScriptedPeer(c -> {
+            c.send("220 odd.test");
+            c.readLine();
+            c.send("250 odd.test");
+            c.readLine();
+            c.send("25O ok with a letter O");
+            c.readLine();
+        });
+        transport();
+        List<DeliveryOutcome> out = deliver(spooled("a@example.test"), TlsPolicy.OPPORTUNISTIC, new NextHop("127.0.0.1", peer.port(), 0));
+        assertThat(out).singleElement().satisfies(o -> {
+            assertThat(o.kind()).isEqualTo(Kind.DEFERRED);
+            assertThat(o.reply()).contains("\"25O ok with a letter O\"").contains("MAIL FROM");
+        });
     }
 }
