@@ -3,34 +3,34 @@ package dev.baton.queue;
 /**
  * What one delivery attempt did for one recipient.
  *
- * @param index   the recipient's position in the envelope
- * @param reply   the reply that explains it, as a mail administrator would want to read it
- * @param relayed delivered to a next hop that does not offer DSN, so this server must send the
- *                "relayed" notification a NOTIFY=SUCCESS asked for (RFC 3461 4.1)
+ * @param index              the recipient's position in the envelope
+ * @param reply              the reply that explains it, as a mail administrator would want to read it
+ * @param relayedToNonDsnHop delivered to a next hop that does not offer DSN while the recipient
+ *                           asked for NOTIFY=SUCCESS: the sender is owed a "relayed" DSN (RFC 3461 4.1)
  */
-public record DeliveryOutcome(int index, Kind kind, String reply, boolean relayed) {
+public record DeliveryOutcome(int index, Kind kind, String reply, boolean relayedToNonDsnHop) {
+
+    /** Delivered (final), failed for good (final), or to be tried again later. */
+    public enum Kind { DELIVERED, FAILED, DEFERRED }
 
     public DeliveryOutcome(int index, Kind kind, String reply) {
         this(index, kind, reply, false);
     }
 
-    /** Delivered (final), failed for good (final), or to be tried again later. */
-    public enum Kind { DELIVERED, FAILED, DEFERRED }
-
     public static DeliveryOutcome delivered(int index, String reply) {
-        return new DeliveryOutcome(index, Kind.DELIVERED, reply);
+        return new DeliveryOutcome(index, Kind.DELIVERED, reply, false);
     }
 
-    /** Delivered to a hop without DSN support: a NOTIFY=SUCCESS becomes a "relayed" DSN. */
-    public static DeliveryOutcome relayed(int index, String reply) {
-        return new DeliveryOutcome(index, Kind.DELIVERED, reply, true);
+    /** Delivered; relayedToNonDsnHop when a "relayed" DSN is owed (see the record's parameters). */
+    public static DeliveryOutcome delivered(int index, String reply, boolean relayedToNonDsnHop) {
+        return new DeliveryOutcome(index, Kind.DELIVERED, reply, relayedToNonDsnHop);
     }
 
     public static DeliveryOutcome failed(int index, String reply) {
-        return new DeliveryOutcome(index, Kind.FAILED, reply);
+        return new DeliveryOutcome(index, Kind.FAILED, reply, false);
     }
 
     public static DeliveryOutcome deferred(int index, String reply) {
-        return new DeliveryOutcome(index, Kind.DEFERRED, reply);
+        return new DeliveryOutcome(index, Kind.DEFERRED, reply, false);
     }
 }

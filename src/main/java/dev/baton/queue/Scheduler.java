@@ -254,7 +254,7 @@ public final class Scheduler implements AutoCloseable {
             switch (next.status()) {
                 case FAILED -> notices.add(new Notifier.Notice(o.index(), Notifier.Event.FAILED, next.lastReply(), now));
                 case DELIVERED -> {
-                    if (o.relayed()) {
+                    if (o.relayedToNonDsnHop()) {
                         notices.add(new Notifier.Notice(o.index(), Notifier.Event.RELAYED, next.lastReply(), now));
                     } else {
                         notices.add(new Notifier.Notice(o.index(), Notifier.Event.DELIVERED, next.lastReply(), now));

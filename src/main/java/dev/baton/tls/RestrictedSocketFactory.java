@@ -11,16 +11,29 @@ final class RestrictedSocketFactory extends SSLSocketFactory {
 
     private final SSLSocketFactory delegate;
     private final boolean client;
+    private final boolean identifyEndpoint;
 
     RestrictedSocketFactory(SSLSocketFactory delegate, boolean client) {
+        this(delegate, client, false);
+    }
+
+    /** With identifyEndpoint, a client socket checks that the certificate names the host it was made for. */
+    RestrictedSocketFactory(SSLSocketFactory delegate, boolean client, boolean identifyEndpoint) {
         this.delegate = delegate;
         this.client = client;
+        this.identifyEndpoint = identifyEndpoint;
     }
 
     private Socket restrict(Socket s) {
         SSLSocket ssl = (SSLSocket) s;
         ssl.setEnabledProtocols(TlsContexts.PROTOCOLS);
         ssl.setUseClientMode(client);
+        if (identifyEndpoint) {
+            javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
+            // "HTTPS" is RFC 2818 name matching (SAN dNSName, wildcards), which RFC 7672/6125 SMTP matching agrees with for names
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            ssl.setSSLParameters(p);
+        }
         return ssl;
     }
 

@@ -26,6 +26,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -174,6 +175,52 @@ public final class TlsContexts {
         } catch (GeneralSecurityException e) {
             throw new IOException("tls: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A client factory for TLS policy verify: the chain must lead to a JDK default trust anchor
+     * or to one of the certificates in extraTrustPem (when not null), and the certificate must
+     * name the host given to {@code createSocket(socket, host, port, autoClose)}.
+     */
+    public static SSLSocketFactory verifyingClientFactory(Path extraTrustPem) throws IOException {
+        try {
+            TrustManager[] tms = null;
+            if (extraTrustPem != null) {
+                List<X509Certificate> extra = readCertificates(extraTrustPem);
+                if (extra.isEmpty()) {
+                    throw new IOException("tls: " + extraTrustPem + " holds no certificate (expected PEM: -----BEGIN CERTIFICATE-----)");
+                }
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                ks.load(null, null);
+                int i = 0;
+                for (X509Certificate c : defaultTrustAnchors()) {
+                    ks.setCertificateEntry("jdk-" + i++, c);
+                }
+                for (X509Certificate c : extra) {
+                    ks.setCertificateEntry("extra-" + i++, c);
+                }
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(ks);
+                tms = tmf.getTrustManagers();
+            }
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tms, new SecureRandom());
+            return new RestrictedSocketFactory(ctx.getSocketFactory(), true, true);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("tls: cannot use trusted certificates " + extraTrustPem + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<X509Certificate> defaultTrustAnchors() throws GeneralSecurityException {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init((KeyStore) null);
+        List<X509Certificate> out = new ArrayList<>();
+        for (TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509TrustManager x) {
+                out.addAll(List.of(x.getAcceptedIssuers()));
+            }
+        }
+        return out;
     }
 
     private static final class TrustAll implements X509TrustManager {

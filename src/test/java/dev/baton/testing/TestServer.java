@@ -31,6 +31,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class TestServer implements AfterEachCallback {
 
     private final List<String> virtualServer = new ArrayList<>();
+    private final List<String> root = new ArrayList<>();
     private final List<String> routes = new ArrayList<>(List.of("{domain: example.test, transport: local}"));
     private boolean hold;
     private Path dataDir;
@@ -47,6 +48,12 @@ public final class TestServer implements AfterEachCallback {
     public TestServer limits(String yaml) {
         virtualServer.add("limits:");
         yaml.lines().forEach(l -> virtualServer.add("  " + l));
+        return this;
+    }
+
+    /** Adds top-level YAML lines, e.g. "mailboxes: {users: [alice]}". */
+    public TestServer root(String yaml) {
+        root.addAll(yaml.lines().toList());
         return this;
     }
 
@@ -68,6 +75,7 @@ public final class TestServer implements AfterEachCallback {
         routes.forEach(r -> y.append("  - ").append(r).append('\n'));
         y.append("virtualServers:\n  - name: default\n    address: 127.0.0.1\n    port: 0\n");
         virtualServer.forEach(l -> y.append("    ").append(l).append('\n'));
+        root.forEach(l -> y.append(l).append('\n'));
         return y.toString();
     }
 

@@ -8,10 +8,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -30,7 +30,7 @@ public final class SmtpClient implements AutoCloseable {
     private final String host;
     private final int port;
     private final Consumer<String> transcript;
-    private final Set<String> extensions = new HashSet<>();
+    private final Map<String, String> extensions = new HashMap<>();
     private boolean tls;
     private String tlsDescription;
 
@@ -61,8 +61,31 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Wraps a socket that is already connected; the greeting is not read yet (see
+     * {@link #readReply()}). Timeouts are the caller's to set.
+     */
+    public static SmtpClient open(Socket connected, String host, int port, Consumer<String> transcript) throws IOException {
+        return new SmtpClient(new SmtpChannel(connected), host, port, transcript);
+    }
+
     public boolean offers(String extension) {
-        return extensions.contains(extension.toUpperCase(Locale.ROOT));
+        return extensions.containsKey(extension.toUpperCase(Locale.ROOT));
+    }
+
+    /** The parameters the server gave with an extension in its EHLO reply ("" for none), or null when not offered. */
+    public String extensionParameters(String extension) {
+        return extensions.get(extension.toUpperCase(Locale.ROOT));
+    }
+
+    /** Sets the deadline of each following read. */
+    public void readTimeout(Duration d) throws IOException {
+        ch.readTimeout(d);
+    }
+
+    /** Sets the deadline of each following flush. */
+    public void writeTimeout(Duration d) {
+        ch.writeTimeout(d);
     }
 
     public boolean isTls() {
@@ -75,12 +98,8 @@ public final class SmtpClient implements AutoCloseable {
 
     /** EHLO, falling back to HELO when the server does not know EHLO. */
     public SmtpReply hello(String name) throws IOException {
-        SmtpReply r = command("EHLO " + name);
-        extensions.clear();
+        SmtpReply r = extendedHello("EHLO", name);
         if (r.code() == 250) {
-            for (int i = 1; i < r.lines().size(); i++) {
-                extensions.add(r.lines().get(i).split(" ")[0].toUpperCase(Locale.ROOT));
-            }
             return r;
         }
         r = command("HELO " + name);
@@ -88,11 +107,41 @@ public final class SmtpClient implements AutoCloseable {
         return r;
     }
 
+    /**
+     * EHLO or LHLO (RFC 2033) with the given name; on 250 the extensions offered are taken
+     * from the reply, otherwise none are known. Returns the reply whatever it is.
+     */
+    public SmtpReply extendedHello(String verb, String name) throws IOException {
+        SmtpReply r = command(verb + " " + name);
+        extensions.clear();
+        if (r.code() == 250) {
+            for (int i = 1; i < r.lines().size(); i++) {
+                String l = r.lines().get(i).strip();
+                int sp = l.indexOf(' ');
+                String keyword = (sp < 0 ? l : l.substring(0, sp)).toUpperCase(Locale.ROOT);
+                extensions.put(keyword, sp < 0 ? "" : l.substring(sp + 1).strip());
+            }
+        }
+        return r;
+    }
+
     /** STARTTLS; the caller must say hello again afterwards (RFC 3207). */
     public void startTls(boolean verify) throws IOException {
+        startTls(TlsContexts.clientFactory(verify));
+    }
+
+    /**
+     * STARTTLS with the given factory (its sockets are made for this client's host, which a
+     * verifying factory checks the certificate against); the caller must say hello again.
+     */
+    public void startTls(javax.net.ssl.SSLSocketFactory factory) throws IOException {
         SmtpReply r = command("STARTTLS");
         expect("STARTTLS", r, 220);
-        SSLSocket s = ch.startTls(TlsContexts.clientFactory(verify), true, host, port);
+        if (ch.buffered() > 0) {
+            // bytes the server sent behind its 220 were not protected: never read them as if they were
+            throw new IOException("server sent " + ch.discardBuffered() + " octets behind its 220 to STARTTLS");
+        }
+        SSLSocket s = ch.startTls(factory, true, host, port);
         SSLSession session = s.getSession();
         tls = true;
         tlsDescription = session.getProtocol() + " " + session.getCipherSuite();
@@ -145,10 +194,7 @@ public final class SmtpClient implements AutoCloseable {
         }
         SmtpReply r = command("DATA");
         expect("DATA", r, 354);
-        DotStuffer.copy(content, ch);
-        ch.write(".\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        transcript.accept("> (message content) .");
-        ch.flush();
+        writeDotStuffed(content);
         SmtpReply fin = readReply();
         if (!fin.positive()) {
             throw new SmtpClientException("DATA (end of data)", fin);
@@ -176,9 +222,27 @@ public final class SmtpClient implements AutoCloseable {
         return readReply();
     }
 
-    private void write(String line) throws IOException {
+    /** Buffers one command line (CRLF added); {@link #flush()} sends what is buffered. */
+    public void write(String line) throws IOException {
         transcript.accept("> " + line);
         ch.write(line + "\r\n");
+    }
+
+    public void flush() throws IOException {
+        ch.flush();
+    }
+
+    /** Buffers raw octets (a BDAT chunk). */
+    public void writeRaw(byte[] b, int off, int len) throws IOException {
+        ch.write(b, off, len);
+    }
+
+    /** Sends content after a 354: dot-stuffed, CRLF-terminated, then the lone dot; flushed. */
+    public void writeDotStuffed(InputStream content) throws IOException {
+        DotStuffer.copy(content, ch);
+        ch.write(".\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        transcript.accept("> (message content) .");
+        ch.flush();
     }
 
     private static void expect(String cmd, SmtpReply r, int code) throws SmtpClientException {
@@ -196,7 +260,7 @@ public final class SmtpClient implements AutoCloseable {
             transcript.accept("< " + line);
             if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)
                     || line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-') {
-                throw new IOException("malformed reply from " + host + ": \"" + line + "\"");
+                throw new IOException("malformed reply from " + host + ": \"" + quote(line) + "\"");
             }
             int c = Integer.parseInt(line.substring(0, 3));
             if (code >= 0 && c != code) {
@@ -211,6 +275,17 @@ public final class SmtpClient implements AutoCloseable {
                 throw new IOException("reply from " + host + " has more than " + MAX_REPLY_LINES + " lines");
             }
         }
+    }
+
+    /** At most 200 characters of text from a peer, control characters shown as '?'. */
+    public static String quote(String raw) {
+        String s = raw.length() > 200 ? raw.substring(0, 200) + "..." : raw;
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return b.toString();
     }
 
     @Override
