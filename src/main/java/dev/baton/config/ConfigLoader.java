@@ -118,10 +118,11 @@ public final class ConfigLoader {
             if (host != null && !FQDN.matcher(host).matches() && !host.matches("\\[[0-9A-Fa-f:.]+\\]|localhost")) {
                 throw r.get("host").error("\"" + host + "\" is not a host name or an address literal (examples: relay.example.test, [192.0.2.1])");
             }
-            if (!needsHost && !r.get("port").missing()) {
-                throw r.get("port").error("only applies to transports smtp and lmtp");
+            boolean remote = needsHost || transport == RouteSettings.Transport.MX;
+            if (!remote && !r.get("port").missing()) {
+                throw r.get("port").error("only applies to transports smtp, mx and lmtp");
             }
-            int port = needsHost ? r.get("port").intValue(transport == RouteSettings.Transport.LMTP ? 24 : 25, 1, 65535) : 0;
+            int port = remote ? r.get("port").intValue(transport == RouteSettings.Transport.LMTP ? 24 : 25, 1, 65535) : 0;
             routes.add(new RouteSettings(domain, transport, host, port,
                     r.get("tls").enumValue(RouteSettings.TlsPolicy.class, RouteSettings.TlsPolicy.OPPORTUNISTIC)));
         }

@@ -6,7 +6,7 @@ package dev.baton.config;
  * @param domain    a domain, "*.example.test" for its subdomains, or "*" for any
  * @param transport local (Maildir), discard, smtp (to host:port), mx (by DNS), lmtp (to host:port)
  * @param host      next hop for smtp and lmtp: a host name or an address literal such as [192.0.2.1]
- * @param port      next hop port for smtp (default 25) and lmtp (default 24)
+ * @param port      next hop port for smtp and mx (default 25) and lmtp (default 24)
  * @param tls       TLS policy for smtp, mx and lmtp
  */
 public record RouteSettings(String domain, Transport transport, String host, int port, TlsPolicy tls) {

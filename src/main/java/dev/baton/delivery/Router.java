@@ -5,19 +5,36 @@ import dev.baton.queue.DeliveryAgent;
 import dev.baton.queue.DeliveryOutcome;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
+import dev.baton.routing.MxResolver;
+import dev.baton.routing.NextHop;
+import dev.baton.routing.Resolution;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** Chooses each recipient's transport by the routes of the configuration and delivers. */
+/**
+ * Chooses each recipient's transport by the routes of the configuration and delivers:
+ * recipients that share a route and a domain go together in one SMTP or LMTP transaction.
+ */
 public final class Router implements DeliveryAgent {
 
     private final List<RouteSettings> routes;
     private final LocalDelivery local;
+    private final SmtpTransport smtp;
+    private final MxResolver mx;
 
-    public Router(List<RouteSettings> routes, LocalDelivery local) {
+    /** @param smtp and mx may be null where no route needs them (local and discard only) */
+    public Router(List<RouteSettings> routes, LocalDelivery local, SmtpTransport smtp, MxResolver mx) {
         this.routes = List.copyOf(routes);
         this.local = local;
+        this.smtp = smtp;
+        this.mx = mx;
+    }
+
+    public Router(List<RouteSettings> routes, LocalDelivery local) {
+        this(routes, local, null, null);
     }
 
     public Optional<RouteSettings> routeFor(String domain) {
@@ -26,28 +43,62 @@ public final class Router implements DeliveryAgent {
 
     @Override
     public List<DeliveryOutcome> deliver(QueuedMessage m, List<Integer> recipients) {
-        List<DeliveryOutcome> out = new ArrayList<>(recipients.size());
+        DeliveryOutcome[] out = new DeliveryOutcome[m.envelope().recipients().size()];
+        Map<String, List<Integer>> remote = new LinkedHashMap<>();
+        Map<String, RouteSettings> remoteRoute = new LinkedHashMap<>();
         for (int i : recipients) {
             Recipient r = m.envelope().recipients().get(i);
-            if (r.domain().isEmpty()) {
-                // <postmaster> without a domain (RFC 5321 4.5.1) is accepted for the local
-                // postmaster; no route names the empty domain, so without this it waits forever
-                out.add(local.deliver(m, i));
-                continue;
-            }
-            Optional<RouteSettings> route = routeFor(r.domain());
+            // <postmaster> without a domain (RFC 5321 4.5.1) is this server's own postmaster
+            Optional<RouteSettings> route = r.domain().isEmpty()
+                    ? Optional.of(RouteSettings.of("", RouteSettings.Transport.LOCAL)) : routeFor(r.domain());
             if (route.isEmpty()) {
                 // the routes changed since the message was accepted: keep it until they cover it again
-                out.add(DeliveryOutcome.deferred(i, "451 4.4.0 no route for domain " + r.domain() + " in the configuration"));
+                out[i] = DeliveryOutcome.deferred(i, "451 4.4.0 no route for domain " + r.domain() + " in the configuration");
                 continue;
             }
-            out.add(switch (route.get().transport()) {
-                case DISCARD -> DeliveryOutcome.delivered(i, "250 2.0.0 discarded by route " + route.get().domain());
-                case LOCAL -> local.deliver(m, i);
-                case SMTP, MX, LMTP -> DeliveryOutcome.deferred(i, "451 4.3.0 transport " + route.get().transport()
-                        + " is being wired in (issue 3)");
-            });
+            RouteSettings rs = route.get();
+            switch (rs.transport()) {
+                case DISCARD -> out[i] = DeliveryOutcome.delivered(i, "250 2.0.0 discarded by route " + rs.domain());
+                case LOCAL -> out[i] = local.deliver(m, i);
+                case SMTP, LMTP, MX -> {
+                    String key = rs.transport() == RouteSettings.Transport.MX ? "mx:" + r.domain() : rs.transport() + ":" + rs.domain();
+                    remote.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+                    remoteRoute.put(key, rs);
+                }
+            }
         }
-        return out;
+        for (Map.Entry<String, List<Integer>> e : remote.entrySet()) {
+            RouteSettings rs = remoteRoute.get(e.getKey());
+            for (DeliveryOutcome o : deliverRemote(m, e.getValue(), rs, e.getKey().substring(e.getKey().indexOf(':') + 1))) {
+                out[o.index()] = o;
+            }
+        }
+        List<DeliveryOutcome> result = new ArrayList<>(recipients.size());
+        for (int i : recipients) {
+            result.add(out[i]);
+        }
+        return result;
+    }
+
+    private List<DeliveryOutcome> deliverRemote(QueuedMessage m, List<Integer> indexes, RouteSettings rs, String domain) {
+        if (smtp == null) {
+            return indexes.stream().map(i -> DeliveryOutcome.deferred(i, "451 4.3.0 outbound delivery is not set up on this server")).toList();
+        }
+        List<NextHop> hops;
+        if (rs.transport() == RouteSettings.Transport.MX) {
+            Resolution res = mx.resolve(domain, rs.port());
+            switch (res) {
+                case Resolution.Found f -> hops = f.hops();
+                case Resolution.TemporaryFailure t -> {
+                    return indexes.stream().map(i -> DeliveryOutcome.deferred(i, t.reply())).toList();
+                }
+                case Resolution.PermanentFailure p -> {
+                    return indexes.stream().map(i -> DeliveryOutcome.failed(i, p.reply())).toList();
+                }
+            }
+        } else {
+            hops = List.of(new NextHop(rs.host(), rs.port(), 0));
+        }
+        return smtp.deliver(m, indexes, hops, rs.tls(), rs.transport() == RouteSettings.Transport.LMTP);
     }
 }

@@ -522,7 +522,8 @@ public final class SmtpTransport implements AutoCloseable {
         String host = bare(hop.host());
         List<InetAddress> addresses;
         try {
-            addresses = resolver.resolve(hop.host());
+            // an MX lookup has resolved the host already; a configured host is resolved here
+            addresses = hop.addresses().isEmpty() ? resolver.resolve(hop.host()) : hop.addresses();
         } catch (IOException e) {
             throw new HopFailure(hop + ": cannot resolve " + hop.host() + ": " + SmtpClient.quote(String.valueOf(e.getMessage())));
         }

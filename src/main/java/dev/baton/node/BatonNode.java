@@ -5,6 +5,8 @@ import dev.baton.config.VirtualServerSettings;
 import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.delivery.LocalDelivery;
 import dev.baton.delivery.Router;
+import dev.baton.delivery.SmtpTransport;
+import dev.baton.routing.MxResolver;
 import dev.baton.queue.RetryPolicy;
 import dev.baton.queue.Scheduler;
 import dev.baton.queue.Spool;
@@ -33,17 +35,22 @@ public final class BatonNode implements AutoCloseable {
     private final Spool spool;
     private final Scheduler scheduler;
     private final Router router;
+    private final SmtpTransport smtp;
+    private final MxResolver mx;
     private final LocalDelivery localDelivery;
     private final List<SmtpListener> listeners = new ArrayList<>();
     private final List<ProtocolLog> logs = new ArrayList<>();
 
-    private BatonNode(BatonConfig config, Path dataDir, Spool spool) {
+    private BatonNode(BatonConfig config, Path dataDir, Spool spool) throws IOException {
         this.config = config;
         this.dataDir = dataDir;
         this.spool = spool;
         this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
                 config.mailboxes().quota());
-        this.router = new Router(config.routes(), localDelivery);
+        this.smtp = new SmtpTransport(config.delivery(), spool::openContent);
+        this.mx = new MxResolver(config.delivery().resolver(), config.delivery().commandTimeout().compareTo(Duration.ofSeconds(30)) > 0
+                ? Duration.ofSeconds(30) : config.delivery().commandTimeout());
+        this.router = new Router(config.routes(), localDelivery, smtp, mx);
         RetryPolicy retry = new RetryPolicy(config.queue().retryDelay(), config.queue().maxRetryDelay(),
                 config.queue().lifetime(), config.queue().delayWarning());
         this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), retry,
@@ -131,6 +138,7 @@ public final class BatonNode implements AutoCloseable {
             l.close(Duration.ofSeconds(10));
         }
         scheduler.close();
+        smtp.close();
         try {
             spool.close();
         } catch (IOException ignored) {

@@ -134,7 +134,7 @@ class ConfigLoaderTest {
         assertThat(error("routes: [{domain: a.test, transport: smtp}]"))
                 .startsWith("config: routes[0].host is required for transport smtp").contains("example:");
         assertThat(error("routes: [{domain: a.test, transport: local, port: 25}]"))
-                .startsWith("config: routes[0].port only applies to transports smtp and lmtp");
+                .startsWith("config: routes[0].port only applies to transports smtp, mx and lmtp");
     }
 
     @Test

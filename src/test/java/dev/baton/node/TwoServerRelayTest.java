@@ -1,0 +1,156 @@
+package dev.baton.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.config.ConfigLoader;
+import dev.baton.testing.SmtpTestClient;
+import dev.baton.testing.TestDnsServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two Baton servers over real sockets: "a" (a.test) hands mail for b.test to "b" by a smarthost
+ * route or by MX, and refusals at "b" come back to the sender at "a" as DSNs.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TwoServerRelayTest {
+
+    @TempDir
+    Path dirA;
+
+    @TempDir
+    Path dirB;
+
+    private static BatonNode serverB(Path dir) throws Exception {
+        return BatonNode.start(ConfigLoader.parse("""
+                server: { fqdn: mx.b.test }
+                acceptedDomains: [b.test]
+                virtualServers: [{ name: default, address: 127.0.0.1, port: 0, protocolLog: true }]
+                mailboxes: { users: [bob] }
+                """, "b"), dir);
+    }
+
+    private static BatonNode serverA(Path dir, String route, String delivery) throws Exception {
+        return BatonNode.start(ConfigLoader.parse("""
+                server: { fqdn: mx.a.test }
+                acceptedDomains: [a.test]
+                virtualServers: [{ name: default, address: 127.0.0.1, port: 0, relayNetworks: [127.0.0.0/8] }]
+                routes:
+                  - { domain: a.test, transport: local }
+                  - %s
+                delivery: { %s }
+                queue: { retryDelay: 1s, maxRetryDelay: 2s }
+                """.formatted(route, delivery), "a"), dir);
+    }
+
+    private static void submit(BatonNode a, String from, String... to) throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(a.smtpPort())) {
+            c.greetAndEhlo();
+            c.transaction(from, to);
+            c.data("Subject: across\r\nMessage-ID: <x1@a.test>\r\n\r\nhello b\r\n").expect(250);
+        }
+    }
+
+    @Test
+    void mailForAnotherServerIsRelayedOverTlsAndLandsThere() throws Exception {
+        try (BatonNode b = serverB(dirB);
+             BatonNode a = serverA(dirA, "{ domain: b.test, transport: smtp, host: \"[127.0.0.1]\", port: " + b.smtpPort()
+                     + ", tls: required }", "heloName: mx.a.test")) {
+            submit(a, "alice@a.test", "bob@b.test");
+            String text = Files.readString(await(dirB.resolve("mailboxes/b.test/bob/new")));
+            assertThat(text).contains("Subject: across", "by mx.b.test (Baton) with ESMTPS", "by mx.a.test (Baton) with ESMTP");
+            awaitEmpty(a);
+        }
+    }
+
+    @Test
+    void aRecipientRefusedByTheNextHopBouncesToTheSenderAndTheOtherIsDelivered() throws Exception {
+        try (BatonNode b = serverB(dirB);
+             BatonNode a = serverA(dirA, "{ domain: b.test, transport: smtp, host: \"[127.0.0.1]\", port: " + b.smtpPort() + " }",
+                     "heloName: mx.a.test")) {
+            submit(a, "alice@a.test", "bob@b.test", "nobody@b.test");
+            await(dirB.resolve("mailboxes/b.test/bob/new"));
+            String dsn = Files.readString(await(dirA.resolve("mailboxes/a.test/alice/new")));
+            assertThat(dsn).contains("Return-Path: <>", "Final-Recipient: rfc822; nobody@b.test", "Action: failed",
+                    "Status: 5.1.1", "550 5.1.1");
+            assertThat(dsn).doesNotContain("Final-Recipient: rfc822; bob@b.test");
+            awaitEmpty(a);
+        }
+    }
+
+    @Test
+    void theFirstMxBeingDeadMailGoesToTheSecond() throws Exception {
+        try (BatonNode b = serverB(dirB); TestDnsServer dns = TestDnsServer.start()) {
+            // mx1 resolves to 127.0.0.2, where nothing listens on b's port; mx2 is b
+            dns.mx("b.test", 10, "mx1.b.test").mx("b.test", 20, "mx2.b.test")
+                    .a("mx1.b.test", "127.0.0.2").a("mx2.b.test", "127.0.0.1");
+            try (BatonNode a = serverA(dirA, "{ domain: b.test, transport: mx, port: " + b.smtpPort() + " }",
+                    "heloName: mx.a.test, resolver: \"" + dns.address() + "\"")) {
+                submit(a, "alice@a.test", "bob@b.test");
+                assertThat(Files.readString(await(dirB.resolve("mailboxes/b.test/bob/new")))).contains("Subject: across");
+                awaitEmpty(a);
+            }
+        }
+    }
+
+    @Test
+    void aDeadPeerDefersTheMessageAndItIsDeliveredOnceWhenThePeerIsBack() throws Exception {
+        int port;
+        try (BatonNode probe = serverB(dirB)) {
+            port = probe.smtpPort(); // a port that was just free
+        }
+        try (BatonNode a = serverA(dirA, "{ domain: b.test, transport: smtp, host: \"[127.0.0.1]\", port: " + port + " }",
+                "heloName: mx.a.test")) {
+            submit(a, "alice@a.test", "bob@b.test");
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (a.spool().list().isEmpty() || a.spool().list().get(0).states().get(0).attempts() == 0) {
+                assertThat(System.nanoTime()).isLessThan(until);
+                Thread.sleep(20);
+            }
+            assertThat(a.spool().list().get(0).states().get(0).lastReply()).contains("127.0.0.1", "refused");
+            try (BatonNode b = BatonNode.start(ConfigLoader.parse("""
+                    server: { fqdn: mx.b.test }
+                    acceptedDomains: [b.test]
+                    virtualServers: [{ name: default, address: 127.0.0.1, port: %d }]
+                    """.formatted(port), "b"), dirB)) {
+                await(dirB.resolve("mailboxes/b.test/bob/new"));
+                awaitEmpty(a);
+                Thread.sleep(500);
+                try (Stream<Path> s = Files.list(dirB.resolve("mailboxes/b.test/bob/new"))) {
+                    assertThat(s.count()).as("delivered exactly once").isEqualTo(1);
+                }
+            }
+        }
+    }
+
+    static Path await(Path newDir) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < until) {
+            if (Files.isDirectory(newDir)) {
+                try (Stream<Path> s = Files.list(newDir)) {
+                    Optional<Path> f = s.findFirst();
+                    if (f.isPresent()) {
+                        return f.get();
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("nothing arrived in " + newDir);
+    }
+
+    static void awaitEmpty(BatonNode node) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!node.spool().list().isEmpty()) {
+            assertThat(System.nanoTime()).as("queue empties").isLessThan(until);
+            Thread.sleep(20);
+        }
+    }
+}
