@@ -2,7 +2,9 @@
 # shellcheck source-path=SCRIPTDIR
 # Interop test: real third-party SMTP clients (Python smtplib, swaks,
 # Postfix's smtp-source) against a running Baton with local (Maildir)
-# delivery. Run by CI after the Maven build; needs root for apt-get.
+# delivery, plus Baton delivering to Postfix's smtp-sink (smtp route) and
+# a private Postfix instance relaying into Baton (relayhost). Run by CI
+# after the Maven build; needs root for apt-get.
 #
 # Prints PASS/FAIL per check and ends with "N passed, M failed";
 # exits non-zero if any check failed.
@@ -23,6 +25,10 @@ PASSED=0
 FAILED=0
 BATON_PGID=""
 BATON_LOG=""
+RELAY_PGID="" # second Baton (relaying to smtp-sink)
+RELAY_LOG=""
+SINK_PGID=""  # Postfix smtp-sink
+PF_CONF=""    # private Postfix instance
 
 WORK=$(mktemp -d /tmp/baton-interop.XXXXXX)
 DATA=$WORK/data
@@ -30,9 +36,13 @@ MAILBOXES=$DATA/mailboxes/$DOMAIN
 
 cleanup() {
     local rc=$?
+    pf_private_stop "$PF_CONF"
+    stop_group "$SINK_PGID"
+    stop_group "$RELAY_PGID"
     stop_group "$BATON_PGID"
     if ((FAILED > 0 || rc != 0)); then
         show_log_tail "$BATON_LOG" 50
+        show_log_tail "$RELAY_LOG" 50
         echo "work dir kept for inspection: $WORK" >&2
     elif [[ "${KEEP_WORK:-0}" == 1 ]]; then
         echo "work dir kept: $WORK" >&2
@@ -164,6 +174,124 @@ else
     fail "relay to x@elsewhere.test failed, but without a 550 reply"
     tail -n 20 "$WORK/relay.out"
 fi
+
+# --- Test 5: Baton delivers to Postfix's smtp-sink ----------------------
+echo "== outbound to smtp-sink"
+# A second Baton that relays sink.test (not accepted) for loopback
+# clients to smtp-sink, which dumps every transaction into a file.
+SINK_DIR=$WORK/sink
+RELAY_DATA=$WORK/relay-data
+mkdir -p "$SINK_DIR" "$RELAY_DATA"
+SINK_PORT=$(free_port)
+SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+SINK_PGID=$(start_group "$WORK/smtp-sink.log" "$SMTP_SINK" -u root \
+    -d "$SINK_DIR/%M." "127.0.0.1:$SINK_PORT" 100)
+cat >"$WORK/relay.yaml" <<EOF
+server:
+  name: relay
+  fqdn: relay.$DOMAIN
+acceptedDomains: [$DOMAIN]
+virtualServers:
+  - name: default
+    address: 127.0.0.1
+    port: 0
+    tls: { mode: offered }
+    relayNetworks: [127.0.0.0/8]
+routes:
+  - domain: sink.test
+    transport: smtp
+    host: "[127.0.0.1]"
+    port: $SINK_PORT
+    tls: opportunistic
+  - domain: $DOMAIN
+    transport: local
+delivery: { heloName: mx.interop.test }
+queue:
+  retryDelay: 1s
+EOF
+RELAY_PORT=$(free_port)
+relay_ok=1
+if ! wait_port "$SINK_PORT" 30; then
+    fail "smtp-sink: not listening on 127.0.0.1:$SINK_PORT"
+    relay_ok=0
+else
+    # Save the main instance's handles: start_baton overwrites them.
+    main_pgid=$BATON_PGID main_log=$BATON_LOG
+    if start_baton "$WORK/relay.yaml" "$RELAY_DATA" "$RELAY_PORT" "$WORK/relay.log" 60; then
+        RELAY_PGID=$BATON_PGID RELAY_LOG=$BATON_LOG
+    else
+        RELAY_PGID=$BATON_PGID RELAY_LOG=$BATON_LOG
+        fail "relay Baton start: no 'listening on 127.0.0.1:$RELAY_PORT' line"
+        relay_ok=0
+    fi
+    BATON_PGID=$main_pgid BATON_LOG=$main_log
+fi
+if ((relay_ok)); then
+    sent=0
+    for i in 1 2 3; do
+        if run_client "sink_$i" swaks --server 127.0.0.1 --port "$RELAY_PORT" \
+            --helo client.interop.test --from "sender@$DOMAIN" \
+            --to someone@sink.test --header "Subject: sink test $i" --timeout 60; then
+            sent=$((sent + 1))
+        fi
+    done
+    if ((sent == 3)); then
+        pass "relay Baton accepted 3 messages for someone@sink.test"
+    else
+        fail "relay Baton accepted $sent/3 messages for someone@sink.test"
+    fi
+    # Wait (bounded) until Baton's queue is empty and the sink holds 3
+    # complete transactions naming the recipient.
+    got=0 queue_empty=0
+    for ((i = 0; i < DELIVERY_TIMEOUT * 2; i++)); do
+        if timeout 30 "$BATON_CMD" queue list --config "$WORK/relay.yaml" \
+            --data-dir "$RELAY_DATA" >"$WORK/queue-list.out" 2>&1 &&
+            grep -q 'Queue is empty\.' "$WORK/queue-list.out"; then
+            queue_empty=1
+        else
+            queue_empty=0
+        fi
+        got=$( (grep -l -r 'someone@sink\.test' "$SINK_DIR" 2>/dev/null || true) | wc -l)
+        ((queue_empty && got >= 3)) && break
+        sleep 0.5
+    done
+    if ((got == 3)); then
+        pass "smtp-sink received $got/3 messages for someone@sink.test from Baton"
+    else
+        fail "smtp-sink received $got/3 messages for someone@sink.test after ${DELIVERY_TIMEOUT}s"
+    fi
+    if ((queue_empty)); then
+        pass "relay Baton queue empty after delivery to smtp-sink"
+    else
+        fail "relay Baton queue not empty after ${DELIVERY_TIMEOUT}s:"
+        tail -n 20 "$WORK/queue-list.out"
+    fi
+fi
+stop_group "$SINK_PGID"
+SINK_PGID=""
+
+# --- Test 6: Postfix relays into Baton ----------------------------------
+echo "== Postfix relay into Baton"
+PF_PORT=$(free_port)
+pf_failed_before=$FAILED
+if pf_private_start "$WORK/postfix" "$PF_PORT" \
+    "relayhost = [127.0.0.1]:$PORT"; then
+    if run_client pf_relay swaks --server 127.0.0.1 --port "$PF_PORT" \
+        --helo client.interop.test --from "sender@$DOMAIN" \
+        --to "pf_relay@$DOMAIN" --timeout 60; then
+        pass "Postfix accepted a message for pf_relay@$DOMAIN"
+        check_delivered "Postfix relayhost -> Baton" pf_relay 1
+    else
+        fail "Postfix refused a message for pf_relay@$DOMAIN"
+    fi
+else
+    fail "private Postfix instance did not start on 127.0.0.1:$PF_PORT"
+fi
+if ((FAILED > pf_failed_before)) && [[ -f "$WORK/postfix/maillog" ]]; then
+    show_log_tail "$WORK/postfix/maillog" 30
+fi
+pf_private_stop "$PF_CONF"
+PF_CONF=""
 
 # Baton must still be up after all of the above.
 if kill -0 -- "-$BATON_PGID" 2>/dev/null; then
