@@ -120,6 +120,7 @@ class TwoServerRelayTest {
                     acceptedDomains: [b.test]
                     virtualServers: [{ name: default, address: 127.0.0.1, port: %d }]
                     """.formatted(port), "b"), dirB)) {
+                assertThat(b.smtpPort()).isEqualTo(port);
                 await(dirB.resolve("mailboxes/b.test/bob/new"));
                 awaitEmpty(a);
                 Thread.sleep(500);
