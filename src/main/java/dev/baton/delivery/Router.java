@@ -24,17 +24,22 @@ public final class Router implements DeliveryAgent {
     private final LocalDelivery local;
     private final SmtpTransport smtp;
     private final MxResolver mx;
+    private final Destinations destinations;
 
-    /** @param smtp and mx may be null where no route needs them (local and discard only) */
-    public Router(List<RouteSettings> routes, LocalDelivery local, SmtpTransport smtp, MxResolver mx) {
+    /**
+     * @param smtp              and mx may be null where no route needs them (local and discard only)
+     * @param maxPerDestination the most connections at once to one destination
+     */
+    public Router(List<RouteSettings> routes, LocalDelivery local, SmtpTransport smtp, MxResolver mx, int maxPerDestination) {
         this.routes = List.copyOf(routes);
         this.local = local;
         this.smtp = smtp;
         this.mx = mx;
+        this.destinations = new Destinations(maxPerDestination, java.time.Clock.systemUTC());
     }
 
     public Router(List<RouteSettings> routes, LocalDelivery local) {
-        this(routes, local, null, null);
+        this(routes, local, null, null, Destinations.INITIAL);
     }
 
     public Optional<RouteSettings> routeFor(String domain) {
@@ -61,7 +66,8 @@ public final class Router implements DeliveryAgent {
                 case DISCARD -> out[i] = DeliveryOutcome.delivered(i, "250 2.0.0 discarded by route " + rs.domain());
                 case LOCAL -> out[i] = local.deliver(m, i);
                 case SMTP, LMTP, MX -> {
-                    String key = rs.transport() == RouteSettings.Transport.MX ? "mx:" + r.domain() : rs.transport() + ":" + rs.domain();
+                    String key = rs.transport() == RouteSettings.Transport.MX ? "mx:" + r.domain()
+                            : rs.transport().name().toLowerCase(java.util.Locale.ROOT) + ":" + rs.host() + ":" + rs.port();
                     remote.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
                     remoteRoute.put(key, rs);
                 }
@@ -69,7 +75,23 @@ public final class Router implements DeliveryAgent {
         }
         for (Map.Entry<String, List<Integer>> e : remote.entrySet()) {
             RouteSettings rs = remoteRoute.get(e.getKey());
-            for (DeliveryOutcome o : deliverRemote(m, e.getValue(), rs, e.getKey().substring(e.getKey().indexOf(':') + 1))) {
+            String destination = e.getKey();
+            Destinations.Refusal refusal = destinations.acquire(destination);
+            if (refusal instanceof Destinations.Busy busy) {
+                e.getValue().forEach(i -> out[i] = DeliveryOutcome.postponed(i, busy.reason()));
+                continue;
+            }
+            if (refusal instanceof Destinations.Dead dead) {
+                e.getValue().forEach(i -> out[i] = DeliveryOutcome.deferred(i, dead.reason()));
+                continue;
+            }
+            List<DeliveryOutcome> outcomes = List.of();
+            try {
+                outcomes = deliverRemote(m, e.getValue(), rs, r(m, e.getValue().get(0)).domain());
+            } finally {
+                destinations.release(destination, answered(outcomes), outcomes.isEmpty() ? "(none)" : outcomes.get(0).reply());
+            }
+            for (DeliveryOutcome o : outcomes) {
                 out[o.index()] = o;
             }
         }
@@ -78,6 +100,29 @@ public final class Router implements DeliveryAgent {
             result.add(out[i]);
         }
         return result;
+    }
+
+    private static Recipient r(QueuedMessage m, int index) {
+        return m.envelope().recipients().get(index);
+    }
+
+    /**
+     * Whether the destination took part: some recipient got a final answer, or a deferral is
+     * the peer's own reply to a command ("451 ... (peer, in reply to RCPT TO)"). Deferrals the
+     * transport wrote itself (nobody listening, a 421 greeting, a broken session) start with the
+     * peer's name instead, and count against the destination.
+     */
+    static boolean answered(List<DeliveryOutcome> outcomes) {
+        for (DeliveryOutcome o : outcomes) {
+            if (o.kind() != DeliveryOutcome.Kind.DEFERRED) {
+                return true;
+            }
+            String reply = o.reply();
+            if (reply != null && !reply.isEmpty() && Character.isDigit(reply.charAt(0)) && reply.contains(", in reply to ")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private List<DeliveryOutcome> deliverRemote(QueuedMessage m, List<Integer> indexes, RouteSettings rs, String domain) {

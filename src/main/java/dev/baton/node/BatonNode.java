@@ -50,7 +50,7 @@ public final class BatonNode implements AutoCloseable {
         this.smtp = new SmtpTransport(config.delivery(), spool::openContent);
         this.mx = new MxResolver(config.delivery().resolver(), config.delivery().commandTimeout().compareTo(Duration.ofSeconds(30)) > 0
                 ? Duration.ofSeconds(30) : config.delivery().commandTimeout());
-        this.router = new Router(config.routes(), localDelivery, smtp, mx);
+        this.router = new Router(config.routes(), localDelivery, smtp, mx, config.delivery().maxPerDestination());
         RetryPolicy retry = new RetryPolicy(config.queue().retryDelay(), config.queue().maxRetryDelay(),
                 config.queue().lifetime(), config.queue().delayWarning());
         this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), retry,

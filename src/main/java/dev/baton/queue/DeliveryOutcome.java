@@ -10,8 +10,12 @@ package dev.baton.queue;
  */
 public record DeliveryOutcome(int index, Kind kind, String reply, boolean relayedToNonDsnHop) {
 
-    /** Delivered (final), failed for good (final), or to be tried again later. */
-    public enum Kind { DELIVERED, FAILED, DEFERRED }
+    /**
+     * Delivered (final), failed for good (final), to be tried again later (an attempt that
+     * counts), or postponed: not attempted at all (its destination had no free connection), to
+     * be looked at again in a moment without counting as an attempt.
+     */
+    public enum Kind { DELIVERED, FAILED, DEFERRED, POSTPONED }
 
     public DeliveryOutcome(int index, Kind kind, String reply) {
         this(index, kind, reply, false);
@@ -32,5 +36,9 @@ public record DeliveryOutcome(int index, Kind kind, String reply, boolean relaye
 
     public static DeliveryOutcome deferred(int index, String reply) {
         return new DeliveryOutcome(index, Kind.DEFERRED, reply, false);
+    }
+
+    public static DeliveryOutcome postponed(int index, String reason) {
+        return new DeliveryOutcome(index, Kind.POSTPONED, reason, false);
     }
 }

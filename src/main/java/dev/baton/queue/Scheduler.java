@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+    /** How soon a message whose destination had no free connection is looked at again. */
+    private static final Duration POSTPONE = Duration.ofMillis(200);
     /** Put in the queue once per worker at close, so each wakes and leaves at once. */
     private static final Due STOP = new Due("", Instant.EPOCH, Clock.systemUTC());
 
@@ -242,14 +244,22 @@ public final class Scheduler implements AutoCloseable {
         List<Notifier.Notice> notices = new ArrayList<>();
         Instant expires = m.envelope().arrival().plus(retry.lifetime());
         boolean warnDelay = !retry.delayWarning().isZero() && !now.isBefore(m.envelope().arrival().plus(retry.delayWarning()));
+        boolean postponed = false;
+        boolean changed = false;
         for (DeliveryOutcome o : outcomes) {
             RecipientState s = states.get(o.index());
+            if (o.kind() == DeliveryOutcome.Kind.POSTPONED) {
+                postponed = true; // not attempted: its state stays as it is
+                continue;
+            }
+            changed = true;
             RecipientState next = switch (o.kind()) {
                 case DELIVERED -> s.delivered(o.reply(), now);
                 case FAILED -> s.failed(o.reply(), now);
                 case DEFERRED -> now.isBefore(expires)
                         ? s.deferred(o.reply(), now.plus(retry.jittered(s.attempts() + 1)), now)
                         : s.failed("4.4.7 message expired after " + retry.lifetime().toDays() + " day(s) in the queue; last reply: " + o.reply(), now);
+                case POSTPONED -> throw new IllegalStateException("handled above");
             };
             switch (next.status()) {
                 case FAILED -> notices.add(new Notifier.Notice(o.index(), Notifier.Event.FAILED, next.lastReply(), now));
@@ -274,6 +284,12 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         QueuedMessage updated = m.withStates(states);
+        if (!changed) {
+            // nothing was attempted: look again shortly, without touching the disk
+            fresh.put(id, updated);
+            schedule(id, now.plus(POSTPONE));
+            return;
+        }
         if (notifier != null && !notices.isEmpty()) {
             // durable before the states that caused them: a crash repeats a DSN, never loses one
             notifier.notify(updated, notices);
@@ -285,7 +301,11 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         spool.saveStates(updated);
-        nextAttempt(updated).ifPresent(at -> schedule(id, at));
+        if (postponed) {
+            schedule(id, now.plus(POSTPONE));
+        } else {
+            nextAttempt(updated).ifPresent(at -> schedule(id, at));
+        }
     }
 
     /** The delay before the next attempt after {@code attempts} attempts, without jitter. */

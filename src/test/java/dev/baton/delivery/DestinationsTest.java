@@ -1,0 +1,100 @@
+package dev.baton.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.queue.DeliveryOutcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Per-destination concurrency: grows while the peer answers, halves when it does not, dead at one. */
+class DestinationsTest {
+
+    /** A clock moved by hand. */
+    private static final class ManualClock extends Clock {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    @Test
+    void aDestinationGetsNoMoreConnectionsAtOnceThanItsLimit() {
+        Destinations d = new Destinations(10, Clock.systemUTC());
+        for (int i = 0; i < Destinations.INITIAL; i++) {
+            assertThat(d.acquire("mx:b.test")).isNull();
+        }
+        assertThat(d.acquire("mx:b.test")).isInstanceOf(Destinations.Busy.class);
+        assertThat(d.acquire("mx:c.test")).as("another destination is not affected").isNull();
+        d.release("mx:b.test", true, null);
+        assertThat(d.limit("mx:b.test")).isEqualTo(Destinations.INITIAL + 1);
+        assertThat(d.acquire("mx:b.test")).isNull();
+        assertThat(d.acquire("mx:b.test")).isNull();
+        assertThat(d.acquire("mx:b.test")).isInstanceOf(Destinations.Busy.class);
+    }
+
+    @Test
+    void theLimitGrowsOnAnswersUpToTheMaximumAndHalvesOnFailures() {
+        Destinations d = new Destinations(8, Clock.systemUTC());
+        for (int i = 0; i < 10; i++) {
+            d.acquire("x");
+            d.release("x", true, null);
+        }
+        assertThat(d.limit("x")).isEqualTo(8);
+        d.acquire("x");
+        d.release("x", false, "connection refused");
+        assertThat(d.limit("x")).isEqualTo(4);
+        d.acquire("x");
+        d.release("x", false, "connection refused");
+        assertThat(d.limit("x")).isEqualTo(2);
+    }
+
+    @Test
+    void failingAtOneConnectionMakesADestinationDeadForAWhileThenItIsTriedAgain() {
+        ManualClock clock = new ManualClock();
+        Destinations d = new Destinations(10, clock);
+        // 5 connections, then 2, then 1: failing at 1 is dead
+        for (int i = 0; i < 3; i++) {
+            assertThat(d.acquire("x")).isNull();
+            d.release("x", false, "x[127.0.0.1]:25: connection refused");
+        }
+        Destinations.Refusal r = d.acquire("x");
+        assertThat(r).isInstanceOf(Destinations.Dead.class);
+        assertThat(r.reason()).startsWith("451 4.4.1 destination x is not answering").contains("connection refused");
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertThat(d.acquire("x")).as("tried again after the dead time").isNull();
+        d.release("x", false, "still refused");
+        assertThat(d.acquire("x")).as("dead again, for longer").isInstanceOf(Destinations.Dead.class);
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertThat(d.acquire("x")).isInstanceOf(Destinations.Dead.class);
+        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        assertThat(d.acquire("x")).isNull();
+        d.release("x", true, null);
+        assertThat(d.acquire("x")).as("answered: alive again").isNull();
+    }
+
+    @Test
+    void aPeersOwnTemporaryReplyCountsAsAnAnswerButATransportErrorDoesNot() {
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(0,
+                "451 4.7.1 greylisted (mx.b.test[127.0.0.1]:25, in reply to RCPT TO)")))).isTrue();
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(0, "mx.b.test[127.0.0.1]:25: connection refused")))).isFalse();
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(0,
+                "mx.b.test[127.0.0.1]:25: 421 busy (mx.b.test[127.0.0.1]:25, in reply to the greeting)")))).isFalse();
+        assertThat(Router.answered(List.of(DeliveryOutcome.failed(0, "550 5.1.1 unknown")))).isTrue();
+    }
+}
