@@ -8,6 +8,7 @@ import dev.baton.testing.TestDnsServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -128,6 +129,71 @@ class TwoServerRelayTest {
                     assertThat(s.count()).as("delivered exactly once").isEqualTo(1);
                 }
             }
+        }
+    }
+
+    @Test
+    void aPeerThatNeverAnswersDoesNotStallDeliveryToOthers() throws Exception {
+        try (BatonNode b = serverB(dirB); java.net.ServerSocket blackhole = new java.net.ServerSocket(0, 50,
+                java.net.InetAddress.getLoopbackAddress())) {
+            // accepts connections and never says a word
+            Thread.ofVirtual().start(() -> {
+                List<java.net.Socket> held = new java.util.ArrayList<>();
+                while (!blackhole.isClosed()) {
+                    try {
+                        held.add(blackhole.accept());
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            BatonNode a = BatonNode.start(ConfigLoader.parse("""
+                    server: { fqdn: mx.a.test }
+                    acceptedDomains: [a.test]
+                    virtualServers: [{ name: default, address: 127.0.0.1, port: 0, relayNetworks: [127.0.0.0/8] }]
+                    routes:
+                      - { domain: hole.test, transport: smtp, host: "[127.0.0.1]", port: %d }
+                      - { domain: b.test, transport: smtp, host: "[127.0.0.1]", port: %d }
+                    delivery: { heloName: mx.a.test, timeouts: { greeting: 6s } }
+                    queue: { deliveryWorkers: 6 }
+                    """.formatted(blackhole.getLocalPort(), b.smtpPort()), "a"), dirA);
+            try {
+                for (int i = 0; i < 12; i++) {
+                    submit(a, "alice@a.test", "user" + i + "@hole.test");
+                }
+                long start = System.nanoTime();
+                submit(a, "alice@a.test", "bob@b.test");
+                await(dirB.resolve("mailboxes/b.test/bob/new"));
+                assertThat(Duration.ofNanos(System.nanoTime() - start))
+                        .as("b.test is served while hole.test holds at most its own connections")
+                        .isLessThan(Duration.ofSeconds(4));
+            } finally {
+                blackhole.close();
+                a.close();
+            }
+        }
+    }
+
+    @Test
+    void aMessageThatOutlivesItsLifetimeBouncesWithTheLastReplyInTheDsn() throws Exception {
+        int closed;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = probe.getLocalPort(); // nothing listens here once the probe is closed
+        }
+        try (BatonNode a = BatonNode.start(ConfigLoader.parse("""
+                server: { fqdn: mx.a.test }
+                acceptedDomains: [a.test]
+                virtualServers: [{ name: default, address: 127.0.0.1, port: 0, relayNetworks: [127.0.0.0/8] }]
+                routes:
+                  - { domain: a.test, transport: local }
+                  - { domain: b.test, transport: smtp, host: "[127.0.0.1]", port: %d }
+                queue: { retryDelay: 1s, maxRetryDelay: 1s, lifetime: 3s }
+                """.formatted(closed), "a"), dirA)) {
+            submit(a, "alice@a.test", "bob@b.test");
+            String dsn = Files.readString(await(dirA.resolve("mailboxes/a.test/alice/new")));
+            assertThat(dsn).contains("Final-Recipient: rfc822; bob@b.test", "Action: failed", "Status: 4.4.7",
+                    "message expired", "127.0.0.1", "refused");
+            awaitEmpty(a);
         }
     }
 
