@@ -25,6 +25,9 @@ final class DefaultConfig {
             routes:
               - domain: baton.test
                 transport: local           # Maildir under mailboxes/<domain>/<user>/
+              # Other domains, for clients in relayNetworks (docs/configuration.md):
+              # - { domain: partner.test, transport: smtp, host: relay.partner.test, tls: required }
+              # - { domain: "*", transport: mx }
             mailboxes:
               directory: mailboxes
               autoCreate: true             # any user of an accepted domain gets a Maildir
