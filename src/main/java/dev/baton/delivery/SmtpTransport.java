@@ -191,6 +191,9 @@ public final class SmtpTransport implements AutoCloseable {
         if (!body.equals("7BIT")) {
             return true;
         }
+        if (m.eightBit() != null) {
+            return m.eightBit(); // seen while the message was received
+        }
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = content.open(m)) {
             int n;

@@ -368,6 +368,18 @@ class SmtpTransportTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void eightBitContentOfAMessageLoadedFromTheSpoolIsFoundByReadingIt() throws Exception {
+        peer = new ScriptedPeer(ScriptedPeer.standard(List.of("PIPELINING"), a -> "250 ok", a -> "250 ok"));
+        transport();
+        QueuedMessage committed = spooled(List.of(Recipient.of("a@example.test")), "7BIT", "Subject: x\r\n\r\nd\u00e9j\u00e0 vu\r\n");
+        QueuedMessage m = spool.load(committed.id()).orElseThrow();
+        assertThat(m.eightBit()).isNull();
+        List<DeliveryOutcome> out = deliver(m, TlsPolicy.NONE, new NextHop("127.0.0.1", peer.port(), 0));
+        assertThat(out).singleElement().satisfies(o -> assertThat(o.reply()).startsWith("554 5.6.3").contains("8BITMIME"));
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void eightBitContentIsDeclaredToAnEightBitPeer() throws Exception {
         peer = new ScriptedPeer(ScriptedPeer.standard(List.of("8BITMIME"), a -> "250 ok", a -> "250 ok"));
         transport();
