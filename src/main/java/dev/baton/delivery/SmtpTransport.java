@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.time.Duration;
@@ -70,6 +71,8 @@ public final class SmtpTransport implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpTransport.class);
     private static final int CHUNK = 256 * 1024;
+    /** Room before a chunk for its "BDAT <size> LAST" line and its CRLF. */
+    private static final int BDAT_ROOM = 32;
     private static final int MAX_TEXT = 300;
 
     /** Opens a queued message's content: canonical CRLF, not dot-stuffed ({@code spool::openContent}). */
@@ -188,6 +191,9 @@ public final class SmtpTransport implements AutoCloseable {
         if (!body.equals("7BIT")) {
             return true;
         }
+        if (m.eightBit() != null) {
+            return m.eightBit(); // seen while the message was received
+        }
         byte[] buf = new byte[64 * 1024];
         try (InputStream in = content.open(m)) {
             int n;
@@ -218,12 +224,6 @@ public final class SmtpTransport implements AutoCloseable {
         List<Integer> accepted = new ArrayList<>(); // positions in recipients/out
         boolean dataSent = false;
         try {
-            conn = reuse(key);
-            if (conn == null) {
-                conn = connect(hop, tls, lmtp);
-            }
-            SmtpClient c = conn.client;
-            String peer = conn.peer;
             Envelope env = m.envelope();
             List<Integer> open = new ArrayList<>();
             for (int i = 0; i < out.length; i++) {
@@ -231,30 +231,53 @@ public final class SmtpTransport implements AutoCloseable {
                     open.add(i);
                 }
             }
-
-            String refusal = refusal(m, c, peer, eightBit);
-            if (refusal != null) {
+            SmtpClient c;
+            String peer;
+            boolean dsn;
+            List<String> cmds;
+            boolean pipelining;
+            while (true) {
+                conn = reuse(key);
+                boolean reused = conn != null;
+                if (!reused) {
+                    conn = connect(hop, tls, lmtp);
+                }
+                c = conn.client;
+                peer = conn.peer;
+                String refusal = refusal(m, c, peer, eightBit);
+                if (refusal != null) {
+                    for (int i : open) {
+                        out[i] = DeliveryOutcome.failed(recipients.get(i), refusal);
+                    }
+                    release(key, conn);
+                    return null;
+                }
+                dsn = c.offers("DSN");
+                cmds = new ArrayList<>();
+                cmds.add(mailCommand(m, c, dsn, eightBit));
                 for (int i : open) {
-                    out[i] = DeliveryOutcome.failed(recipients.get(i), refusal);
+                    cmds.add(rcptCommand(env.recipients().get(recipients.get(i)), dsn));
                 }
-                release(key, conn);
-                return null;
-            }
-
-            boolean dsn = c.offers("DSN");
-            List<String> cmds = new ArrayList<>();
-            cmds.add(mailCommand(m, c, dsn, eightBit));
-            for (int i : open) {
-                cmds.add(rcptCommand(env.recipients().get(recipients.get(i)), dsn));
-            }
-            boolean pipelining = c.offers("PIPELINING");
-            c.readTimeout(settings.commandTimeout());
-            c.writeTimeout(settings.commandTimeout());
-            if (pipelining) {
-                for (String cmd : cmds) {
-                    c.write(cmd);
+                pipelining = c.offers("PIPELINING");
+                c.readTimeout(settings.commandTimeout());
+                c.writeTimeout(settings.commandTimeout());
+                if (reused) {
+                    // an idle session may have been closed by the peer meanwhile: RSET tells, and with
+                    // PIPELINING it goes in one group with MAIL and RCPT (RFC 2920), saving a round trip
+                    if (stillUsable(conn, pipelining ? cmds : List.of())) {
+                        break;
+                    }
+                    discard(conn);
+                    conn = null;
+                    continue;
                 }
-                c.flush();
+                if (pipelining) {
+                    for (String cmd : cmds) {
+                        c.write(cmd);
+                    }
+                    c.flush();
+                }
+                break;
             }
             stage = "MAIL FROM";
             if (!pipelining) {
@@ -305,7 +328,7 @@ public final class SmtpTransport implements AutoCloseable {
             try (InputStream in = content.open(m)) {
                 if (c.offers("CHUNKING")) {
                     stage = "BDAT";
-                    dataRefused = sendChunks(c, in);
+                    dataRefused = sendChunks(c, in, m.contentSize());
                 } else {
                     stage = "DATA";
                     c.readTimeout(settings.dataInitiationTimeout());
@@ -315,7 +338,7 @@ public final class SmtpTransport implements AutoCloseable {
                     } else {
                         stage = "message content";
                         c.writeTimeout(settings.dataBlockTimeout());
-                        c.writeDotStuffed(in);
+                        c.writeDotStuffed(in, m.contentSize());
                     }
                 }
             }
@@ -366,18 +389,24 @@ public final class SmtpTransport implements AutoCloseable {
         }
     }
 
-    /** Sends the content as BDAT chunks, the last with LAST; returns a refusing reply, or null when all went. */
-    private SmtpReply sendChunks(SmtpClient c, InputStream in) throws IOException {
-        byte[] a = new byte[CHUNK];
-        byte[] b = new byte[CHUNK];
-        int n = in.readNBytes(a, 0, CHUNK);
+    /**
+     * Sends the content as BDAT chunks, the last with LAST; returns a refusing reply, or null when
+     * all went. Each chunk is read in behind room for its command line, so both go in one write.
+     */
+    private SmtpReply sendChunks(SmtpClient c, InputStream in, long sizeHint) throws IOException {
+        int size = (int) Math.max(1, Math.min(CHUNK, sizeHint + 1));
+        byte[] a = new byte[BDAT_ROOM + size];
+        byte[] b = new byte[BDAT_ROOM + size];
+        int n = in.readNBytes(a, BDAT_ROOM, size);
         c.writeTimeout(settings.dataBlockTimeout());
         c.readTimeout(settings.dataBlockTimeout());
         while (true) {
-            int next = n == CHUNK ? in.readNBytes(b, 0, CHUNK) : 0;
+            int next = n == size ? in.readNBytes(b, BDAT_ROOM, size) : 0;
             boolean last = next == 0;
-            c.write("BDAT " + n + (last ? " LAST" : ""));
-            c.writeRaw(a, 0, n);
+            String line = "BDAT " + n + (last ? " LAST" : "");
+            byte[] cmd = (line + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(cmd, 0, a, BDAT_ROOM - cmd.length, cmd.length);
+            c.writeRaw(line, a, BDAT_ROOM - cmd.length, cmd.length + n);
             c.flush();
             if (last) {
                 return null;
@@ -623,47 +652,53 @@ public final class SmtpTransport implements AutoCloseable {
 
     // ---------------------------------------------------------------- idle sessions
 
-    /** An idle session to this key that answered RSET, or null. */
+    /** An idle session to this key, not yet past its idle time, or null; the caller checks it with RSET. */
     private Conn reuse(Key key) {
-        while (true) {
-            Conn conn;
-            List<Conn> expired = new ArrayList<>();
-            lock.lock();
-            try {
-                Deque<Conn> q = idle.get(key);
-                conn = null;
-                while (q != null && !q.isEmpty() && conn == null) {
-                    Conn c = q.pollLast();
-                    idleCount--;
-                    if (System.nanoTime() - c.idleSince < idleTime.toNanos()) {
-                        conn = c;
-                    } else {
-                        expired.add(c);
-                    }
+        Conn conn = null;
+        List<Conn> expired = new ArrayList<>();
+        lock.lock();
+        try {
+            Deque<Conn> q = idle.get(key);
+            while (q != null && !q.isEmpty() && conn == null) {
+                Conn c = q.pollLast();
+                idleCount--;
+                if (System.nanoTime() - c.idleSince < idleTime.toNanos()) {
+                    conn = c;
+                } else {
+                    expired.add(c);
                 }
-                if (q != null && q.isEmpty()) {
-                    idle.remove(key);
-                }
-            } finally {
-                lock.unlock();
             }
-            expired.forEach(c -> quitQuietly(c.client));
-            if (conn == null) {
-                return null;
+            if (q != null && q.isEmpty()) {
+                idle.remove(key);
             }
-            try {
-                conn.client.readTimeout(settings.commandTimeout());
-                conn.client.writeTimeout(settings.commandTimeout());
-                SmtpReply r = conn.client.command("RSET");
-                if (r.code() == 250) {
-                    return conn;
-                }
-                log.debug("{}: idle session answered RSET with {}, connecting anew", conn.peer, r);
-            } catch (IOException e) {
-                log.debug("{}: idle session failed RSET ({}), connecting anew", conn.peer, e.toString());
-            }
-            discard(conn);
+        } finally {
+            lock.unlock();
         }
+        expired.forEach(c -> quitQuietly(c.client));
+        return conn;
+    }
+
+    /**
+     * Sends RSET on an idle session, followed in the same write by the pipelined commands, and
+     * says whether the session answered it with 250. When it did not, the session is to be
+     * discarded: nothing sent behind the RSET can start a delivery without its end of data.
+     */
+    private boolean stillUsable(Conn conn, List<String> pipelined) {
+        try {
+            conn.client.write("RSET");
+            for (String cmd : pipelined) {
+                conn.client.write(cmd);
+            }
+            conn.client.flush();
+            SmtpReply r = conn.client.readReply();
+            if (r.code() == 250) {
+                return true;
+            }
+            log.debug("{}: idle session answered RSET with {}, connecting anew", conn.peer, r);
+        } catch (IOException e) {
+            log.debug("{}: idle session failed RSET ({}), connecting anew", conn.peer, e.toString());
+        }
+        return false;
     }
 
     private void resetAndRelease(Key key, Conn conn) {

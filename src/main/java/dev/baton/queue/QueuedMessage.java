@@ -5,8 +5,12 @@ import java.util.List;
 /**
  * A committed message as the queue knows it: id, envelope, per-recipient state (same order as
  * the envelope's recipients), where its content starts in the queue file and how long it is.
+ *
+ * @param eightBit whether the content has an octet above 127, as seen while it was received;
+ *                 null when not known (a message loaded from the spool), so a reader looks
  */
-public record QueuedMessage(String id, Envelope envelope, List<RecipientState> states, long contentOffset, long contentSize) {
+public record QueuedMessage(String id, Envelope envelope, List<RecipientState> states, long contentOffset, long contentSize,
+        Boolean eightBit) {
 
     public QueuedMessage {
         states = List.copyOf(states);
@@ -15,11 +19,16 @@ public record QueuedMessage(String id, Envelope envelope, List<RecipientState> s
         }
     }
 
+    /** A message whose content was not looked at for 8-bit octets. */
+    public QueuedMessage(String id, Envelope envelope, List<RecipientState> states, long contentOffset, long contentSize) {
+        this(id, envelope, states, contentOffset, contentSize, null);
+    }
+
     public boolean isFinished() {
         return states.stream().allMatch(s -> s.status().isFinal());
     }
 
     public QueuedMessage withStates(List<RecipientState> newStates) {
-        return new QueuedMessage(id, envelope, newStates, contentOffset, contentSize);
+        return new QueuedMessage(id, envelope, newStates, contentOffset, contentSize, eightBit);
     }
 }

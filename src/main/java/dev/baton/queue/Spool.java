@@ -181,6 +181,7 @@ public final class Spool implements AutoCloseable {
         private final OutputStream out;
         private long headerLength;
         private long written;
+        private boolean eightBit;
         private boolean done;
 
         private Receipt(String id, Path path, FileChannel channel, Envelope envelope) {
@@ -193,12 +194,24 @@ public final class Spool implements AutoCloseable {
                 @Override
                 public void write(int b) throws IOException {
                     raw.write(b);
+                    if (written >= headerLength && (b & 0x80) != 0) {
+                        eightBit = true;
+                    }
                     written++;
                 }
 
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     raw.write(b, off, len);
+                    if (!eightBit) {
+                        // the content only: the header (written first) is not looked at
+                        for (int i = off + (int) Math.max(0, Math.min(len, headerLength - written)); i < off + len; i++) {
+                            if (b[i] < 0) {
+                                eightBit = true;
+                                break;
+                            }
+                        }
+                    }
                     written += len;
                 }
             }, 32 * 1024);
@@ -254,7 +267,7 @@ public final class Spool implements AutoCloseable {
             }
             long contentSize = written - headerLength;
             List<RecipientState> states = envelope.recipients().stream().map(x -> RecipientState.fresh(envelope.arrival())).toList();
-            QueuedMessage m = new QueuedMessage(id, envelope, states, headerLength, contentSize);
+            QueuedMessage m = new QueuedMessage(id, envelope, states, headerLength, contentSize, eightBit);
             onCommit.accept(m);
             return m;
         }

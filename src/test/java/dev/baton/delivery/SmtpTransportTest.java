@@ -300,6 +300,38 @@ class SmtpTransportTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void anIdleSessionThePeerClosedIsReplacedByANewConnectionToTheSameHop() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        ScriptedPeer.Script standard = ScriptedPeer.standard(ESMTP, a -> "250 ok", a -> "250 ok");
+        peer = new ScriptedPeer(c -> {
+            if (connections.incrementAndGet() > 1) {
+                standard.run(c);
+                return;
+            }
+            // one transaction, then the peer hangs up without a word: the session kept idle is dead
+            c.send("220 peer.test ESMTP");
+            c.readLine();
+            c.send("250-peer.test\n250-PIPELINING\n250 8BITMIME");
+            c.readLine();
+            c.send("250 ok");
+            c.readLine();
+            c.send("250 ok");
+            assertThat(c.readLine()).isEqualTo("DATA");
+            c.send("354 go");
+            c.readData();
+            c.send("250 queued");
+        });
+        transport();
+        NextHop hop = new NextHop("127.0.0.1", peer.port(), 0);
+        assertThat(deliver(spooled("a@example.test"), TlsPolicy.NONE, hop)).extracting(DeliveryOutcome::kind).containsExactly(Kind.DELIVERED);
+        assertThat(transport.idleSessions()).isEqualTo(1);
+        // RSET (pipelined with MAIL and RCPT) fails on the dead session; a new connection takes the message
+        assertThat(deliver(spooled("b@example.test"), TlsPolicy.NONE, hop)).extracting(DeliveryOutcome::kind).containsExactly(Kind.DELIVERED);
+        assertThat(peer.accepted()).isEqualTo(2);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void lmtpGivesOneOutcomePerRecipient() throws Exception {
         peer = new ScriptedPeer(ScriptedPeer.standard(List.of("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES"),
                 a -> a.startsWith("gone") ? "550 5.1.1 no such user" : "250 2.1.5 ok",
@@ -364,6 +396,18 @@ class SmtpTransportTest {
             assertThat(o.kind()).isEqualTo(Kind.FAILED);
             assertThat(o.reply()).startsWith("554 5.6.3").contains("8BITMIME");
         });
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void eightBitContentOfAMessageLoadedFromTheSpoolIsFoundByReadingIt() throws Exception {
+        peer = new ScriptedPeer(ScriptedPeer.standard(List.of("PIPELINING"), a -> "250 ok", a -> "250 ok"));
+        transport();
+        QueuedMessage committed = spooled(List.of(Recipient.of("a@example.test")), "7BIT", "Subject: x\r\n\r\nd\u00e9j\u00e0 vu\r\n");
+        QueuedMessage m = spool.load(committed.id()).orElseThrow();
+        assertThat(m.eightBit()).isNull();
+        List<DeliveryOutcome> out = deliver(m, TlsPolicy.NONE, new NextHop("127.0.0.1", peer.port(), 0));
+        assertThat(out).singleElement().satisfies(o -> assertThat(o.reply()).startsWith("554 5.6.3").contains("8BITMIME"));
     }
 
     @Test

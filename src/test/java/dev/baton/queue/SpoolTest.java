@@ -86,6 +86,24 @@ class SpoolTest {
     }
 
     @Test
+    void commitTellsWhetherTheContentHadEightBitOctetsAndALoadedMessageDoesNotKnow() throws IOException {
+        Spool spool = Spool.open(dir);
+        // the envelope (in the header) has 8-bit octets of its own; only the content counts
+        Envelope utf8 = envelope("s\u00e9@origin.test", List.of(Recipient.of("a@baton.test")));
+        byte[] big = new byte[100_000];
+        java.util.Arrays.fill(big, (byte) 'x');
+        big[big.length - 1] = (byte) 0xE9;
+        QueuedMessage seven = store(spool, utf8, "Subject: x\r\n\r\nplain\r\n".getBytes(StandardCharsets.US_ASCII));
+        QueuedMessage eight = store(spool, simple("b@baton.test"), "Subject: caf\u00e9\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8));
+        QueuedMessage late = store(spool, simple("c@baton.test"), big);
+        assertThat(seven.eightBit()).isFalse();
+        assertThat(eight.eightBit()).isTrue();
+        assertThat(late.eightBit()).isTrue();
+        assertThat(eight.withStates(eight.states()).eightBit()).isTrue();
+        assertThat(spool.load(eight.id()).orElseThrow().eightBit()).isNull();
+    }
+
+    @Test
     void commitNotifiesTheListenerWithTheCommittedMessage() throws IOException {
         Spool spool = Spool.open(dir);
         List<String> seen = Collections.synchronizedList(new ArrayList<>());

@@ -237,10 +237,20 @@ public final class SmtpClient implements AutoCloseable {
         ch.write(b, off, len);
     }
 
+    /** Buffers a command line already encoded at the start of b, with raw octets behind it (BDAT and its chunk). */
+    public void writeRaw(String command, byte[] b, int off, int len) throws IOException {
+        transcript.accept("> " + command);
+        ch.write(b, off, len);
+    }
+
     /** Sends content after a 354: dot-stuffed, CRLF-terminated, then the lone dot; flushed. */
     public void writeDotStuffed(InputStream content) throws IOException {
-        DotStuffer.copy(content, ch);
-        ch.write(".\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        writeDotStuffed(content, -1);
+    }
+
+    /** As {@link #writeDotStuffed(InputStream)}, with buffers sized for content of about sizeHint octets (-1: unknown). */
+    public void writeDotStuffed(InputStream content, long sizeHint) throws IOException {
+        DotStuffer.copy(content, ch, sizeHint);
         transcript.accept("> (message content) .");
         ch.flush();
     }
