@@ -3,7 +3,7 @@
 # to Postfix's smtp-sink; end-to-end msgs/s = messages / (time from the first connection until
 # the server's queue is empty, i.e. the sink acknowledged every message). Same load, same run.
 #
-# Env: MESSAGES (5000) SESSIONS (20) SIZE (4096 bytes) ROUNDS (3) WARMUP (10000 per server)
+# Env: MESSAGES (5000) SESSIONS (20) SIZE (4096 bytes) ROUNDS (3) WARMUP (20000 per server: the JIT-compiled steady state of a long-running server)
 #      BATON_CMD launcher (default <repo>/baton)  BATON_JAVA_OPTS (JVM flags)
 set -euo pipefail
 
@@ -15,7 +15,7 @@ MESSAGES=${MESSAGES:-5000}
 SESSIONS=${SESSIONS:-20}
 SIZE=${SIZE:-4096}
 ROUNDS=${ROUNDS:-3}
-WARMUP=${WARMUP:-10000}
+WARMUP=${WARMUP:-20000}
 RUN_TIMEOUT=900
 
 WORK=$(mktemp -d /tmp/baton-bench-relay.XXXXXX)
