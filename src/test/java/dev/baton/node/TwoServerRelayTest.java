@@ -147,7 +147,7 @@ class TwoServerRelayTest {
                     }
                 }
             });
-            BatonNode a = BatonNode.start(ConfigLoader.parse("""
+            try (BatonNode a = BatonNode.start(ConfigLoader.parse("""
                     server: { fqdn: mx.a.test }
                     acceptedDomains: [a.test]
                     virtualServers: [{ name: default, address: 127.0.0.1, port: 0, relayNetworks: [127.0.0.0/8] }]
@@ -156,8 +156,7 @@ class TwoServerRelayTest {
                       - { domain: b.test, transport: smtp, host: "[127.0.0.1]", port: %d }
                     delivery: { heloName: mx.a.test, timeouts: { greeting: 6s } }
                     queue: { deliveryWorkers: 6 }
-                    """.formatted(blackhole.getLocalPort(), b.smtpPort()), "a"), dirA);
-            try {
+                    """.formatted(blackhole.getLocalPort(), b.smtpPort()), "a"), dirA)) {
                 for (int i = 0; i < 12; i++) {
                     submit(a, "alice@a.test", "user" + i + "@hole.test");
                 }
@@ -169,7 +168,6 @@ class TwoServerRelayTest {
                         .isLessThan(Duration.ofSeconds(4));
             } finally {
                 blackhole.close();
-                a.close();
             }
         }
     }
