@@ -12,7 +12,6 @@ import dev.baton.queue.Spool;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,6 +41,15 @@ final class QueueCommand implements Runnable {
         } catch (IOException e) {
             throw new UserError("cannot open the queue: " + e.getMessage());
         }
+    }
+
+    /** The queued message with this id, or the error a user can act on. */
+    static QueuedMessage queued(Spool spool, String id) throws IOException {
+        return spool.load(id).orElseThrow(() -> noSuchMessage(id));
+    }
+
+    static UserError noSuchMessage(String id) {
+        return new UserError("no message " + id + " in the queue (see 'baton queue list')");
     }
 
     static ObjectNode toJson(ObjectMapper m, QueuedMessage q) {
@@ -124,13 +132,10 @@ final class QueueCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Optional<QueuedMessage> q = spool(data).load(id);
-            if (q.isEmpty()) {
-                throw new UserError("no message " + id + " in the queue (see 'baton queue list')");
-            }
+            QueuedMessage q = queued(spool(data), id);
             ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            ObjectNode o = toJson(m, q.get());
-            var e = q.get().envelope();
+            ObjectNode o = toJson(m, q);
+            var e = q.envelope();
             o.put("helo", e.heloName());
             o.put("protocol", e.protocol());
             if (e.tls() != null) {
@@ -170,8 +175,8 @@ final class QueueCommand implements Runnable {
                 throw new UserError("give a queue ID or --all (see 'baton queue list')");
             }
             Spool spool = spool(data);
-            if (!all && spool.load(id).isEmpty()) {
-                throw new UserError("no message " + id + " in the queue (see 'baton queue list')");
+            if (!all) {
+                queued(spool, id);
             }
             spool.request(Spool.ControlAction.RETRY, all ? "all" : id);
             spec.commandLine().getOut().println("retry requested for " + (all ? "all messages" : id));
@@ -195,9 +200,7 @@ final class QueueCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             Spool spool = spool(data);
-            if (spool.load(id).isEmpty()) {
-                throw new UserError("no message " + id + " in the queue (see 'baton queue list')");
-            }
+            queued(spool, id);
             spool.request(Spool.ControlAction.BOUNCE, id);
             spec.commandLine().getOut().println("bounce requested for " + id);
             return 0;
@@ -218,7 +221,7 @@ final class QueueCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             if (!spool(data).remove(id)) {
-                throw new UserError("no message " + id + " in the queue (see 'baton queue list')");
+                throw noSuchMessage(id);
             }
             spec.commandLine().getOut().println("deleted " + id);
             return 0;
