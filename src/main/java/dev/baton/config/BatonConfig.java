@@ -41,9 +41,15 @@ public record BatonConfig(
                                 java.time.Duration delayWarning) {
     }
 
-    public record MailboxSettings(String directory, boolean autoCreate, List<String> users, long quota) {
+    /**
+     * @param aliases address-to-user map: key "local" (any accepted domain) or "local@domain",
+     *                value "user" (same domain) or "user@domain"; keys in lower case
+     */
+    public record MailboxSettings(String directory, boolean autoCreate, List<String> users, long quota,
+                                  java.util.Map<String, String> aliases) {
         public MailboxSettings {
             users = List.copyOf(users);
+            aliases = java.util.Map.copyOf(aliases);
         }
     }
 }

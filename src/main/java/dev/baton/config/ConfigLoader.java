@@ -162,13 +162,28 @@ public final class ConfigLoader {
                 dt.get("dataTermination").duration(Duration.ofMinutes(10)));
 
         Node mb = root.get("mailboxes");
-        mb.allow("directory", "autoCreate", "users", "quota");
+        mb.allow("directory", "autoCreate", "users", "quota", "aliases");
         List<String> users = new ArrayList<>();
         for (Node u : mb.get("users").list()) {
             users.add(u.text(null));
         }
+        Node al = mb.get("aliases");
+        java.util.Map<String, String> aliases = new java.util.LinkedHashMap<>();
+        if (!al.missing()) {
+            if (!al.json().isObject()) {
+                throw al.error("must be a mapping of address to user (example: {postmaster: alice, sales@example.test: bob})");
+            }
+            for (Iterator<String> it = al.json().fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                String value = al.get(key).text(null);
+                if (value == null || value.isBlank() || key.isBlank() || value.contains(" ")) {
+                    throw al.get(key).error("must name a user (example: alice or alice@example.test)");
+                }
+                aliases.put(key.toLowerCase(Locale.ROOT), value.toLowerCase(Locale.ROOT));
+            }
+        }
         MailboxSettings mailboxes = new MailboxSettings(mb.get("directory").text("mailboxes"),
-                mb.get("autoCreate").bool(users.isEmpty()), users, mb.get("quota").size(0));
+                mb.get("autoCreate").bool(users.isEmpty()), users, mb.get("quota").size(0), aliases);
         return new BatonConfig(server, domains, vss, routes, queue, mailboxes, delivery);
     }
 

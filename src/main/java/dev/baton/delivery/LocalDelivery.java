@@ -7,6 +7,8 @@ import dev.baton.queue.Spool;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Delivers to local Maildirs: {@code <mailboxes>/<domain>/<local part>/}. With a quota, a
@@ -18,6 +20,7 @@ public final class LocalDelivery {
     private final Path root;
     private final Spool spool;
     private final long quota;
+    private final Map<String, String> aliases;
 
     public LocalDelivery(Path root, Spool spool) {
         this(root, spool, 0);
@@ -25,22 +28,42 @@ public final class LocalDelivery {
 
     /** @param quota the largest size of one mailbox in octets (new/ and cur/), 0 for none */
     public LocalDelivery(Path root, Spool spool, long quota) {
+        this(root, spool, quota, Map.of());
+    }
+
+    /** @param aliases address-to-user map (see {@link dev.baton.config.BatonConfig.MailboxSettings}) */
+    public LocalDelivery(Path root, Spool spool, long quota, Map<String, String> aliases) {
         if (quota < 0) {
             throw new IllegalArgumentException("quota must not be negative: " + quota);
         }
         this.root = root;
         this.spool = spool;
         this.quota = quota;
+        this.aliases = Map.copyOf(aliases);
+    }
+
+    /** The address whose mailbox takes mail for this recipient: the recipient, or the user an alias names. */
+    public String mailboxAddress(Recipient r) {
+        String address = r.address().toLowerCase(Locale.ROOT);
+        String user = aliases.get(address);
+        if (user == null) {
+            user = aliases.get(r.localPart().toLowerCase(Locale.ROOT));
+        }
+        if (user == null) {
+            return r.address();
+        }
+        return user.contains("@") || r.domain().isEmpty() ? user : user + "@" + r.domain();
     }
 
     public Maildir maildirOf(Recipient r) {
-        String domain = r.domain().isEmpty() ? "localhost" : Maildir.folderName(r.domain());
-        return new Maildir(root.resolve(domain).resolve(Maildir.folderName(r.localPart())));
+        Recipient box = Recipient.of(mailboxAddress(r));
+        String domain = box.domain().isEmpty() ? "localhost" : Maildir.folderName(box.domain());
+        return new Maildir(root.resolve(domain).resolve(Maildir.folderName(box.localPart())));
     }
 
     public DeliveryOutcome deliver(QueuedMessage m, int index) {
         Recipient r = m.envelope().recipients().get(index);
-        String headers = "Return-Path: <" + m.envelope().sender() + ">\r\n" + "Delivered-To: " + r.address() + "\r\n";
+        String headers = "Return-Path: <" + m.envelope().sender() + ">\r\n" + "Delivered-To: " + mailboxAddress(r) + "\r\n";
         Maildir box = maildirOf(r);
         try (InputStream content = spool.openContent(m)) {
             Path file = box.deliver(headers, content, quota);

@@ -29,6 +29,7 @@ final class AcceptancePolicy implements RecipientPolicy {
     private final Router router;
     private final Set<String> users;
     private final boolean autoCreate;
+    private final java.util.Map<String, String> aliases;
 
     AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Router router) {
         this.acceptedDomains = Set.copyOf(config.acceptedDomains());
@@ -36,6 +37,7 @@ final class AcceptancePolicy implements RecipientPolicy {
         this.router = router;
         this.users = config.mailboxes().users().stream().map(u -> u.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         this.autoCreate = config.mailboxes().autoCreate();
+        this.aliases = config.mailboxes().aliases();
     }
 
     @Override
@@ -67,6 +69,7 @@ final class AcceptancePolicy implements RecipientPolicy {
             return true;
         }
         String full = rcpt.toString().toLowerCase(Locale.ROOT);
-        return users.contains(full) || users.contains(rcpt.localPart().toLowerCase(Locale.ROOT));
+        String local = rcpt.localPart().toLowerCase(Locale.ROOT);
+        return users.contains(full) || users.contains(local) || aliases.containsKey(full) || aliases.containsKey(local);
     }
 }

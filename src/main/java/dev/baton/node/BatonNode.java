@@ -46,7 +46,7 @@ public final class BatonNode implements AutoCloseable {
         this.dataDir = dataDir;
         this.spool = spool;
         this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
-                config.mailboxes().quota());
+                config.mailboxes().quota(), config.mailboxes().aliases());
         this.smtp = new SmtpTransport(config.delivery(), spool::openContent);
         this.mx = new MxResolver(config.delivery().resolver(), config.delivery().commandTimeout().compareTo(Duration.ofSeconds(30)) > 0
                 ? Duration.ofSeconds(30) : config.delivery().commandTimeout());
