@@ -3,35 +3,15 @@ package dev.baton.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.queue.DeliveryOutcome;
+import dev.baton.testing.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Per-destination concurrency: grows while the peer answers, halves when it does not, dead at one. */
 class DestinationsTest {
-
-    /** A clock moved by hand. */
-    private static final class ManualClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
 
     @Test
     void aDestinationGetsNoMoreConnectionsAtOnceThanItsLimit() {
@@ -66,7 +46,7 @@ class DestinationsTest {
 
     @Test
     void failingAtOneConnectionMakesADestinationDeadForAWhileThenItIsTriedAgain() {
-        ManualClock clock = new ManualClock();
+        ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
         Destinations d = new Destinations(10, clock);
         // 5 connections, then 2, then 1: failing at 1 is dead
         for (int i = 0; i < 3; i++) {

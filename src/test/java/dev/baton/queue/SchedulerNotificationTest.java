@@ -5,6 +5,7 @@ import static dev.baton.queue.SchedulerTest.state;
 import static dev.baton.queue.SchedulerTest.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testing.ManualClock;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class SchedulerNotificationTest {
         }
     }
 
-    private Spool spool(SchedulerTest.TestClock clock) throws IOException {
+    private Spool spool(ManualClock clock) throws IOException {
         return Spool.open(dir, p -> FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), clock);
     }
 
@@ -70,7 +71,7 @@ class SchedulerNotificationTest {
 
     @Test
     void aMessageOlderThanItsLifetimeFailsWithTheLastReplyInTheNotice() throws Exception {
-        SchedulerTest.TestClock clock = new SchedulerTest.TestClock(Instant.parse("2025-06-01T10:00:00Z"));
+        ManualClock clock = new ManualClock(Instant.parse("2025-06-01T10:00:00Z"));
         Spool spool = spool(clock);
         SchedulerTest.ScriptedAgent agent = new SchedulerTest.ScriptedAgent();
         agent.outcomes.put("slow@baton.test", DeliveryOutcome.Kind.DEFERRED);
@@ -91,7 +92,7 @@ class SchedulerNotificationTest {
 
     @Test
     void aDelayIsNotifiedOnceAfterTheWarningTime() throws Exception {
-        SchedulerTest.TestClock clock = new SchedulerTest.TestClock(Instant.parse("2025-06-01T10:00:00Z"));
+        ManualClock clock = new ManualClock(Instant.parse("2025-06-01T10:00:00Z"));
         Spool spool = spool(clock);
         SchedulerTest.ScriptedAgent agent = new SchedulerTest.ScriptedAgent();
         agent.outcomes.put("slow@baton.test", DeliveryOutcome.Kind.DEFERRED);

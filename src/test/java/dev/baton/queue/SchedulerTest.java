@@ -2,13 +2,12 @@ package dev.baton.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testing.ManualClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -30,34 +29,6 @@ class SchedulerTest {
     void stop() {
         if (scheduler != null) {
             scheduler.close();
-        }
-    }
-
-    /** A clock the test moves by hand. */
-    static final class TestClock extends Clock {
-        volatile Instant now;
-
-        TestClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
         }
     }
 
@@ -166,7 +137,7 @@ class SchedulerTest {
 
     @Test
     void aDeferredRecipientIsRetriedWithDoublingBackoffAndTheMessageStaysUntilEveryoneIsDelivered() throws Exception {
-        TestClock clock = new TestClock(Instant.parse("2025-06-01T10:00:00Z"));
+        ManualClock clock = new ManualClock(Instant.parse("2025-06-01T10:00:00Z"));
         Spool spool = Spool.open(dir, p -> java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.CREATE_NEW,
                 java.nio.file.StandardOpenOption.WRITE), clock);
         ScriptedAgent agent = new ScriptedAgent();
