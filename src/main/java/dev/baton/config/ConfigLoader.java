@@ -11,7 +11,7 @@ import dev.baton.config.BatonConfig.ServerSettings;
 import dev.baton.config.VirtualServerSettings.Limits;
 import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.config.VirtualServerSettings.TlsSettings;
-import dev.baton.smtp.LineEndingPolicy;
+import dev.baton.mail.LineEndingPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -1,6 +1,6 @@
 package dev.baton.config;
 
-import dev.baton.smtp.LineEndingPolicy;
+import dev.baton.mail.LineEndingPolicy;
 import java.time.Duration;
 import java.util.List;
 

@@ -5,7 +5,7 @@ import dev.baton.config.Cidr;
 import dev.baton.config.RouteSettings;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.delivery.Router;
-import dev.baton.smtp.MailAddress;
+import dev.baton.mail.MailAddress;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
 import dev.baton.smtp.server.RecipientPolicy;

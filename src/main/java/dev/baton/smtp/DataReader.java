@@ -1,5 +1,6 @@
 package dev.baton.smtp;
 
+import dev.baton.mail.LineEndingPolicy;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,6 @@
 package dev.baton.smtp;
 
+import dev.baton.mail.MailAddress;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -9,9 +10,6 @@ import java.util.Map;
  * (keyword upper-cased, value as sent; null for a keyword without value).
  */
 public record PathArgument(MailAddress address, Map<String, String> parameters) {
-
-    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile(" +");
-    private static final java.util.regex.Pattern KEYWORD = java.util.regex.Pattern.compile("[A-Z0-9][A-Z0-9-]*");
 
     /**
      * @param arg    the text after the verb, e.g. {@code FROM:<a@b.example> SIZE=100}
@@ -46,21 +44,41 @@ public record PathArgument(MailAddress address, Map<String, String> parameters) 
             throw new MailAddress.AddressException("text after > must be separated by a space");
         }
         Map<String, String> map = new LinkedHashMap<>();
-        for (String p : params.isBlank() ? new String[0] : SPACES.split(params.strip())) {
-            if (p.isEmpty()) {
-                continue;
+        String list = params.strip();
+        int at = 0;
+        while (at < list.length()) {
+            int sp = list.indexOf(' ', at);
+            int end = sp < 0 ? list.length() : sp;
+            if (end > at) {
+                String p = list.substring(at, end);
+                int eq = p.indexOf('=');
+                String key = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
+                if (!isKeyword(key)) {
+                    throw new MailAddress.AddressException("bad parameter keyword \"" + key + "\"");
+                }
+                if (map.containsKey(key)) {
+                    throw new MailAddress.AddressException("parameter " + key + " given twice");
+                }
+                map.put(key, eq < 0 ? null : p.substring(eq + 1));
             }
-            int eq = p.indexOf('=');
-            String key = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
-            if (!KEYWORD.matcher(key).matches()) {
-                throw new MailAddress.AddressException("bad parameter keyword \"" + key + "\"");
-            }
-            if (map.containsKey(key)) {
-                throw new MailAddress.AddressException("parameter " + key + " given twice");
-            }
-            map.put(key, eq < 0 ? null : p.substring(eq + 1));
+            at = end + 1;
         }
         return new PathArgument(address, map);
+    }
+
+    /** RFC 5321 esmtp-keyword, upper-cased: (ALPHA / DIGIT) *(ALPHA / DIGIT / "-"). */
+    private static boolean isKeyword(String k) {
+        if (k.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < k.length(); i++) {
+            char c = k.charAt(i);
+            boolean alnum = c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
+            if (!alnum && (c != '-' || i == 0)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int findClose(String s) {

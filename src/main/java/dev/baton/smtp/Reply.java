@@ -10,7 +10,7 @@ public enum Reply {
     GREETING(220, null, "%s ESMTP Baton ready"),
     STARTTLS_READY(220, "2.0.0", "Ready to start TLS"),
     CLOSING(221, "2.0.0", "%s closing connection"),
-    HELP(214, "2.0.0", "Baton SMTP server; see RFC 5321. Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS"),
+    HELP(214, "2.0.0", "Baton SMTP server; see RFC 5321. Commands: %s"),
     HELO_OK(250, null, "%s Hello %s [%s]"),
     OK(250, "2.0.0", "OK"),
     SENDER_OK(250, "2.1.0", "Sender <%s> OK"),
@@ -34,17 +34,43 @@ public enum Reply {
     TLS_NOT_AVAILABLE(454, "4.7.0", "TLS not available due to temporary reason"),
     LOCAL_ERROR(451, "4.3.0", "Local error in processing, try again later"),
 
-    // 5xx syntax and sequence
+    // 5xx syntax
     UNKNOWN_COMMAND(500, "5.5.2", "Command unrecognized: \"%s\""),
     LINE_TOO_LONG(500, "5.5.6", "Line too long (limit %s octets)"),
-    SYNTAX_ERROR(501, "5.5.4", "Syntax error: %s"),
+    HELO_NEEDS_DOMAIN(501, "5.5.4", "Syntax error: %s requires a domain or address literal"),
+    HELO_BAD_DOMAIN(501, "5.5.4", "Syntax error: \"%s\" is not a domain or address literal"),
+    TAKES_NO_ARGUMENT(501, "5.5.4", "Syntax error: %s takes no argument"),
+    VRFY_NEEDS_ARGUMENT(501, "5.5.4", "Syntax error: VRFY requires an argument"),
+    BDAT_SYNTAX(501, "5.5.4", "Syntax error: BDAT <size> [LAST]"),
     BAD_ADDRESS_SYNTAX(501, "5.1.3", "Bad address syntax: %s"),
+    NULL_RECIPIENT(501, "5.1.3", "Bad address syntax: the null path <> is not a recipient"),
     BAD_SENDER_SYNTAX(501, "5.1.7", "Bad sender address syntax: %s"),
-    BAD_PARAMETER(501, "5.5.4", "Invalid parameter: %s"),
     NOT_IMPLEMENTED(502, "5.5.1", "Command not implemented"),
-    BAD_SEQUENCE(503, "5.5.1", "Bad sequence of commands: %s"),
     PARAMETER_NOT_IMPLEMENTED(504, "5.5.4", "Parameter not implemented: %s"),
     PARAMETER_UNRECOGNIZED(555, "5.5.4", "Unsupported parameter: %s"),
+
+    // 5xx MAIL and RCPT parameters (RFC 1870, 6152, 3030, 6531, 3461)
+    SIZE_NOT_A_NUMBER(501, "5.5.4", "Invalid parameter: SIZE needs a number of octets"),
+    BODY_UNKNOWN(501, "5.5.4", "Invalid parameter: BODY must be 7BIT, 8BITMIME or BINARYMIME"),
+    SMTPUTF8_TAKES_NO_VALUE(501, "5.5.4", "Invalid parameter: SMTPUTF8 takes no value"),
+    RET_UNKNOWN(501, "5.5.4", "Invalid parameter: RET must be FULL or HDRS"),
+    ENVID_INVALID(501, "5.5.4", "Invalid parameter: ENVID: %s"),
+    NOTIFY_UNKNOWN(501, "5.5.4", "Invalid parameter: NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY"),
+    NOTIFY_NEVER_COMBINED(501, "5.5.4", "Invalid parameter: NOTIFY=NEVER cannot be combined with other values"),
+    ORCPT_FORMAT(501, "5.5.4", "Invalid parameter: ORCPT must be addr-type;xtext-address (example: rfc822;user+40example.test)"),
+    ORCPT_TYPE(501, "5.5.4", "Invalid parameter: bad ORCPT address type"),
+    ORCPT_XTEXT(501, "5.5.4", "Invalid parameter: %s"),
+
+    // 5xx sequence
+    HELO_FIRST(503, "5.5.1", "Bad sequence of commands: send EHLO or HELO first"),
+    EHLO_FIRST(503, "5.5.1", "Bad sequence of commands: send EHLO first"),
+    MAIL_FIRST(503, "5.5.1", "Bad sequence of commands: send MAIL first"),
+    MAIL_ALREADY_GIVEN(503, "5.5.1", "Bad sequence of commands: MAIL already given; RSET first"),
+    RCPT_DURING_BDAT(503, "5.5.1", "Bad sequence of commands: RCPT not allowed during BDAT"),
+    DATA_AFTER_BDAT(503, "5.5.1", "Bad sequence of commands: DATA not allowed after BDAT"),
+    BINARYMIME_NEEDS_BDAT(503, "5.5.1", "Bad sequence of commands: BODY=BINARYMIME requires BDAT"),
+    EARLIER_BDAT_FAILED(503, "5.5.1", "Bad sequence of commands: an earlier BDAT of this transaction failed; RSET and start again"),
+    TLS_ALREADY_ACTIVE(503, "5.5.1", "TLS already active"),
     NO_VALID_RECIPIENTS(554, "5.5.1", "No valid recipients"),
     MUST_STARTTLS(530, "5.7.0", "Must issue a STARTTLS command first"),
 
@@ -57,8 +83,7 @@ public enum Reply {
     NUL_IN_DATA(550, "5.6.0", "Message refused: NUL octet in message data"),
     TEXT_LINE_TOO_LONG(550, "5.6.0", "Message refused: a line is longer than %s octets (RFC 5321 4.5.3.1.6)"),
     UTF8_NEEDS_SMTPUTF8(553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"),
-    TRANSACTION_FAILED(554, "5.5.0", "Transaction failed: %s"),
-    TLS_ALREADY_ACTIVE(503, "5.5.1", "TLS already active");
+    TRANSACTION_FAILED(554, "5.5.0", "Transaction failed: %s");
 
     private final int code;
     private final String enhanced;
@@ -106,5 +131,15 @@ public enum Reply {
 
     public boolean isPositive() {
         return code < 400;
+    }
+
+    /** Text a client sent, fit to be echoed in a reply: at most 64 characters, control characters as '?'. */
+    public static String printable(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 64));
+        for (int i = 0; i < s.length() && i < 64; i++) {
+            char ch = s.charAt(i);
+            b.append(ch < 32 || ch == 127 ? '?' : ch);
+        }
+        return b.toString();
     }
 }

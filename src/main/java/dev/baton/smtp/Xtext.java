@@ -6,7 +6,17 @@ import java.nio.charset.StandardCharsets;
 /** RFC 3461 4 xtext: "+" followed by two upper-case hex digits encodes one octet. */
 public final class Xtext {
 
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
     private Xtext() {
+    }
+
+    /** The value of an upper-case hex digit (RFC 3461 allows no lower case), or -1. */
+    private static int upperHex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
     }
 
     public static String decode(String s) throws IllegalArgumentException {
@@ -17,11 +27,12 @@ public final class Xtext {
                 if (i + 2 >= s.length()) {
                     throw new IllegalArgumentException("truncated xtext escape");
                 }
-                String hex = s.substring(i + 1, i + 3);
-                if (!hex.matches("[0-9A-F]{2}")) {
-                    throw new IllegalArgumentException("bad xtext escape +" + hex);
+                int hi = upperHex(s.charAt(i + 1));
+                int lo = upperHex(s.charAt(i + 2));
+                if (hi < 0 || lo < 0) {
+                    throw new IllegalArgumentException("bad xtext escape +" + s.substring(i + 1, i + 3));
                 }
-                out.write(Integer.parseInt(hex, 16));
+                out.write(hi << 4 | lo);
                 i += 2;
             } else if (c < 33 || c > 126 || c == '=') {
                 throw new IllegalArgumentException("character not allowed in xtext");
@@ -37,7 +48,7 @@ public final class Xtext {
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
             if (c < 33 || c > 126 || c == '+' || c == '=') {
-                sb.append('+').append(String.format("%02X", c));
+                sb.append('+').append(HEX[c >> 4]).append(HEX[c & 0xf]);
             } else {
                 sb.append((char) c);
             }

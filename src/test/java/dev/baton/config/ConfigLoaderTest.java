@@ -3,7 +3,7 @@ package dev.baton.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.baton.smtp.LineEndingPolicy;
+import dev.baton.mail.LineEndingPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

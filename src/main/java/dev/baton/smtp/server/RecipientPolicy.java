@@ -1,6 +1,6 @@
 package dev.baton.smtp.server;
 
-import dev.baton.smtp.MailAddress;
+import dev.baton.mail.MailAddress;
 import dev.baton.smtp.Response;
 import java.util.Optional;
 

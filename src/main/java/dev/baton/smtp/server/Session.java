@@ -1,6 +1,7 @@
 package dev.baton.smtp.server;
 
 import dev.baton.config.VirtualServerSettings;
+import dev.baton.mail.MailAddress;
 import dev.baton.config.VirtualServerSettings.Limits;
 import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.queue.Envelope;
@@ -10,12 +11,14 @@ import dev.baton.queue.Spool;
 import dev.baton.queue.SpoolException;
 import dev.baton.smtp.Command;
 import dev.baton.smtp.DataReader;
-import dev.baton.smtp.MailAddress;
+
+import dev.baton.smtp.MailParameters;
+import dev.baton.smtp.ParameterException;
 import dev.baton.smtp.PathArgument;
+import dev.baton.smtp.RcptParameters;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
 import dev.baton.smtp.SmtpChannel;
-import dev.baton.smtp.Xtext;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -23,12 +26,10 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -168,10 +169,10 @@ public final class Session implements Runnable {
             case "NOOP" -> reply(Reply.NOOP_OK.response());
             case "QUIT" -> quit(c);
             case "VRFY" -> vrfy(c);
-            case "HELP" -> reply(Reply.HELP.response());
+            case "HELP" -> reply(Reply.HELP.with("EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS"));
             case "STARTTLS" -> starttls(c);
             case "EXPN", "TURN", "ETRN", "AUTH", "ATRN" -> error(Reply.NOT_IMPLEMENTED.response(), c);
-            default -> error(Reply.UNKNOWN_COMMAND.with(printable(c.verb())), c);
+            default -> error(Reply.UNKNOWN_COMMAND.with(Reply.printable(c.verb())), c);
         }
     }
 
@@ -179,12 +180,12 @@ public final class Session implements Runnable {
 
     private void helo(Command c, boolean extended) throws IOException {
         if (!c.hasArgument() || c.argument().contains(" ") && !extended) {
-            error(Reply.SYNTAX_ERROR.with((extended ? "EHLO" : "HELO") + " requires a domain or address literal"), c);
+            error(Reply.HELO_NEEDS_DOMAIN.with(extended ? "EHLO" : "HELO"), c);
             return;
         }
         String name = c.argument().split(" ")[0];
         if (!validHeloName(name)) {
-            error(Reply.SYNTAX_ERROR.with("\"" + printable(name) + "\" is not a domain or address literal"), c);
+            error(Reply.HELO_BAD_DOMAIN.with(Reply.printable(name)), c);
             return;
         }
         resetTransaction();
@@ -238,7 +239,7 @@ public final class Session implements Runnable {
 
     private void starttls(Command c) throws IOException {
         if (c.hasArgument()) {
-            error(Reply.SYNTAX_ERROR.with("STARTTLS takes no argument"), c);
+            error(Reply.TAKES_NO_ARGUMENT.with("STARTTLS"), c);
             return;
         }
         if (tlsActive) {
@@ -250,7 +251,7 @@ public final class Session implements Runnable {
             return;
         }
         if (heloName == null) {
-            error(Reply.BAD_SEQUENCE.with("send EHLO first"), c);
+            error(Reply.EHLO_FIRST.response(), c);
             return;
         }
         // CVE-2011-0411: nothing the client pipelined behind STARTTLS may run inside TLS
@@ -274,7 +275,7 @@ public final class Session implements Runnable {
 
     private void rset(Command c) throws IOException {
         if (c.hasArgument()) {
-            error(Reply.SYNTAX_ERROR.with("RSET takes no argument"), c);
+            error(Reply.TAKES_NO_ARGUMENT.with("RSET"), c);
             return;
         }
         resetTransaction();
@@ -283,7 +284,7 @@ public final class Session implements Runnable {
 
     private void vrfy(Command c) throws IOException {
         if (!c.hasArgument()) {
-            error(Reply.SYNTAX_ERROR.with("VRFY requires an argument"), c);
+            error(Reply.VRFY_NEEDS_ARGUMENT.response(), c);
             return;
         }
         reply(Reply.CANNOT_VRFY.response());
@@ -299,7 +300,7 @@ public final class Session implements Runnable {
 
     private void mail(Command c) throws IOException {
         if (heloName == null) {
-            error(Reply.BAD_SEQUENCE.with("send EHLO or HELO first"), c);
+            error(Reply.HELO_FIRST.response(), c);
             return;
         }
         if (vs.tls().mode() == TlsMode.REQUIRED && !tlsActive) {
@@ -307,7 +308,7 @@ public final class Session implements Runnable {
             return;
         }
         if (tx != null) {
-            error(Reply.BAD_SEQUENCE.with("MAIL already given; RSET first"), c);
+            error(Reply.MAIL_ALREADY_GIVEN.response(), c);
             return;
         }
         PathArgument pa;
@@ -317,80 +318,28 @@ public final class Session implements Runnable {
             error(Reply.BAD_SENDER_SYNTAX.with(e.getMessage()), c);
             return;
         }
-        String body = "7BIT";
-        boolean utf8 = false;
-        String ret = null;
-        String envid = null;
-        long size = 0;
-        for (Map.Entry<String, String> p : pa.parameters().entrySet()) {
-            String v = p.getValue();
-            switch (esmtp ? p.getKey() : "(HELO)") {
-                case "SIZE" -> {
-                    if (v == null || !v.matches("\\d{1,18}")) {
-                        error(Reply.BAD_PARAMETER.with("SIZE needs a number of octets"), c);
-                        return;
-                    }
-                    size = Long.parseLong(v);
-                    if (size > limits.maxMessageSize()) {
-                        error(Reply.MESSAGE_TOO_BIG.with(limits.maxMessageSize()), c);
-                        return;
-                    }
-                }
-                case "BODY" -> {
-                    String b = v == null ? "" : v.toUpperCase(Locale.ROOT);
-                    if (!Set.of("7BIT", "8BITMIME", "BINARYMIME").contains(b)) {
-                        error(Reply.BAD_PARAMETER.with("BODY must be 7BIT, 8BITMIME or BINARYMIME"), c);
-                        return;
-                    }
-                    body = b;
-                }
-                case "SMTPUTF8" -> {
-                    if (v != null) {
-                        error(Reply.BAD_PARAMETER.with("SMTPUTF8 takes no value"), c);
-                        return;
-                    }
-                    utf8 = true;
-                }
-                case "RET" -> {
-                    String r = v == null ? "" : v.toUpperCase(Locale.ROOT);
-                    if (!r.equals("FULL") && !r.equals("HDRS")) {
-                        error(Reply.BAD_PARAMETER.with("RET must be FULL or HDRS"), c);
-                        return;
-                    }
-                    ret = r;
-                }
-                case "ENVID" -> {
-                    try {
-                        if (v == null || v.isEmpty() || v.length() > 100) {
-                            throw new IllegalArgumentException("ENVID must be 1 to 100 characters of xtext");
-                        }
-                        envid = Xtext.decode(v);
-                    } catch (IllegalArgumentException e) {
-                        error(Reply.BAD_PARAMETER.with("ENVID: " + e.getMessage()), c);
-                        return;
-                    }
-                }
-                default -> {
-                    error(Reply.PARAMETER_UNRECOGNIZED.with(printable(p.getKey())), c);
-                    return;
-                }
-            }
+        MailParameters params;
+        try {
+            params = MailParameters.parse(pa.parameters(), esmtp, limits.maxMessageSize());
+        } catch (ParameterException e) {
+            error(e.reply(), c);
+            return;
         }
-        if (!utf8 && !pa.address().isAscii()) {
+        if (!params.smtputf8() && !pa.address().isAscii()) {
             error(Reply.UTF8_NEEDS_SMTPUTF8.response(), c);
             return;
         }
-        tx = new Transaction(pa.address(), body, utf8, ret, envid, size);
+        tx = new Transaction(pa.address(), params.body(), params.smtputf8(), params.ret(), params.envid(), params.declaredSize());
         reply(Reply.SENDER_OK.with(pa.address()));
     }
 
     private void rcpt(Command c) throws IOException {
         if (tx == null) {
-            error(Reply.BAD_SEQUENCE.with("send MAIL first"), c);
+            error(Reply.MAIL_FIRST.response(), c);
             return;
         }
         if (tx.chunking) {
-            error(Reply.BAD_SEQUENCE.with("RCPT not allowed during BDAT"), c);
+            error(Reply.RCPT_DURING_BDAT.response(), c);
             return;
         }
         PathArgument pa;
@@ -401,54 +350,19 @@ public final class Session implements Runnable {
             return;
         }
         if (pa.address().isNull()) {
-            error(Reply.BAD_ADDRESS_SYNTAX.with("the null path <> is not a recipient"), c);
+            error(Reply.NULL_RECIPIENT.response(), c);
             return;
         }
         if (!tx.smtputf8 && !pa.address().isAscii()) {
             error(Reply.UTF8_NEEDS_SMTPUTF8.response(), c);
             return;
         }
-        Set<String> notify = Set.of();
-        String orcpt = null;
-        for (Map.Entry<String, String> p : pa.parameters().entrySet()) {
-            String v = p.getValue();
-            switch (esmtp ? p.getKey() : "(HELO)") {
-                case "NOTIFY" -> {
-                    Set<String> n = new LinkedHashSet<>();
-                    for (String part : (v == null ? "" : v.toUpperCase(Locale.ROOT)).split(",", -1)) {
-                        if (!Set.of("NEVER", "SUCCESS", "FAILURE", "DELAY").contains(part) || !n.add(part)) {
-                            error(Reply.BAD_PARAMETER.with("NOTIFY must be NEVER or a list of SUCCESS, FAILURE, DELAY"), c);
-                            return;
-                        }
-                    }
-                    if (n.contains("NEVER") && n.size() > 1) {
-                        error(Reply.BAD_PARAMETER.with("NOTIFY=NEVER cannot be combined with other values"), c);
-                        return;
-                    }
-                    notify = n;
-                }
-                case "ORCPT" -> {
-                    int semi = v == null ? -1 : v.indexOf(';');
-                    try {
-                        if (semi <= 0 || semi == v.length() - 1 || v.length() > 500) {
-                            throw new IllegalArgumentException("ORCPT must be addr-type;xtext-address (example: rfc822;user+40example.test)");
-                        }
-                        String type = v.substring(0, semi);
-                        if (!type.matches("[A-Za-z0-9][A-Za-z0-9-]*")) {
-                            throw new IllegalArgumentException("bad ORCPT address type");
-                        }
-                        String decoded = type.equalsIgnoreCase("utf-8") ? v.substring(semi + 1) : Xtext.decode(v.substring(semi + 1));
-                        orcpt = type + ";" + decoded;
-                    } catch (IllegalArgumentException e) {
-                        error(Reply.BAD_PARAMETER.with(e.getMessage()), c);
-                        return;
-                    }
-                }
-                default -> {
-                    error(Reply.PARAMETER_UNRECOGNIZED.with(printable(p.getKey())), c);
-                    return;
-                }
-            }
+        RcptParameters params;
+        try {
+            params = RcptParameters.parse(pa.parameters(), esmtp);
+        } catch (ParameterException e) {
+            error(e.reply(), c);
+            return;
         }
         if (tx.recipients.size() >= limits.maxRecipients()) {
             error(Reply.TOO_MANY_RECIPIENTS.response(), c);
@@ -459,25 +373,25 @@ public final class Session implements Runnable {
             error(refusal.get(), c);
             return;
         }
-        tx.recipients.add(new Recipient(pa.address().toString(), notify, orcpt, Map.of()));
+        tx.recipients.add(new Recipient(pa.address().toString(), params.notifyOn(), params.orcpt(), Map.of()));
         reply(Reply.RECIPIENT_OK.with(pa.address()));
     }
 
     private void data(Command c) throws IOException {
         if (c.hasArgument()) {
-            error(Reply.SYNTAX_ERROR.with("DATA takes no argument"), c);
+            error(Reply.TAKES_NO_ARGUMENT.with("DATA"), c);
             return;
         }
         if (tx == null) {
-            error(Reply.BAD_SEQUENCE.with("send MAIL first"), c);
+            error(Reply.MAIL_FIRST.response(), c);
             return;
         }
         if (tx.chunking) {
-            error(Reply.BAD_SEQUENCE.with("DATA not allowed after BDAT"), c);
+            error(Reply.DATA_AFTER_BDAT.response(), c);
             return;
         }
         if (tx.body.equals("BINARYMIME")) {
-            error(Reply.BAD_SEQUENCE.with("BODY=BINARYMIME requires BDAT"), c);
+            error(Reply.BINARYMIME_NEEDS_BDAT.response(), c);
             return;
         }
         if (tx.recipients.isEmpty()) {
@@ -515,7 +429,7 @@ public final class Session implements Runnable {
         String[] a = c.argument().split(" +");
         if (!c.hasArgument() || a.length > 2 || !a[0].matches("\\d{1,18}") || a.length == 2 && !a[1].equalsIgnoreCase("LAST")) {
             // the chunk size is unknown, so its data cannot be skipped: the connection is unusable
-            error(Reply.SYNTAX_ERROR.with("BDAT <size> [LAST]"), c);
+            error(Reply.BDAT_SYNTAX.response(), c);
             quit = true;
             return;
         }
@@ -526,12 +440,12 @@ public final class Session implements Runnable {
             ch.readExactly(size, null);
             ch.readTimeout(limits.commandTimeout());
             if (tx != null && tx.failed) {
-                error(Reply.BAD_SEQUENCE.with("an earlier BDAT of this transaction failed; RSET and start again"), c);
+                error(Reply.EARLIER_BDAT_FAILED.response(), c);
                 if (last) {
                     resetTransaction();
                 }
             } else {
-                error(tx == null ? Reply.BAD_SEQUENCE.with("send MAIL first") : Reply.NO_VALID_RECIPIENTS.response(), c);
+                error(tx == null ? Reply.MAIL_FIRST.response() : Reply.NO_VALID_RECIPIENTS.response(), c);
             }
             return;
         }
@@ -697,12 +611,4 @@ public final class Session implements Runnable {
         }
     }
 
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 64; i++) {
-            char ch = s.charAt(i);
-            b.append(ch < 32 || ch == 127 ? '?' : ch);
-        }
-        return b.toString();
-    }
 }

@@ -3,7 +3,7 @@ package dev.baton.smtp.server;
 import dev.baton.queue.Recipient;
 import dev.baton.queue.Spool;
 import dev.baton.smtp.DataReader;
-import dev.baton.smtp.MailAddress;
+import dev.baton.mail.MailAddress;
 import java.util.ArrayList;
 import java.util.List;
 

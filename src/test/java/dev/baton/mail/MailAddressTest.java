@@ -1,4 +1,4 @@
-package dev.baton.smtp;
+package dev.baton.mail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.baton.smtp;
+package dev.baton.mail;
 
 import java.util.Locale;
 
@@ -135,31 +135,87 @@ public record MailAddress(String localPart, String domain) {
             }
             String lit = d.substring(1, d.length() - 1);
             if (lit.regionMatches(true, 0, "IPv6:", 0, 5)) {
-                if (!lit.substring(5).matches("[0-9A-Fa-f:.]+")) {
+                if (!isIpv6Text(lit, 5)) {
                     throw new AddressException("bad IPv6 address literal");
                 }
-            } else if (!lit.matches("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}")) {
+            } else if (!isDottedQuad(lit)) {
                 throw new AddressException("bad IPv4 address literal");
             }
             return;
         }
-        for (String label : d.split("\\.", -1)) {
-            if (label.isEmpty()) {
-                throw new AddressException("empty label in domain");
+        int start = 0;
+        while (true) {
+            int dot = d.indexOf('.', start);
+            int end = dot < 0 ? d.length() : dot;
+            checkLabel(d, start, end);
+            if (dot < 0) {
+                return;
             }
-            if (label.length() > 63) {
-                throw new AddressException("domain label longer than 63 octets");
-            }
-            if (label.startsWith("-") || label.endsWith("-")) {
-                throw new AddressException("domain label starts or ends with '-'");
-            }
-            for (int i = 0; i < label.length(); i++) {
-                char c = label.charAt(i);
-                if (!(c > 127 || Character.isLetterOrDigit(c) || c == '-')) {
-                    throw new AddressException("character '" + printable(c) + "' not allowed in domain");
-                }
+            start = dot + 1;
+        }
+    }
+
+    private static void checkLabel(String d, int from, int to) throws AddressException {
+        if (from == to) {
+            throw new AddressException("empty label in domain");
+        }
+        if (to - from > 63) {
+            throw new AddressException("domain label longer than 63 octets");
+        }
+        if (d.charAt(from) == '-' || d.charAt(to - 1) == '-') {
+            throw new AddressException("domain label starts or ends with '-'");
+        }
+        for (int i = from; i < to; i++) {
+            char c = d.charAt(i);
+            if (!(c > 127 || Character.isLetterOrDigit(c) || c == '-')) {
+                throw new AddressException("character '" + printable(c) + "' not allowed in domain");
             }
         }
+    }
+
+    /** Four decimal octets 0-255 separated by dots (RFC 5321 4.1.3 IPv4-address-literal). */
+    static boolean isDottedQuad(String s) {
+        int parts = 0;
+        int i = 0;
+        while (i <= s.length()) {
+            int value = 0;
+            int digits = 0;
+            int first = i;
+            while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                value = value * 10 + (s.charAt(i) - '0');
+                if (++digits > 3) {
+                    return false;
+                }
+                i++;
+            }
+            if (digits == 0 || value > 255 || digits == 3 && s.charAt(first) == '0') {
+                return false; // as RFC 5321 Snum: "001" is not an octet, "01" is
+            }
+            parts++;
+            if (i == s.length()) {
+                return parts == 4;
+            }
+            if (s.charAt(i) != '.' || parts == 4) {
+                return false;
+            }
+            i++;
+        }
+        return false;
+    }
+
+    /** Hex digits, colons and dots only (the shape of an IPv6 literal; RFC 5321 4.1.3). */
+    private static boolean isIpv6Text(String s, int from) {
+        if (from >= s.length()) {
+            return false;
+        }
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean hex = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
+            if (!hex && c != ':' && c != '.') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String printable(char c) {

@@ -1,4 +1,4 @@
-package dev.baton.smtp;
+package dev.baton.mail;
 
 /** What to do with a bare CR or bare LF in message data (SMTP smuggling defence). */
 public enum LineEndingPolicy {
