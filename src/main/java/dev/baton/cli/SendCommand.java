@@ -1,8 +1,13 @@
 package dev.baton.cli;
 
+import dev.baton.smtp.Extension;
+import dev.baton.smtp.MailParameters;
+import dev.baton.smtp.RcptParameters;
 import dev.baton.smtp.client.SmtpClient;
 import dev.baton.smtp.client.SmtpClientException;
 import dev.baton.smtp.client.SmtpReply;
+import dev.baton.smtp.client.Transaction;
+import dev.baton.smtp.client.TransactionResult;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,16 +78,16 @@ final class SendCommand implements Callable<Integer> {
             out.flush();
         } : line -> { };
         try (InputStream content = content(); SmtpClient c = SmtpClient.connect(host, port, Duration.ofSeconds(60), transcript)) {
-            c.hello(helo);
+            hello(c);
             if (starttls) {
-                if (!c.offers("STARTTLS")) {
+                if (!c.offers(Extension.STARTTLS)) {
                     throw new UserError("the server at " + server + " does not offer STARTTLS (leave out --starttls)");
                 }
                 c.startTls(false);
-                c.hello(helo);
+                hello(c);
             }
             List<String> refused = new ArrayList<>();
-            SmtpReply r = c.send(from, to, content, refused);
+            SmtpReply r = submit(c, content, refused);
             for (String x : refused) {
                 out.println("refused: " + x);
             }
@@ -100,6 +105,47 @@ final class SendCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError("sending to " + server + " failed: " + e.getMessage());
         }
+    }
+
+    private void hello(SmtpClient c) throws IOException {
+        SmtpClient.Hello h = c.hello(helo, false);
+        if (!h.accepted()) {
+            throw new SmtpClientException(h.verb().label(), h.reply());
+        }
+    }
+
+    /**
+     * One transaction: MAIL (BODY=8BITMIME when offered), a RCPT per recipient, DATA. Refused
+     * recipients are listed and do not stop the others; when all are refused, DATA is not sent.
+     */
+    private SmtpReply submit(SmtpClient c, InputStream content, List<String> refused) throws IOException {
+        MailParameters mail = c.offers(Extension.EIGHT_BIT_MIME) ? new MailParameters("8BITMIME", false, null, null, -1)
+                : MailParameters.NONE;
+        List<Transaction.Rcpt> rcpts = to.stream().map(a -> new Transaction.Rcpt(a, RcptParameters.NONE)).toList();
+        TransactionResult r = c.send(new Transaction(from, mail, rcpts, () -> content, -1, false, false, false));
+        if (!r.mailAccepted()) {
+            throw new SmtpClientException("MAIL FROM:<" + from + ">" + mail.appendTo(new StringBuilder()), r.mail());
+        }
+        int accepted = 0;
+        for (int i = 0; i < r.recipients().size(); i++) {
+            if (r.accepted(i)) {
+                accepted++;
+            } else {
+                refused.add(to.get(i) + ": " + r.recipients().get(i));
+            }
+        }
+        if (accepted == 0) {
+            c.command("RSET");
+            throw new SmtpClientException("RCPT TO", new SmtpReply(554, List.of("no recipient was accepted: " + String.join("; ", refused))));
+        }
+        if (r.dataRefused() != null) {
+            throw new SmtpClientException("DATA", r.dataRefused());
+        }
+        SmtpReply fin = r.finals().get(0);
+        if (!fin.positive()) {
+            throw new SmtpClientException("DATA (end of data)", fin);
+        }
+        return fin;
     }
 
     private InputStream content() throws IOException {

@@ -1,5 +1,8 @@
 package dev.baton.delivery;
 
+import dev.baton.queue.DeliveryReply;
+import dev.baton.queue.DeliveryText;
+import dev.baton.queue.WaitReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,24 +39,31 @@ final class Destinations {
         int active;
         Instant deadUntil;
         Duration deadFor = FIRST_DEAD;
-        String lastError;
+        DeliveryReply lastError;
 
         State(int limit) {
             this.limit = limit;
         }
     }
 
-    /** Why a destination cannot take a delivery now. */
+    /** Why a destination cannot take a delivery now: the reply for its recipients, and why they wait. */
     sealed interface Refusal {
-        String reason();
+        DeliveryReply reply();
+
+        WaitReason waiting();
+
+        /** The reply as a mail administrator reads it. */
+        default String reason() {
+            return reply().text();
+        }
     }
 
     /** Dead: defer, counting an attempt. */
-    record Dead(String reason) implements Refusal {
+    record Dead(DeliveryReply reply, WaitReason.DestinationDead waiting) implements Refusal {
     }
 
     /** Every connection slot is taken: try again in a moment, not counting an attempt. */
-    record Busy(String reason) implements Refusal {
+    record Busy(DeliveryReply reply, WaitReason.DestinationBusy waiting) implements Refusal {
     }
 
     /** Takes a connection slot; returns null when taken, else why not. */
@@ -63,11 +73,13 @@ final class Destinations {
         try {
             State s = states.computeIfAbsent(destination, k -> new State(Math.min(INITIAL, max)));
             if (s.deadUntil != null && now.isBefore(s.deadUntil)) {
-                return new Dead("451 4.4.1 destination " + destination + " is not answering; not tried again before "
-                        + s.deadUntil + " (last error: " + s.lastError + ")");
+                DeliveryReply why = DeliveryText.DESTINATION_DEAD
+                        .reply(destination, s.deadUntil, s.lastError == null ? "(none)" : s.lastError.text()).causedBy(s.lastError);
+                return new Dead(why, new WaitReason.DestinationDead(destination, s.deadUntil, s.lastError));
             }
             if (s.active >= s.limit) {
-                return new Busy("destination " + destination + " has all " + s.limit + " of its connections in use");
+                return new Busy(DeliveryText.DESTINATION_BUSY.reply(destination, s.limit),
+                        new WaitReason.DestinationBusy(destination, s.limit));
             }
             s.active++;
             return null;
@@ -78,9 +90,9 @@ final class Destinations {
 
     /**
      * Gives the slot back with what the attempt showed: answered (the peer took part in a
-     * session) or not, with the error then.
+     * session) or not, with the error then (null when there was none to show).
      */
-    void release(String destination, boolean answered, String error) {
+    void release(String destination, boolean answered, DeliveryReply error) {
         Instant now = clock.instant();
         lock.lock();
         try {

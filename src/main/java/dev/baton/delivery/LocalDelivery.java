@@ -1,8 +1,10 @@
 package dev.baton.delivery;
 
 import dev.baton.queue.DeliveryOutcome;
+import dev.baton.queue.DeliveryText;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
+import dev.baton.queue.RecipientId;
 import dev.baton.queue.Spool;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +23,7 @@ public final class LocalDelivery {
     private final Spool spool;
     private final long quota;
     private final Map<String, String> aliases;
+    private final java.time.Clock clock;
 
     public LocalDelivery(Path root, Spool spool) {
         this(root, spool, 0);
@@ -33,6 +36,11 @@ public final class LocalDelivery {
 
     /** @param aliases address-to-user map (see {@link dev.baton.config.BatonConfig.MailboxSettings}) */
     public LocalDelivery(Path root, Spool spool, long quota, Map<String, String> aliases) {
+        this(root, spool, quota, aliases, spool == null ? java.time.Clock.systemUTC() : spool.clock());
+    }
+
+    /** @param clock the server's clock (the names of Maildir files carry the time) */
+    public LocalDelivery(Path root, Spool spool, long quota, Map<String, String> aliases, java.time.Clock clock) {
         if (quota < 0) {
             throw new IllegalArgumentException("quota must not be negative: " + quota);
         }
@@ -40,6 +48,7 @@ public final class LocalDelivery {
         this.spool = spool;
         this.quota = quota;
         this.aliases = Map.copyOf(aliases);
+        this.clock = clock;
     }
 
     /** The address whose mailbox takes mail for this recipient: the recipient, or the user an alias names. */
@@ -58,20 +67,20 @@ public final class LocalDelivery {
     public Maildir maildirOf(Recipient r) {
         Recipient box = Recipient.of(mailboxAddress(r));
         String domain = box.domain().isEmpty() ? "localhost" : Maildir.folderName(box.domain());
-        return new Maildir(root.resolve(domain).resolve(Maildir.folderName(box.localPart())));
+        return new Maildir(root.resolve(domain).resolve(Maildir.folderName(box.localPart())), clock);
     }
 
-    public DeliveryOutcome deliver(QueuedMessage m, int index) {
-        Recipient r = m.envelope().recipients().get(index);
+    public DeliveryOutcome deliver(QueuedMessage m, RecipientId id) {
+        Recipient r = m.recipient(id);
         String headers = "Return-Path: <" + m.envelope().sender() + ">\r\n" + "Delivered-To: " + mailboxAddress(r) + "\r\n";
         Maildir box = maildirOf(r);
         try (InputStream content = spool.openContent(m)) {
             Path file = box.deliver(headers, content, quota);
-            return DeliveryOutcome.delivered(index, "250 2.0.0 delivered to Maildir " + file.getParent().getParent());
+            return DeliveryOutcome.delivered(id, DeliveryText.MAILDIR_DELIVERED.reply(file.getParent().getParent()));
         } catch (Maildir.MailboxFullException e) {
-            return DeliveryOutcome.failed(index, "552 5.2.2 mailbox <" + r.address() + "> is full (quota " + e.quota() + " octets)");
+            return DeliveryOutcome.failed(id, DeliveryText.MAILBOX_FULL.reply(r.address(), e.quota()));
         } catch (IOException e) {
-            return DeliveryOutcome.deferred(index, "451 4.3.0 cannot write to Maildir " + box.path() + ": " + e.getMessage());
+            return DeliveryOutcome.deferred(id, DeliveryText.MAILDIR_FAILED.reply(box.path(), e.getMessage()));
         }
     }
 }

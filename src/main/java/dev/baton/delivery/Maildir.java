@@ -29,8 +29,15 @@ public final class Maildir {
     private static final long PID = ProcessHandle.current().pid();
 
     private final Path dir;
+    private final java.time.Clock clock;
 
     public Maildir(Path dir) {
+        this(dir, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock gives the time in the names of new files */
+    public Maildir(Path dir, java.time.Clock clock) {
+        this.clock = clock;
         this.dir = dir;
     }
 
@@ -63,7 +70,7 @@ public final class Maildir {
         if (quota > 0 && usage() >= quota) {
             throw new MailboxFullException(quota);
         }
-        long now = System.currentTimeMillis();
+        long now = clock.millis();
         String unique = (now / 1000) + ".M" + (now % 1000) * 1000 + "P" + PID + "Q" + SEQUENCE.incrementAndGet() + "." + HOST;
         Path tmp = dir.resolve("tmp").resolve(unique);
         long size = 0;

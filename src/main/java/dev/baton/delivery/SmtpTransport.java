@@ -2,16 +2,28 @@ package dev.baton.delivery;
 
 import dev.baton.config.DeliverySettings;
 import dev.baton.config.RouteSettings.TlsPolicy;
+import dev.baton.mail.DialogueStage;
+import dev.baton.mail.PeerText;
 import dev.baton.queue.DeliveryOutcome;
+import dev.baton.queue.DeliveryReply;
+import dev.baton.queue.DeliveryText;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
+import dev.baton.queue.RecipientId;
 import dev.baton.routing.NextHop;
+import dev.baton.smtp.Extension;
+import dev.baton.smtp.MailParameters;
+import dev.baton.smtp.RcptParameters;
 import dev.baton.smtp.SmtpChannel;
-import dev.baton.smtp.Xtext;
+import dev.baton.smtp.client.ClientTimeouts;
+import dev.baton.smtp.client.MalformedReplyException;
 import dev.baton.smtp.client.SmtpClient;
 import dev.baton.smtp.client.SmtpClientException;
 import dev.baton.smtp.client.SmtpReply;
+import dev.baton.smtp.client.Transaction;
+import dev.baton.smtp.client.TransactionException;
+import dev.baton.smtp.client.TransactionResult;
 import dev.baton.tls.TlsContexts;
 import java.io.EOFException;
 import java.io.IOException;
@@ -22,21 +34,13 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeSet;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
@@ -44,9 +48,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Delivers a queued message to other servers over SMTP (RFC 5321) or LMTP (RFC 2033): tries
- * the next hops in order, negotiates STARTTLS per policy, pipelines MAIL and RCPT, sends the
- * content with BDAT or DATA, passes DSN parameters on, and turns every reply, error and
- * silence into one {@link DeliveryOutcome} per recipient. {@link #deliver} never throws.
+ * the next hops in order, negotiates STARTTLS per policy, runs one client {@link Transaction}
+ * (pipelined MAIL and RCPT, BDAT or DATA, DSN parameters passed on), and turns every reply,
+ * error and silence into one {@link DeliveryOutcome} per recipient, each with a typed
+ * {@link DeliveryReply}. {@link #deliver} never throws.
  * <p>
  * Decisions:
  * <ul>
@@ -65,15 +70,12 @@ import org.slf4j.LoggerFactory;
  *     next hop; once the end of data has been sent, silence or a dropped connection defers
  *     (the peer may have delivered: a duplicate later is what RFC 5321 6.1 accepts).</li>
  * </ul>
- * Idle sessions are kept a few seconds per (host, port, TLS policy, LMTP) and reused after RSET.
+ * Idle sessions are kept a few seconds per (host, port, TLS policy, LMTP) in a {@link SessionPool}
+ * and reused after RSET.
  */
 public final class SmtpTransport implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SmtpTransport.class);
-    private static final int CHUNK = 256 * 1024;
-    /** Room before a chunk for its "BDAT <size> LAST" line and its CRLF. */
-    private static final int BDAT_ROOM = 32;
-    private static final int MAX_TEXT = 300;
 
     /** Opens a queued message's content: canonical CRLF, not dot-stuffed ({@code spool::openContent}). */
     @FunctionalInterface
@@ -91,18 +93,12 @@ public final class SmtpTransport implements AutoCloseable {
     public static final AddressResolver SYSTEM_RESOLVER = host -> Arrays.asList(InetAddress.getAllByName(bare(host)));
 
     private final DeliverySettings settings;
+    private final ClientTimeouts timeouts;
     private final ContentOpener content;
     private final AddressResolver resolver;
-    private final Duration idleTime;
-    private final int maxIdle;
+    private final SessionPool pool;
     private final SSLSocketFactory anyCertificate;
     private final SSLSocketFactory verifying;
-
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Map<Key, Deque<Conn>> idle = new HashMap<>();
-    private int idleCount;
-    private boolean reaperRunning;
-    private boolean closed;
 
     public SmtpTransport(DeliverySettings settings, ContentOpener content) throws IOException {
         this(settings, content, SYSTEM_RESOLVER, Duration.ofSeconds(5), 32);
@@ -116,46 +112,35 @@ public final class SmtpTransport implements AutoCloseable {
     public SmtpTransport(DeliverySettings settings, ContentOpener content, AddressResolver resolver, Duration idleTime, int maxIdle)
             throws IOException {
         this.settings = settings;
+        this.timeouts = new ClientTimeouts(settings.connectTimeout(), settings.greetingTimeout(), settings.commandTimeout(),
+                settings.dataInitiationTimeout(), settings.dataBlockTimeout(), settings.dataTerminationTimeout());
         this.content = content;
         this.resolver = resolver;
-        this.idleTime = idleTime;
-        this.maxIdle = maxIdle;
+        this.pool = new SessionPool(idleTime, maxIdle);
         this.anyCertificate = TlsContexts.clientFactory(false);
         this.verifying = TlsContexts.verifyingClientFactory(
                 settings.trustedCertificates() == null ? null : Path.of(settings.trustedCertificates()));
     }
 
-    private record Key(String host, int port, TlsPolicy tls, boolean lmtp) {
-    }
-
-    /** A connected, greeted session, owned by one delivery at a time or lying idle. */
-    private static final class Conn {
-        final SmtpClient client;
-        final String peer;
-        long idleSince;
-
-        Conn(SmtpClient client, String peer) {
-            this.client = client;
-            this.peer = peer;
-        }
-    }
-
-    /** This hop cannot take the message now; the text names the hop and says why. */
+    /** This hop cannot take the message now; the reply names the hop and says why. */
     private static final class HopFailure extends Exception {
         private static final long serialVersionUID = 1L;
+        private final transient DeliveryReply reply;
 
-        HopFailure(String message) {
-            super(message, null, false, false);
+        HopFailure(DeliveryReply reply) {
+            super(reply.text(), null, false, false);
+            this.reply = reply;
         }
     }
 
     /**
-     * Delivers message m to the recipients at the given envelope indexes through the first hop
-     * that takes it. Returns one outcome per given index, in the same order. Never throws.
+     * Delivers message m to the given recipients through the first hop that takes it. Returns
+     * one outcome per given recipient, in the same order. Never throws.
      */
-    public List<DeliveryOutcome> deliver(QueuedMessage m, List<Integer> recipients, List<NextHop> hops, TlsPolicy tls, boolean lmtp) {
+    public List<DeliveryOutcome> deliver(QueuedMessage m, List<RecipientId> recipients, List<NextHop> hops, TlsPolicy tls,
+            boolean lmtp) {
         DeliveryOutcome[] out = new DeliveryOutcome[recipients.size()];
-        String lastError = "451 4.4.4 no next hop to try";
+        DeliveryReply lastError = DeliveryText.NO_NEXT_HOP.reply();
         try {
             Boolean eightBit = null;
             for (NextHop hop : hops) {
@@ -165,18 +150,18 @@ public final class SmtpTransport implements AutoCloseable {
                 if (eightBit == null) {
                     eightBit = hasEightBit(m);
                 }
-                String error = attempt(m, recipients, out, hop, tls, lmtp, eightBit);
+                DeliveryReply error = attempt(m, recipients, out, hop, tls, lmtp, eightBit);
                 if (error == null) {
                     break;
                 }
                 lastError = error;
-                log.warn("{}: hop failed: {}", m.id(), error);
+                log.warn("{}: hop failed: {}", m.id(), error.text());
             }
         } catch (IOException e) {
-            lastError = "451 4.3.0 cannot read the content of " + m.id() + ": " + e.getMessage();
-            log.warn("{}: {}", m.id(), lastError);
+            lastError = DeliveryText.CONTENT_UNREADABLE.reply(m.id(), e.getMessage());
+            log.warn("{}: {}", m.id(), lastError.text());
         } catch (RuntimeException e) {
-            lastError = "451 4.3.0 internal error during delivery: " + e;
+            lastError = DeliveryText.INTERNAL_ERROR.reply(e);
             log.error("{}: delivery failed unexpectedly", m.id(), e);
         }
         List<DeliveryOutcome> result = new ArrayList<>(out.length);
@@ -216,324 +201,249 @@ public final class SmtpTransport implements AutoCloseable {
      * One hop. Returns null when every recipient still open got its outcome here, or the
      * reason this hop failed; recipients without an outcome then go to the next hop.
      */
-    private String attempt(QueuedMessage m, List<Integer> recipients, DeliveryOutcome[] out, NextHop hop, TlsPolicy tls,
+    private DeliveryReply attempt(QueuedMessage m, List<RecipientId> recipients, DeliveryOutcome[] out, NextHop hop, TlsPolicy tls,
             boolean lmtp, boolean eightBit) {
-        Key key = new Key(hop.host().toLowerCase(Locale.ROOT), hop.port(), tls, lmtp);
-        Conn conn = null;
-        String stage = "connect";
-        List<Integer> accepted = new ArrayList<>(); // positions in recipients/out
-        boolean dataSent = false;
-        try {
-            Envelope env = m.envelope();
-            List<Integer> open = new ArrayList<>();
-            for (int i = 0; i < out.length; i++) {
-                if (out[i] == null) {
-                    open.add(i);
-                }
+        SessionPool.Key key = new SessionPool.Key(hop.host().toLowerCase(Locale.ROOT), hop.port(), tls, lmtp);
+        SessionPool.Session conn = null;
+        List<Integer> open = new ArrayList<>(); // positions in recipients/out
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] == null) {
+                open.add(i);
             }
-            SmtpClient c;
-            String peer;
-            boolean dsn;
-            List<String> cmds;
-            boolean pipelining;
+        }
+        try {
+            TransactionResult r;
             while (true) {
-                conn = reuse(key);
+                conn = pool.take(key);
                 boolean reused = conn != null;
                 if (!reused) {
                     conn = connect(hop, tls, lmtp);
                 }
-                c = conn.client;
-                peer = conn.peer;
-                String refusal = refusal(m, c, peer, eightBit);
+                DeliveryReply refusal = refusal(m, conn.client, conn.peer, eightBit);
                 if (refusal != null) {
                     for (int i : open) {
                         out[i] = DeliveryOutcome.failed(recipients.get(i), refusal);
                     }
-                    release(key, conn);
+                    pool.put(key, conn);
                     return null;
                 }
-                dsn = c.offers("DSN");
-                cmds = new ArrayList<>();
-                cmds.add(mailCommand(m, c, dsn, eightBit));
-                for (int i : open) {
-                    cmds.add(rcptCommand(env.recipients().get(recipients.get(i)), dsn));
-                }
-                pipelining = c.offers("PIPELINING");
-                c.readTimeout(settings.commandTimeout());
-                c.writeTimeout(settings.commandTimeout());
-                if (reused) {
-                    // an idle session may have been closed by the peer meanwhile: RSET tells, and with
-                    // PIPELINING it goes in one group with MAIL and RCPT (RFC 2920), saving a round trip
-                    if (stillUsable(conn, pipelining ? cmds : List.of())) {
-                        break;
+                try {
+                    r = conn.client.send(transaction(m, recipients, open, conn.client, eightBit, lmtp, reused));
+                    break;
+                } catch (TransactionException e) {
+                    if (!e.staleSession()) {
+                        throw e;
                     }
+                    // an idle session the peer closed meanwhile: nothing sent behind the RSET can start a delivery
+                    log.debug("{}: idle session failed RSET ({}), connecting anew", conn.peer, e.getMessage());
                     discard(conn);
                     conn = null;
-                    continue;
                 }
-                if (pipelining) {
-                    for (String cmd : cmds) {
-                        c.write(cmd);
-                    }
-                    c.flush();
-                }
-                break;
             }
-            stage = "MAIL FROM";
-            if (!pipelining) {
-                c.write(cmds.get(0));
-                c.flush();
-            }
-            SmtpReply mail = c.readReply();
-            if (!mail.positive()) {
-                if (pipelining) {
-                    stage = "RCPT TO";
-                    for (int k = 1; k < cmds.size(); k++) {
-                        c.readReply();
-                    }
-                }
-                if (mail.code() >= 500) {
+            String peer = conn.peer;
+            if (!r.mailAccepted()) {
+                DeliveryReply said = said(r.mail(), peer, DialogueStage.MAIL);
+                if (r.mail().code() >= 500) {
                     for (int i : open) {
-                        out[i] = DeliveryOutcome.failed(recipients.get(i), said(mail, peer, "MAIL FROM"));
+                        out[i] = DeliveryOutcome.failed(recipients.get(i), said);
                     }
                     resetAndRelease(key, conn);
                     return null;
                 }
-                throw new HopFailure(peer + ": " + said(mail, peer, "MAIL FROM"));
+                throw new HopFailure(DeliveryText.HOP_REFUSED.hop(peer, DialogueStage.MAIL, said.text()).causedBy(said));
             }
-            stage = "RCPT TO";
-            for (int k = 0; k < open.size(); k++) {
-                int i = open.get(k);
-                if (!pipelining) {
-                    c.write(cmds.get(k + 1));
-                    c.flush();
-                }
-                SmtpReply r = c.readReply();
-                int index = recipients.get(i);
-                if (r.code() >= 200 && r.code() < 300) {
-                    accepted.add(i);
-                } else if (r.code() >= 500 && r.code() < 600) {
-                    out[i] = DeliveryOutcome.failed(index, said(r, peer, "RCPT TO"));
-                } else {
-                    out[i] = DeliveryOutcome.deferred(index, tempSaid(r, peer, "RCPT TO"));
-                }
-            }
+            List<Integer> accepted = recipientReplies(r.recipients(), open, recipients, out, peer);
             if (accepted.isEmpty()) {
                 resetAndRelease(key, conn);
                 return null;
             }
-
-            List<SmtpReply> finals = new ArrayList<>();
-            SmtpReply dataRefused = null;
-            try (InputStream in = content.open(m)) {
-                if (c.offers("CHUNKING")) {
-                    stage = "BDAT";
-                    dataRefused = sendChunks(c, in, m.contentSize());
-                } else {
-                    stage = "DATA";
-                    c.readTimeout(settings.dataInitiationTimeout());
-                    SmtpReply go = c.command("DATA");
-                    if (go.code() != 354) {
-                        dataRefused = go;
-                    } else {
-                        stage = "message content";
-                        c.writeTimeout(settings.dataBlockTimeout());
-                        c.writeDotStuffed(in, m.contentSize());
-                    }
-                }
-            }
-            if (dataRefused != null) {
-                String text = dataRefused.code() >= 500 ? said(dataRefused, peer, stage) : tempSaid(dataRefused, peer, stage);
+            if (r.dataRefused() != null) {
+                SmtpReply refused = r.dataRefused();
+                DeliveryReply text = refused.code() >= 500 ? said(refused, peer, r.dataStage()) : tempSaid(refused, peer, r.dataStage());
                 for (int i : accepted) {
-                    int index = recipients.get(i);
-                    out[i] = dataRefused.code() >= 500 ? DeliveryOutcome.failed(index, text) : DeliveryOutcome.deferred(index, text);
+                    out[i] = refused.code() >= 500 ? DeliveryOutcome.failed(recipients.get(i), text)
+                            : DeliveryOutcome.deferred(recipients.get(i), text);
                 }
                 resetAndRelease(key, conn);
                 return null;
             }
-            // From here the peer may have the message: whatever happens defers, never another hop.
-            dataSent = true;
-            stage = "end of data";
-            c.readTimeout(settings.dataTerminationTimeout());
-            int replies = lmtp ? accepted.size() : 1;
-            for (int k = 0; k < replies; k++) {
-                finals.add(c.readReply());
-            }
+            boolean dsn = conn.client.offers(Extension.DSN);
             for (int k = 0; k < accepted.size(); k++) {
                 int i = accepted.get(k);
-                SmtpReply r = finals.get(lmtp ? k : 0);
-                Recipient rcpt = env.recipients().get(recipients.get(i));
-                out[i] = finalOutcome(recipients.get(i), r, peer, !dsn && rcpt.notifyOn().contains("SUCCESS"));
+                Recipient rcpt = m.recipient(recipients.get(i));
+                SmtpReply fin = r.finals().get(lmtp ? k : 0);
+                out[i] = finalOutcome(recipients.get(i), fin, peer, !dsn && rcpt.notifyOn().contains("SUCCESS"));
             }
-            release(key, conn);
+            pool.put(key, conn);
             return null;
         } catch (HopFailure f) {
             discard(conn);
-            return f.getMessage();
-        } catch (IOException | RuntimeException e) {
-            String where = conn != null ? conn.peer : hop.toString();
-            String reason = where + ": " + describe(e, stage);
+            return f.reply;
+        } catch (TransactionException e) {
+            String where = conn.peer;
+            DeliveryReply reason = describe(e.failure(), where, e.stage());
             discard(conn);
-            if (!dataSent) {
+            List<Integer> accepted = recipientReplies(e.recipientReplies(), open, recipients, out, where);
+            if (!e.dataSent()) {
                 return reason;
             }
             // RFC 5321 6.1: the peer may have delivered; deferring risks a duplicate, never a loss
-            String text = "451 4.4.2 no reply to the end of data: " + reason;
-            log.warn("{}: {}", m.id(), text);
+            DeliveryReply text = DeliveryText.NO_REPLY_TO_END_OF_DATA.reply(reason.text()).causedBy(reason)
+                    .about(where, DialogueStage.END_OF_DATA);
+            log.warn("{}: {}", m.id(), text.text());
             for (int i : accepted) {
                 if (out[i] == null) {
                     out[i] = DeliveryOutcome.deferred(recipients.get(i), text);
                 }
             }
             return null;
+        } catch (RuntimeException e) {
+            String where = conn != null ? conn.peer : hop.toString();
+            DeliveryReply reason = describe(e, where, null);
+            discard(conn);
+            return reason;
         }
     }
 
     /**
-     * Sends the content as BDAT chunks, the last with LAST; returns a refusing reply, or null when
-     * all went. Each chunk is read in behind room for its command line, so both go in one write.
+     * Takes the RCPT replies that came (all of them, or those before the session broke): a
+     * 5xx fails its recipient, a 4xx (or anything else but 2xx) defers it. Returns the
+     * positions accepted; those have no outcome yet.
      */
-    private SmtpReply sendChunks(SmtpClient c, InputStream in, long sizeHint) throws IOException {
-        int size = (int) Math.max(1, Math.min(CHUNK, sizeHint + 1));
-        byte[] a = new byte[BDAT_ROOM + size];
-        byte[] b = new byte[BDAT_ROOM + size];
-        int n = in.readNBytes(a, BDAT_ROOM, size);
-        c.writeTimeout(settings.dataBlockTimeout());
-        c.readTimeout(settings.dataBlockTimeout());
-        while (true) {
-            int next = n == size ? in.readNBytes(b, BDAT_ROOM, size) : 0;
-            boolean last = next == 0;
-            String line = "BDAT " + n + (last ? " LAST" : "");
-            byte[] cmd = (line + "\r\n").getBytes(StandardCharsets.US_ASCII);
-            System.arraycopy(cmd, 0, a, BDAT_ROOM - cmd.length, cmd.length);
-            c.writeRaw(line, a, BDAT_ROOM - cmd.length, cmd.length + n);
-            c.flush();
-            if (last) {
-                return null;
+    private static List<Integer> recipientReplies(List<SmtpReply> replies, List<Integer> open, List<RecipientId> recipients,
+            DeliveryOutcome[] out, String peer) {
+        List<Integer> accepted = new ArrayList<>(replies.size());
+        for (int k = 0; k < replies.size(); k++) {
+            int i = open.get(k);
+            SmtpReply r = replies.get(k);
+            if (r.code() >= 200 && r.code() < 300) {
+                accepted.add(i);
+            } else if (r.code() >= 500 && r.code() < 600) {
+                out[i] = DeliveryOutcome.failed(recipients.get(i), said(r, peer, DialogueStage.RCPT));
+            } else {
+                out[i] = DeliveryOutcome.deferred(recipients.get(i), tempSaid(r, peer, DialogueStage.RCPT));
             }
-            SmtpReply r = c.readReply();
-            if (!r.positive()) {
-                return r;
-            }
-            byte[] t = a;
-            a = b;
-            b = t;
-            n = next;
         }
+        return accepted;
+    }
+
+    private Transaction transaction(QueuedMessage m, List<RecipientId> recipients, List<Integer> open, SmtpClient c,
+            boolean eightBit, boolean lmtp, boolean reused) {
+        Envelope env = m.envelope();
+        boolean dsn = c.offers(Extension.DSN);
+        String body = body(env).equals("BINARYMIME") ? "BINARYMIME" : eightBit ? "8BITMIME" : "7BIT";
+        MailParameters mail = new MailParameters(body, env.smtputf8(), dsn ? env.ret() : null, dsn ? env.envid() : null,
+                c.offers(Extension.SIZE) ? m.contentSize() : -1);
+        List<Transaction.Rcpt> rcpts = new ArrayList<>(open.size());
+        for (int i : open) {
+            Recipient r = m.recipient(recipients.get(i));
+            rcpts.add(new Transaction.Rcpt(r.address(), dsn ? new RcptParameters(r.notifyOn(), r.orcpt()) : RcptParameters.NONE));
+        }
+        return new Transaction(env.sender(), mail, rcpts, () -> content.open(m), m.contentSize(), true, lmtp, reused);
     }
 
     /** Why this peer cannot take this message at all (a permanent failure), or null. */
-    private static String refusal(QueuedMessage m, SmtpClient c, String peer, boolean eightBit) {
+    private static DeliveryReply refusal(QueuedMessage m, SmtpClient c, String peer, boolean eightBit) {
         Envelope env = m.envelope();
-        if (env.smtputf8() && !c.offers("SMTPUTF8")) {
-            return "553 5.6.7 the message needs SMTPUTF8 (internationalized addresses), which " + peer + " does not offer";
+        if (env.smtputf8() && !c.offers(Extension.SMTPUTF8)) {
+            return DeliveryText.NEEDS_SMTPUTF8.reply(peer).about(peer, null);
         }
-        if (body(env).equals("BINARYMIME") && !(c.offers("BINARYMIME") && c.offers("CHUNKING"))) {
-            return "554 5.6.3 the message is BINARYMIME, which needs BINARYMIME and CHUNKING, and " + peer + " does not offer both";
+        if (body(env).equals("BINARYMIME") && !(c.offers(Extension.BINARYMIME) && c.offers(Extension.CHUNKING))) {
+            return DeliveryText.NEEDS_BINARYMIME.reply(peer).about(peer, null);
         }
-        if (eightBit && !c.offers("8BITMIME")) {
-            return "554 5.6.3 the message has 8-bit content and " + peer + " does not offer 8BITMIME (no downgrade to 7 bit is done)";
+        if (eightBit && !c.offers(Extension.EIGHT_BIT_MIME)) {
+            return DeliveryText.NEEDS_8BITMIME.reply(peer).about(peer, null);
         }
-        String size = c.extensionParameters("SIZE");
-        if (size != null && !size.isEmpty()) {
-            try {
-                long limit = Long.parseLong(size.split(" ")[0]);
-                if (limit > 0 && m.contentSize() > limit) {
-                    return "552 5.3.4 message size " + m.contentSize() + " exceeds the limit of " + peer + " (" + limit + ")";
-                }
-            } catch (NumberFormatException e) {
-                // an unreadable SIZE announces no limit we could honour
-            }
+        long limit = sizeLimit(c.extensionParameters(Extension.SIZE));
+        if (limit > 0 && m.contentSize() > limit) {
+            return DeliveryText.TOO_BIG_FOR_PEER.reply(m.contentSize(), peer, limit).about(peer, null);
         }
         return null;
     }
 
-    private static String mailCommand(QueuedMessage m, SmtpClient c, boolean dsn, boolean eightBit) {
-        Envelope env = m.envelope();
-        StringBuilder b = new StringBuilder("MAIL FROM:<").append(env.sender()).append('>');
-        if (c.offers("SIZE")) {
-            b.append(" SIZE=").append(m.contentSize());
+    /** The limit of an EHLO "SIZE n" line; 0 when none is given or it cannot be read (RFC 1870: no limit we could honour). */
+    static long sizeLimit(String parameters) {
+        if (parameters == null || parameters.isEmpty()) {
+            return 0;
         }
-        if (body(env).equals("BINARYMIME")) {
-            b.append(" BODY=BINARYMIME");
-        } else if (eightBit) {
-            b.append(" BODY=8BITMIME");
+        int sp = parameters.indexOf(' ');
+        String n = sp < 0 ? parameters : parameters.substring(0, sp);
+        if (n.isEmpty() || n.length() > 18) {
+            return 0;
         }
-        if (env.smtputf8()) {
-            b.append(" SMTPUTF8");
-        }
-        if (dsn) {
-            if (env.ret() != null) {
-                b.append(" RET=").append(env.ret());
+        long v = 0;
+        for (int i = 0; i < n.length(); i++) {
+            char ch = n.charAt(i);
+            if (ch < '0' || ch > '9') {
+                return 0;
             }
-            if (env.envid() != null) {
-                b.append(" ENVID=").append(Xtext.encode(env.envid()));
-            }
+            v = v * 10 + (ch - '0');
         }
-        return b.toString();
+        return v;
     }
 
-    private static String rcptCommand(Recipient r, boolean dsn) {
-        StringBuilder b = new StringBuilder("RCPT TO:<").append(r.address()).append('>');
-        if (dsn) {
-            if (!r.notifyOn().isEmpty()) {
-                b.append(" NOTIFY=").append(String.join(",", new TreeSet<>(r.notifyOn())));
-            }
-            if (r.orcpt() != null) {
-                int semi = r.orcpt().indexOf(';');
-                String type = semi < 0 ? "rfc822" : r.orcpt().substring(0, semi);
-                String addr = semi < 0 ? r.orcpt() : r.orcpt().substring(semi + 1);
-                b.append(" ORCPT=").append(type).append(';').append(Xtext.encode(addr));
-            }
-        }
-        return b.toString();
-    }
-
-    private static DeliveryOutcome finalOutcome(int index, SmtpReply r, String peer, boolean relayed) {
+    private static DeliveryOutcome finalOutcome(RecipientId id, SmtpReply r, String peer, boolean relayed) {
         if (r.code() >= 200 && r.code() < 300) {
-            return DeliveryOutcome.delivered(index, said(r, peer, "end of data"), relayed);
+            return DeliveryOutcome.delivered(id, said(r, peer, DialogueStage.END_OF_DATA), relayed);
         }
         if (r.code() >= 500 && r.code() < 600) {
-            return DeliveryOutcome.failed(index, said(r, peer, "end of data"));
+            return DeliveryOutcome.failed(id, said(r, peer, DialogueStage.END_OF_DATA));
         }
-        return DeliveryOutcome.deferred(index, tempSaid(r, peer, "end of data"));
+        return DeliveryOutcome.deferred(id, tempSaid(r, peer, DialogueStage.END_OF_DATA));
     }
 
     /** "550 5.1.1 text (mx[192.0.2.1]:25, in reply to RCPT TO)". */
-    private static String said(SmtpReply r, String peer, String command) {
-        String text = r.text();
-        return SmtpClient.quote(r.code() + (text.isEmpty() ? "" : " " + text)) + " (" + peer + ", in reply to " + command + ")";
+    private static DeliveryReply said(SmtpReply r, String peer, DialogueStage stage) {
+        return DeliveryReply.peer(r.code(), r.text(), peer, stage);
     }
 
     /** As {@link #said}, but a reply that is neither 2xx nor 4xx/5xx is marked unexpected. */
-    private static String tempSaid(SmtpReply r, String peer, String command) {
-        return r.code() >= 400 && r.code() < 500 ? said(r, peer, command) : "451 4.5.0 unexpected reply " + said(r, peer, command);
+    private static DeliveryReply tempSaid(SmtpReply r, String peer, DialogueStage stage) {
+        DeliveryReply said = said(r, peer, stage);
+        if (r.code() >= 400 && r.code() < 500) {
+            return said;
+        }
+        return DeliveryText.UNEXPECTED_REPLY.reply(said.text()).causedBy(said).about(peer, stage);
     }
 
-    private static String describe(Exception e, String stage) {
-        String what;
+    /** What went wrong with a hop, as the reply that defers its recipients: "where: what (stage)". */
+    private static DeliveryReply describe(Exception e, String where, DialogueStage stage) {
         if (e instanceof ConnectException) {
             String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
-            what = msg.contains("refused") ? "connection refused" : msg;
-        } else if (e instanceof SocketTimeoutException) {
-            what = stage.equals("connect") ? "connect timed out" : "timed out waiting for the reply";
-        } else if (e instanceof EOFException) {
-            what = "connection closed by the peer";
-        } else if (e instanceof SmtpChannel.LineTooLongException t) {
-            what = "reply line longer than " + t.limit() + " octets";
-        } else if (e instanceof SmtpClientException s) {
-            what = said(s.reply(), "peer", s.command());
-        } else if (e instanceof SSLException) {
-            what = (hasCause(e, CertificateException.class) ? "TLS handshake failed, certificate not accepted: " : "TLS failed: ")
-                    + SmtpClient.quote(String.valueOf(e.getMessage()));
-        } else if (e instanceof UnknownHostException) {
-            what = "cannot resolve the host name";
-        } else if (e instanceof IOException) {
-            what = SmtpClient.quote(String.valueOf(e.getMessage()));
-        } else {
-            what = "internal error: " + SmtpClient.quote(e.toString());
+            return msg.contains("refused") ? DeliveryText.HOP_CONNECTION_REFUSED.hopBroke(where, stage)
+                    : DeliveryText.HOP_CONNECT_FAILED.hopBroke(where, stage, msg);
         }
-        return stage.equals("connect") ? what : what + " (" + stage + ")";
+        if (e instanceof SocketTimeoutException) {
+            return stage == null || stage == DialogueStage.CONNECT ? DeliveryText.HOP_CONNECT_TIMED_OUT.hopBroke(where, stage)
+                    : DeliveryText.HOP_REPLY_TIMED_OUT.hopBroke(where, stage);
+        }
+        if (e instanceof EOFException) {
+            return DeliveryText.HOP_CONNECTION_CLOSED.hopBroke(where, stage);
+        }
+        if (e instanceof SmtpChannel.LineTooLongException t) {
+            return DeliveryText.HOP_REPLY_TOO_LONG.hopBroke(where, stage, t.limit());
+        }
+        if (e instanceof SmtpClientException s) {
+            DeliveryReply said = DeliveryReply.peer(s.reply().code(), s.reply().text(), where, stage);
+            String raw = s.reply().code() + (s.reply().text().isEmpty() ? "" : " " + s.reply().text());
+            String text = PeerText.quote(raw) + " (peer, in reply to " + s.command() + ")";
+            return DeliveryText.HOP_REFUSED.hopBroke(where, stage, text).causedBy(said);
+        }
+        if (e instanceof SSLException) {
+            return hasCause(e, CertificateException.class)
+                    ? DeliveryText.HOP_TLS_CERTIFICATE_REFUSED.hopBroke(where, stage, PeerText.quote(String.valueOf(e.getMessage())))
+                    : DeliveryText.HOP_TLS_FAILED.hopBroke(where, stage, PeerText.quote(String.valueOf(e.getMessage())));
+        }
+        if (e instanceof UnknownHostException) {
+            return DeliveryText.HOP_HOST_UNKNOWN.hopBroke(where, stage);
+        }
+        if (e instanceof MalformedReplyException) {
+            return DeliveryText.HOP_MALFORMED_REPLY.hopBroke(where, stage, PeerText.quote(String.valueOf(e.getMessage())));
+        }
+        if (e instanceof IOException) {
+            return DeliveryText.HOP_IO_ERROR.hopBroke(where, stage, PeerText.quote(String.valueOf(e.getMessage())));
+        }
+        return DeliveryText.HOP_INTERNAL_ERROR.hopBroke(where, stage, PeerText.quote(e.toString()));
     }
 
     private static boolean hasCause(Throwable t, Class<?> type) {
@@ -547,28 +457,29 @@ public final class SmtpTransport implements AutoCloseable {
 
     // ---------------------------------------------------------------- connecting
 
-    private Conn connect(NextHop hop, TlsPolicy tls, boolean lmtp) throws HopFailure {
+    private SessionPool.Session connect(NextHop hop, TlsPolicy tls, boolean lmtp) throws HopFailure {
         String host = bare(hop.host());
         List<InetAddress> addresses;
         try {
             // an MX lookup has resolved the host already; a configured host is resolved here
             addresses = hop.addresses().isEmpty() ? resolver.resolve(hop.host()) : hop.addresses();
         } catch (IOException e) {
-            throw new HopFailure(hop + ": cannot resolve " + hop.host() + ": " + SmtpClient.quote(String.valueOf(e.getMessage())));
+            throw new HopFailure(DeliveryText.HOP_UNRESOLVABLE.hop(hop.toString(), DialogueStage.CONNECT, hop.host(),
+                    PeerText.quote(String.valueOf(e.getMessage()))));
         }
         if (addresses.isEmpty()) {
-            throw new HopFailure(hop + ": " + hop.host() + " has no address");
+            throw new HopFailure(DeliveryText.HOP_NO_ADDRESS.hop(hop.toString(), DialogueStage.CONNECT, hop.host()));
         }
-        String failure = null;
+        DeliveryReply failure = null;
         for (InetAddress a : addresses) {
             String peer = hop.host() + "[" + a.getHostAddress() + "]:" + hop.port();
             Socket s = new Socket();
             try {
-                s.connect(new InetSocketAddress(a, hop.port()), millis(settings.connectTimeout()));
+                s.connect(new InetSocketAddress(a, hop.port()), millis(timeouts.connect()));
                 s.setTcpNoDelay(true);
             } catch (IOException e) {
                 closeQuietly(s);
-                failure = peer + ": " + describe(e, "connect");
+                failure = describe(e, peer, DialogueStage.CONNECT);
                 continue;
             }
             return session(s, host, hop.port(), peer, tls, lmtp);
@@ -577,44 +488,43 @@ public final class SmtpTransport implements AutoCloseable {
     }
 
     /** Greeting, EHLO/LHLO, STARTTLS per policy; a failure closes the socket. */
-    private Conn session(Socket s, String host, int port, String peer, TlsPolicy tls, boolean lmtp) throws HopFailure {
-        String stage = "greeting";
+    private SessionPool.Session session(Socket s, String host, int port, String peer, TlsPolicy tls, boolean lmtp) throws HopFailure {
+        DialogueStage stage = DialogueStage.GREETING;
+        DialogueStage hello = lmtp ? DialogueStage.LHLO : DialogueStage.EHLO;
         SmtpClient c = null;
         try {
-            c = SmtpClient.open(s, host, port, line -> log.debug("{} {}", peer, line));
-            c.writeTimeout(settings.commandTimeout());
-            c.readTimeout(settings.greetingTimeout());
-            SmtpReply greeting = c.readReply();
+            c = SmtpClient.open(s, host, port, timeouts, line -> log.debug("{} {}", peer, line));
+            SmtpReply greeting = c.greeting();
             if (greeting.code() != 220) {
                 // RFC 5321 3.1: 554 means no service here; another MX may still take it, so it defers
-                quitQuietly(c);
-                throw new HopFailure(peer + ": " + said(greeting, peer, "the greeting"));
+                c.quitQuietly();
+                DeliveryReply said = said(greeting, peer, DialogueStage.GREETING);
+                throw new HopFailure(DeliveryText.HOP_REFUSED.hop(peer, DialogueStage.GREETING, said.text()).causedBy(said));
             }
-            c.readTimeout(settings.commandTimeout());
-            stage = lmtp ? "LHLO" : "EHLO";
+            stage = hello;
             hello(c, peer, lmtp);
-            boolean offered = c.offers("STARTTLS");
+            boolean offered = c.offers(Extension.STARTTLS);
             if (tls == TlsPolicy.REQUIRED || tls == TlsPolicy.VERIFY) {
                 if (!offered) {
-                    quitQuietly(c);
-                    throw new HopFailure(peer + ": TLS required but not offered by " + peer);
+                    c.quitQuietly();
+                    throw new HopFailure(DeliveryText.HOP_TLS_NOT_OFFERED.hop(peer, DialogueStage.STARTTLS, peer));
                 }
-                stage = "STARTTLS";
+                stage = DialogueStage.STARTTLS;
                 c.startTls(tls == TlsPolicy.VERIFY ? verifying : anyCertificate);
-                stage = lmtp ? "LHLO" : "EHLO";
+                stage = hello;
                 hello(c, peer, lmtp);
             } else if (tls == TlsPolicy.OPPORTUNISTIC && offered) {
-                stage = "STARTTLS";
+                stage = DialogueStage.STARTTLS;
                 try {
                     c.startTls(anyCertificate);
-                    stage = lmtp ? "LHLO" : "EHLO";
+                    stage = hello;
                     hello(c, peer, lmtp);
                 } catch (SmtpClientException refused) {
                     // STARTTLS refused before any handshake: RFC 7435 opportunistic, carry on in plaintext
                     log.info("{}: STARTTLS refused ({}), continuing without TLS", peer, refused.reply());
                 }
             }
-            return new Conn(c, peer);
+            return new SessionPool.Session(c, peer);
         } catch (HopFailure f) {
             closeQuietly(s);
             throw f;
@@ -623,89 +533,25 @@ public final class SmtpTransport implements AutoCloseable {
             if (c != null) {
                 c.close();
             }
-            throw new HopFailure(peer + ": " + describe(e, stage));
+            throw new HopFailure(describe(e, peer, stage));
         }
     }
 
     private void hello(SmtpClient c, String peer, boolean lmtp) throws IOException, HopFailure {
-        if (lmtp) {
-            SmtpReply r = c.extendedHello("LHLO", settings.heloName());
-            if (r.code() != 250) {
-                quitQuietly(c);
-                throw new HopFailure(peer + ": " + said(r, peer, "LHLO"));
-            }
-            return;
+        SmtpClient.Hello h = c.hello(settings.heloName(), lmtp);
+        if (!h.accepted()) {
+            c.quitQuietly();
+            DeliveryReply said = said(h.reply(), peer, h.verb());
+            throw new HopFailure(DeliveryText.HOP_REFUSED.hop(peer, h.verb(), said.text()).causedBy(said));
         }
-        SmtpReply r = c.extendedHello("EHLO", settings.heloName());
-        if (r.code() == 250) {
-            return;
-        }
-        if (r.code() >= 500) {
-            r = c.command("HELO " + settings.heloName());
-            if (r.code() == 250) {
-                return;
-            }
-        }
-        quitQuietly(c);
-        throw new HopFailure(peer + ": " + said(r, peer, r.code() >= 500 ? "HELO" : "EHLO"));
     }
 
-    // ---------------------------------------------------------------- idle sessions
+    // ---------------------------------------------------------------- sessions
 
-    /** An idle session to this key, not yet past its idle time, or null; the caller checks it with RSET. */
-    private Conn reuse(Key key) {
-        Conn conn = null;
-        List<Conn> expired = new ArrayList<>();
-        lock.lock();
+    private void resetAndRelease(SessionPool.Key key, SessionPool.Session conn) {
         try {
-            Deque<Conn> q = idle.get(key);
-            while (q != null && !q.isEmpty() && conn == null) {
-                Conn c = q.pollLast();
-                idleCount--;
-                if (System.nanoTime() - c.idleSince < idleTime.toNanos()) {
-                    conn = c;
-                } else {
-                    expired.add(c);
-                }
-            }
-            if (q != null && q.isEmpty()) {
-                idle.remove(key);
-            }
-        } finally {
-            lock.unlock();
-        }
-        expired.forEach(c -> quitQuietly(c.client));
-        return conn;
-    }
-
-    /**
-     * Sends RSET on an idle session, followed in the same write by the pipelined commands, and
-     * says whether the session answered it with 250. When it did not, the session is to be
-     * discarded: nothing sent behind the RSET can start a delivery without its end of data.
-     */
-    private boolean stillUsable(Conn conn, List<String> pipelined) {
-        try {
-            conn.client.write("RSET");
-            for (String cmd : pipelined) {
-                conn.client.write(cmd);
-            }
-            conn.client.flush();
-            SmtpReply r = conn.client.readReply();
-            if (r.code() == 250) {
-                return true;
-            }
-            log.debug("{}: idle session answered RSET with {}, connecting anew", conn.peer, r);
-        } catch (IOException e) {
-            log.debug("{}: idle session failed RSET ({}), connecting anew", conn.peer, e.toString());
-        }
-        return false;
-    }
-
-    private void resetAndRelease(Key key, Conn conn) {
-        try {
-            conn.client.readTimeout(settings.commandTimeout());
             if (conn.client.command("RSET").code() == 250) {
-                release(key, conn);
+                pool.put(key, conn);
                 return;
             }
         } catch (IOException e) {
@@ -714,115 +560,20 @@ public final class SmtpTransport implements AutoCloseable {
         discard(conn);
     }
 
-    /** Keeps a session that is between transactions for reuse, or says goodbye when the pool is full. */
-    private void release(Key key, Conn conn) {
-        boolean keep;
-        boolean startReaper = false;
-        lock.lock();
-        try {
-            keep = !closed && idleCount < maxIdle;
-            if (keep) {
-                conn.idleSince = System.nanoTime();
-                idle.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(conn);
-                idleCount++;
-                if (!reaperRunning) {
-                    reaperRunning = true;
-                    startReaper = true;
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (!keep) {
-            quitQuietly(conn.client);
-        }
-        if (startReaper) {
-            Thread.ofVirtual().name("smtp-idle-reaper").start(this::reap);
-        }
-    }
-
-    /** Says goodbye to idle sessions past their time; ends when none is left. */
-    private void reap() {
-        while (true) {
-            try {
-                Thread.sleep(Math.max(50, idleTime.toMillis() / 2));
-            } catch (InterruptedException e) {
-                return;
-            }
-            List<Conn> expired = new ArrayList<>();
-            boolean done;
-            lock.lock();
-            try {
-                long now = System.nanoTime();
-                for (Iterator<Deque<Conn>> qs = idle.values().iterator(); qs.hasNext();) {
-                    Deque<Conn> q = qs.next();
-                    for (Iterator<Conn> it = q.iterator(); it.hasNext();) {
-                        Conn c = it.next();
-                        if (now - c.idleSince >= idleTime.toNanos()) {
-                            it.remove();
-                            idleCount--;
-                            expired.add(c);
-                        }
-                    }
-                    if (q.isEmpty()) {
-                        qs.remove();
-                    }
-                }
-                done = idleCount == 0;
-                if (done) {
-                    reaperRunning = false;
-                }
-            } finally {
-                lock.unlock();
-            }
-            expired.forEach(c -> quitQuietly(c.client));
-            if (done) {
-                return;
-            }
-        }
-    }
-
     /** The number of idle sessions kept now. */
     public int idleSessions() {
-        lock.lock();
-        try {
-            return idleCount;
-        } finally {
-            lock.unlock();
-        }
+        return pool.size();
     }
 
     /** Says goodbye to every idle session; sessions in use are closed when their delivery ends. */
     @Override
     public void close() {
-        List<Conn> all = new ArrayList<>();
-        lock.lock();
-        try {
-            closed = true;
-            idle.values().forEach(all::addAll);
-            idle.clear();
-            idleCount = 0;
-        } finally {
-            lock.unlock();
-        }
-        all.forEach(c -> quitQuietly(c.client));
+        pool.close();
     }
 
-    private static void discard(Conn conn) {
+    private static void discard(SessionPool.Session conn) {
         if (conn != null) {
             conn.client.close();
-        }
-    }
-
-    private static void quitQuietly(SmtpClient c) {
-        try {
-            c.readTimeout(Duration.ofSeconds(2));
-            c.writeTimeout(Duration.ofSeconds(2));
-            c.command("QUIT");
-        } catch (IOException e) {
-            // goodbye is a courtesy
-        } finally {
-            c.close();
         }
     }
 

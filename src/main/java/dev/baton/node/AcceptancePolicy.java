@@ -4,7 +4,7 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.Cidr;
 import dev.baton.config.RouteSettings;
 import dev.baton.config.VirtualServerSettings;
-import dev.baton.delivery.Router;
+import dev.baton.routing.Routes;
 import dev.baton.mail.MailAddress;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
@@ -26,15 +26,15 @@ final class AcceptancePolicy implements RecipientPolicy {
 
     private final Set<String> acceptedDomains;
     private final List<Cidr> relayNetworks;
-    private final Router router;
+    private final Routes routes;
     private final Set<String> users;
     private final boolean autoCreate;
     private final java.util.Map<String, String> aliases;
 
-    AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Router router) {
+    AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Routes routes) {
         this.acceptedDomains = Set.copyOf(config.acceptedDomains());
         this.relayNetworks = vs.relayNetworks().stream().map(Cidr::parse).toList();
-        this.router = router;
+        this.routes = routes;
         this.users = config.mailboxes().users().stream().map(u -> u.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         this.autoCreate = config.mailboxes().autoCreate();
         this.aliases = config.mailboxes().aliases();
@@ -46,7 +46,7 @@ final class AcceptancePolicy implements RecipientPolicy {
             return Optional.empty(); // <postmaster> (RFC 5321 4.5.1) goes to the local postmaster
         }
         String domain = rcpt.domainKey();
-        Optional<RouteSettings> route = router.routeFor(domain);
+        Optional<RouteSettings> route = routes.routeFor(domain);
         if (acceptedDomains.contains(domain)) {
             if (route.isEmpty()) {
                 return Optional.of(Reply.NO_ROUTE.with(rcpt));

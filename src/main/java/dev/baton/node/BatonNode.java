@@ -7,6 +7,7 @@ import dev.baton.delivery.LocalDelivery;
 import dev.baton.delivery.Router;
 import dev.baton.delivery.SmtpTransport;
 import dev.baton.routing.MxResolver;
+import dev.baton.routing.Routes;
 import dev.baton.queue.RetryPolicy;
 import dev.baton.queue.Scheduler;
 import dev.baton.queue.Spool;
@@ -34,6 +35,7 @@ public final class BatonNode implements AutoCloseable {
     private final Path dataDir;
     private final Spool spool;
     private final Scheduler scheduler;
+    private final Routes routes;
     private final Router router;
     private final SmtpTransport smtp;
     private final MxResolver mx;
@@ -45,12 +47,13 @@ public final class BatonNode implements AutoCloseable {
         this.config = config;
         this.dataDir = dataDir;
         this.spool = spool;
+        this.routes = new Routes(config.routes());
         this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
-                config.mailboxes().quota(), config.mailboxes().aliases());
+                config.mailboxes().quota(), config.mailboxes().aliases(), spool.clock());
         this.smtp = new SmtpTransport(config.delivery(), spool::openContent);
         this.mx = new MxResolver(config.delivery().resolver(), config.delivery().commandTimeout().compareTo(Duration.ofSeconds(30)) > 0
                 ? Duration.ofSeconds(30) : config.delivery().commandTimeout());
-        this.router = new Router(config.routes(), localDelivery, smtp, mx, config.delivery().maxPerDestination());
+        this.router = new Router(routes, localDelivery, smtp, mx, config.delivery().maxPerDestination(), spool.clock());
         RetryPolicy retry = new RetryPolicy(config.queue().retryDelay(), config.queue().maxRetryDelay(),
                 config.queue().lifetime(), config.queue().delayWarning());
         this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), retry,
@@ -65,6 +68,14 @@ public final class BatonNode implements AutoCloseable {
     /** As {@link #start(BatonConfig, Path)}, with the spool's files opened by the given opener (tests: a full disk). */
     public static BatonNode start(BatonConfig config, Path dataDir, Spool.FileOpener opener) throws IOException {
         return start(config, dataDir, Spool.open(dataDir.resolve(config.queue().directory()), opener, Clock.systemUTC()));
+    }
+
+    /**
+     * As {@link #start(BatonConfig, Path)} with the given clock: the one clock every part of
+     * the server reads the time from (arrival, Received, retries, DSNs, dead destinations).
+     */
+    public static BatonNode start(BatonConfig config, Path dataDir, Clock clock) throws IOException {
+        return start(config, dataDir, Spool.open(dataDir.resolve(config.queue().directory()), clock));
     }
 
     private static BatonNode start(BatonConfig config, Path dataDir, Spool spool) throws IOException {
@@ -99,7 +110,7 @@ public final class BatonNode implements AutoCloseable {
         }
         ProtocolLog log = vs.protocolLog() ? ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log")) : ProtocolLog.OFF;
         logs.add(log);
-        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, router), log, SessionEvents.NONE);
+        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes), log, SessionEvents.NONE);
         listeners.add(SmtpListener.start(ctx));
     }
 

@@ -4,6 +4,7 @@ import dev.baton.dsn.Action;
 import dev.baton.dsn.Dsn;
 import dev.baton.dsn.DsnBuilder;
 import dev.baton.dsn.DsnRecipient;
+import dev.baton.queue.DeliveryReply;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.Notifier;
 import dev.baton.queue.QueuedMessage;
@@ -12,12 +13,9 @@ import dev.baton.queue.RetryPolicy;
 import dev.baton.queue.Spool;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,17 +26,19 @@ import org.slf4j.LoggerFactory;
 final class DsnNotifier implements Notifier {
 
     private static final Logger LOG = LoggerFactory.getLogger(DsnNotifier.class);
-    private static final Pattern STATUS = Pattern.compile("\\b([245])\\.(\\d{1,3})\\.(\\d{1,3})\\b");
 
     private final Spool spool;
     private final String reportingMta;
     private final RetryPolicy retry;
-    private final DsnBuilder builder = new DsnBuilder();
+    private final java.time.Clock clock;
+    private final DsnBuilder builder;
 
     DsnNotifier(Spool spool, String reportingMta, RetryPolicy retry) {
         this.spool = spool;
         this.reportingMta = reportingMta;
         this.retry = retry;
+        this.clock = spool.clock();
+        this.builder = new DsnBuilder(clock, DsnBuilder.DEFAULT_RETURN_LIMIT);
     }
 
     @Override
@@ -46,7 +46,7 @@ final class DsnNotifier implements Notifier {
         Envelope env = m.envelope();
         List<DsnRecipient> report = new ArrayList<>();
         for (Notice n : notices) {
-            Recipient r = env.recipients().get(n.index());
+            Recipient r = env.recipient(n.recipient());
             Action action = switch (n.event()) {
                 case FAILED -> Action.FAILED;
                 case DELAYED -> Action.DELAYED;
@@ -56,8 +56,8 @@ final class DsnNotifier implements Notifier {
             if (!DsnBuilder.shouldNotify(env, r, action)) {
                 continue;
             }
-            String reply = n.reply() == null ? "" : n.reply();
-            report.add(new DsnRecipient(r.address(), r.orcpt(), action, status(reply, action), reply, null, n.when(),
+            String reply = n.reply() == null ? "" : n.reply().text();
+            report.add(new DsnRecipient(r.address(), r.orcpt(), action, status(n.reply(), action), reply, null, n.when(),
                     action == Action.DELAYED ? env.arrival().plus(retry.lifetime()) : null));
         }
         if (report.isEmpty()) {
@@ -69,7 +69,7 @@ final class DsnNotifier implements Notifier {
         }
         Envelope dsnEnvelope = new Envelope("", List.of(Recipient.of(dsn.recipient())), dsn.needs8BitMime() ? "8BITMIME" : "7BIT",
                 false, null, null, dsn.message().length, reportingMta, "127.0.0.1", "local", null, null, reportingMta,
-                Instant.now(), Map.of());
+                clock.instant(), Map.of());
         try (Spool.Receipt receipt = spool.begin(dsnEnvelope)) {
             receipt.content().write(dsn.message());
             QueuedMessage queued = receipt.commit();
@@ -78,11 +78,11 @@ final class DsnNotifier implements Notifier {
         }
     }
 
-    /** The enhanced status code of a reply, or a generic one for the action. */
-    static String status(String reply, Action action) {
-        Matcher mt = STATUS.matcher(reply);
-        if (mt.find()) {
-            return mt.group();
+    /** The RFC 3463 status a reply stands for, or a generic one for the action. */
+    static String status(DeliveryReply reply, Action action) {
+        String status = reply == null ? null : reply.status();
+        if (status != null) {
+            return status;
         }
         return switch (action) {
             case FAILED -> "5.0.0";

@@ -7,8 +7,8 @@ import java.util.List;
 public interface DeliveryAgent {
 
     /**
-     * Attempts delivery to the recipients at the given indexes and returns one outcome for
-     * each. Must not throw for a delivery problem: a failure is an outcome.
+     * Attempts delivery to the given recipients and returns one outcome for each (in any
+     * order). Must not throw for a delivery problem: a failure is an outcome.
      */
-    List<DeliveryOutcome> deliver(QueuedMessage message, List<Integer> recipients);
+    List<DeliveryOutcome> deliver(QueuedMessage message, List<RecipientId> recipients);
 }

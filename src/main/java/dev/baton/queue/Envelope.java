@@ -1,7 +1,10 @@
 package dev.baton.queue;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -35,8 +38,54 @@ public record Envelope(
         Map<String, String> properties) {
 
     public Envelope {
-        recipients = List.copyOf(recipients);
+        recipients = numbered(recipients);
         properties = Map.copyOf(properties);
+    }
+
+    /**
+     * Gives every recipient without an id the next free one, in order (RCPT order at receipt;
+     * position order for a spool file written before ids existed); refuses duplicate ids.
+     */
+    private static List<Recipient> numbered(List<Recipient> given) {
+        int max = 0;
+        boolean missing = false;
+        Set<RecipientId> seen = new HashSet<>();
+        for (Recipient r : given) {
+            if (r.id() == null) {
+                missing = true;
+            } else if (!seen.add(r.id())) {
+                throw new IllegalArgumentException("recipient id " + r.id() + " given twice");
+            } else {
+                max = Math.max(max, r.id().value());
+            }
+        }
+        if (!missing) {
+            return List.copyOf(given);
+        }
+        List<Recipient> out = new ArrayList<>(given.size());
+        for (Recipient r : given) {
+            out.add(r.id() != null ? r : r.withId(RecipientId.of(++max)));
+        }
+        return List.copyOf(out);
+    }
+
+    /** The recipient with this id; throws when the message has none (a caller's bug). */
+    public Recipient recipient(RecipientId id) {
+        for (Recipient r : recipients) {
+            if (r.id().equals(id)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("no recipient " + id + " in this envelope");
+    }
+
+    /** The ids of all recipients, in envelope order. */
+    public List<RecipientId> recipientIds() {
+        List<RecipientId> ids = new ArrayList<>(recipients.size());
+        for (Recipient r : recipients) {
+            ids.add(r.id());
+        }
+        return ids;
     }
 
     public boolean nullSender() {

@@ -19,8 +19,8 @@ public interface Notifier {
      */
     void notify(QueuedMessage message, List<Notice> notices) throws IOException;
 
-    /** One event of one recipient: the index in the envelope, what happened, and why. */
-    record Notice(int index, Event event, String reply, Instant when) {
+    /** One event of one recipient: what happened, and why. */
+    record Notice(RecipientId recipient, Event event, DeliveryReply reply, Instant when) {
     }
 
     /** The DSN actions of RFC 3464 2.3.3 that the queue produces. */

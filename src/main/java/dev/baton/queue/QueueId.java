@@ -12,8 +12,9 @@ public final class QueueId {
     private QueueId() {
     }
 
-    public static String next() {
-        String time = Long.toString(System.currentTimeMillis(), 36).toUpperCase(Locale.ROOT);
+    /** A new id; its time part comes from the given clock (the spool's). */
+    public static String next(java.time.Clock clock) {
+        String time = Long.toString(clock.millis(), 36).toUpperCase(Locale.ROOT);
         long c = COUNTER.getAndIncrement() & 0x3fffffffL;
         String count = Long.toString(c, 36).toUpperCase(Locale.ROOT);
         return time + "0".repeat(Math.max(0, 6 - count.length())) + count;

@@ -45,6 +45,12 @@ public final class Scheduler implements AutoCloseable {
     private final Set<String> attempting = ConcurrentHashMap.newKeySet();
     private final Set<String> forced = ConcurrentHashMap.newKeySet();
     private final Map<String, QueuedMessage> fresh = new ConcurrentHashMap<>();
+    /** Why recipients wait, where only this scheduler knows it: message id -> recipient -> reason. */
+    private final Map<String, Map<RecipientId, WaitReason>> remembered = new ConcurrentHashMap<>();
+    /** Messages being attempted now, and since when. */
+    private final Map<String, Instant> attemptStarted = new ConcurrentHashMap<>();
+    /** Messages looked at so far (attempted, or found not due): a test or a tool waits on it, never on a sleep. */
+    private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
     private final ExecutorService workers;
     private final int workerCount;
     private volatile boolean running = true;
@@ -140,20 +146,20 @@ public final class Scheduler implements AutoCloseable {
             Instant now = clock.instant();
             List<RecipientState> states = new ArrayList<>(m.states());
             List<Notifier.Notice> notices = new ArrayList<>();
-            String reply = "5.0.0 returned to the sender by the mail administrator"
-                    + " (last reply: %s)";
             for (int i = 0; i < states.size(); i++) {
                 RecipientState s = states.get(i);
                 if (!s.status().isFinal()) {
-                    String why = reply.replace("%s", s.lastReply() == null ? "none, not tried yet" : s.lastReply());
-                    states.set(i, new RecipientState(RecipientStatus.FAILED, s.attempts(), null, why, now, s.delayNotified()));
-                    notices.add(new Notifier.Notice(i, Notifier.Event.FAILED, why, now));
+                    DeliveryReply why = DeliveryText.RETURNED_BY_ADMINISTRATOR
+                            .reply(s.last() == null ? "none, not tried yet" : s.last().text()).causedBy(s.last());
+                    states.set(i, s.returned(why, now));
+                    notices.add(new Notifier.Notice(s.recipient(), Notifier.Event.FAILED, why, now));
                 }
             }
             if (!notices.isEmpty()) {
                 notifier.notify(m.withStates(states), notices);
             }
             spool.remove(id);
+            remembered.remove(id);
             LOG.info("queue: {} returned to <{}> by the administrator", id, m.envelope().sender());
         } finally {
             attempting.remove(id);
@@ -206,13 +212,18 @@ public final class Scheduler implements AutoCloseable {
                 schedule(d.id, clock.instant().plus(Duration.ofSeconds(1)));
                 continue;
             }
+            attemptStarted.put(d.id, clock.instant());
             try {
                 attempt(d.id);
             } catch (IOException | RuntimeException e) {
+                Instant next = clock.instant().plus(retry.first());
                 LOG.error("queue: delivery of {} failed unexpectedly; trying again in {}: {}", d.id, retry.first(), e.toString());
-                schedule(d.id, clock.instant().plus(retry.first()));
+                rememberForAll(d.id, new WaitReason.QueueTrouble(next, e.toString()));
+                schedule(d.id, next);
             } finally {
+                attemptStarted.remove(d.id);
                 attempting.remove(d.id);
+                passes.incrementAndGet();
             }
         }
     }
@@ -228,11 +239,10 @@ public final class Scheduler implements AutoCloseable {
         }
         Instant now = clock.instant();
         boolean force = forced.remove(id);
-        List<Integer> todo = new ArrayList<>();
-        for (int i = 0; i < m.states().size(); i++) {
-            RecipientState s = m.states().get(i);
+        List<RecipientId> todo = new ArrayList<>();
+        for (RecipientState s : m.states()) {
             if (!s.status().isFinal() && (force || !s.nextAttempt().isAfter(now))) {
-                todo.add(i);
+                todo.add(s.recipient());
             }
         }
         if (todo.isEmpty()) {
@@ -240,50 +250,58 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         List<DeliveryOutcome> outcomes = agent.deliver(m, todo);
-        List<RecipientState> states = new ArrayList<>(m.states());
+        QueuedMessage updated = m;
         List<Notifier.Notice> notices = new ArrayList<>();
+        Map<RecipientId, WaitReason> memory = new java.util.HashMap<>();
         Instant expires = m.envelope().arrival().plus(retry.lifetime());
         boolean warnDelay = !retry.delayWarning().isZero() && !now.isBefore(m.envelope().arrival().plus(retry.delayWarning()));
         boolean postponed = false;
         boolean changed = false;
         for (DeliveryOutcome o : outcomes) {
-            RecipientState s = states.get(o.index());
+            RecipientState s = updated.state(o.recipient());
+            if (o.waiting() != null) {
+                memory.put(o.recipient(), o.waiting());
+            }
             if (o.kind() == DeliveryOutcome.Kind.POSTPONED) {
                 postponed = true; // not attempted: its state stays as it is
                 continue;
             }
             changed = true;
             RecipientState next = switch (o.kind()) {
-                case DELIVERED -> s.delivered(o.reply(), now);
-                case FAILED -> s.failed(o.reply(), now);
+                case DELIVERED -> s.delivered(o.reason(), now);
+                case FAILED -> s.failed(o.reason(), now);
                 case DEFERRED -> now.isBefore(expires)
-                        ? s.deferred(o.reply(), now.plus(retry.jittered(s.attempts() + 1)), now)
-                        : s.failed("4.4.7 message expired after " + retry.lifetime().toDays() + " day(s) in the queue; last reply: " + o.reply(), now);
+                        ? s.deferred(o.reason(), now.plus(retry.jittered(s.attempts() + 1)), now)
+                        : s.failed(DeliveryText.EXPIRED.reply(retry.lifetime().toDays(), o.reason().text()).causedBy(o.reason()), now);
                 case POSTPONED -> throw new IllegalStateException("handled above");
             };
             switch (next.status()) {
-                case FAILED -> notices.add(new Notifier.Notice(o.index(), Notifier.Event.FAILED, next.lastReply(), now));
+                case FAILED -> notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.FAILED, next.last(), now));
                 case DELIVERED -> {
                     if (o.relayedToNonDsnHop()) {
-                        notices.add(new Notifier.Notice(o.index(), Notifier.Event.RELAYED, next.lastReply(), now));
+                        notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.RELAYED, next.last(), now));
                     } else {
-                        notices.add(new Notifier.Notice(o.index(), Notifier.Event.DELIVERED, next.lastReply(), now));
+                        notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.DELIVERED, next.last(), now));
                     }
                 }
                 case PENDING -> {
                     if (warnDelay && !s.delayNotified()) {
-                        notices.add(new Notifier.Notice(o.index(), Notifier.Event.DELAYED, next.lastReply(), now));
+                        notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.DELAYED, next.last(), now));
                         next = next.withDelayNotified();
                     }
                 }
             }
-            states.set(o.index(), next);
+            updated = updated.withState(next);
             if (next.status() != RecipientStatus.DELIVERED) {
-                LOG.warn("queue: {} to <{}> {}: {}", id, m.envelope().recipients().get(o.index()).address(),
+                LOG.warn("queue: {} to <{}> {}: {}", id, m.recipient(o.recipient()).address(),
                         next.status() == RecipientStatus.FAILED ? "failed" : "deferred", next.lastReply());
             }
         }
-        QueuedMessage updated = m.withStates(states);
+        if (memory.isEmpty()) {
+            remembered.remove(id);
+        } else {
+            remembered.put(id, Map.copyOf(memory));
+        }
         if (!changed) {
             // nothing was attempted: look again shortly, without touching the disk
             fresh.put(id, updated);
@@ -295,9 +313,10 @@ public final class Scheduler implements AutoCloseable {
             notifier.notify(updated, notices);
         }
         boolean finished = notifier != null ? updated.isFinished()
-                : states.stream().allMatch(s -> s.status() == RecipientStatus.DELIVERED);
+                : updated.states().stream().allMatch(s -> s.status() == RecipientStatus.DELIVERED);
         if (finished) {
             spool.remove(id, m.states().stream().anyMatch(s -> s.attempts() > 0));
+            remembered.remove(id);
             return;
         }
         spool.saveStates(updated);
@@ -306,6 +325,54 @@ public final class Scheduler implements AutoCloseable {
         } else {
             nextAttempt(updated).ifPresent(at -> schedule(id, at));
         }
+    }
+
+    private void rememberForAll(String id, WaitReason reason) {
+        remembered.compute(id, (k, old) -> {
+            Map<RecipientId, WaitReason> all = new java.util.HashMap<>(old == null ? Map.of() : old);
+            try {
+                spool.load(id).ifPresent(m -> m.states().stream().filter(s -> !s.status().isFinal())
+                        .forEach(s -> all.put(s.recipient(), reason)));
+            } catch (IOException e) {
+                // the reason is a courtesy to the administrator; the retry is scheduled anyway
+            }
+            return Map.copyOf(all);
+        });
+    }
+
+    /**
+     * Why each recipient of a message that is not final waits, as this scheduler knows it: an
+     * attempt under way, an administrator's retry, a busy or dead destination, trouble in the
+     * queue itself; else what its saved state says. Empty when the message is not queued.
+     */
+    public Map<RecipientId, WaitReason> whyWaiting(String id) throws IOException {
+        Optional<QueuedMessage> loaded = spool.load(id);
+        if (loaded.isEmpty()) {
+            return Map.of();
+        }
+        Map<RecipientId, WaitReason> out = new java.util.LinkedHashMap<>();
+        Instant since = attemptStarted.get(id);
+        Map<RecipientId, WaitReason> memory = remembered.getOrDefault(id, Map.of());
+        for (RecipientState s : loaded.get().states()) {
+            if (s.status().isFinal()) {
+                continue;
+            }
+            WaitReason r;
+            if (since != null) {
+                r = new WaitReason.InDelivery(since);
+            } else if (forced.contains(id)) {
+                r = new WaitReason.RetryRequested();
+            } else {
+                r = memory.getOrDefault(s.recipient(), WaitReason.fromState(s));
+            }
+            out.put(s.recipient(), r);
+        }
+        return out;
+    }
+
+    /** How many times a worker has looked at a message (attempted it or found nothing due). */
+    public long passes() {
+        return passes.get();
     }
 
     /** The delay before the next attempt after {@code attempts} attempts, without jitter. */

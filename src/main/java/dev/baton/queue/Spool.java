@@ -1,6 +1,7 @@
 package dev.baton.queue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -23,6 +24,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -37,15 +39,23 @@ import org.slf4j.LoggerFactory;
  * written, the file fsync'd, atomically renamed into {@code queue/}, the directory fsync'd
  * (grouped across sessions). Only after commit returns may a server say 250.
  * <p>
- * Queue file layout: the line {@code BATON-SPOOL 1}, the envelope as one line of JSON, then
- * the content (canonical CRLF, not dot-stuffed). Per-recipient delivery state lives beside it
- * in {@code state/ID.json}, replaced atomically; absent means nothing was tried yet.
- * Start-up recovery puts every committed message back and removes leftovers of uncommitted ones.
+ * Queue file layout (format 2, {@code docs/adr/0007-recipient-identity.md}): the line
+ * {@code BATON-SPOOL 2 X}, where X is {@code 8} when the content has an octet above 127 and
+ * {@code 7} when not (written at commit, before the fsync), the envelope as one line of JSON
+ * (every recipient with its id), then the content (canonical CRLF, not dot-stuffed).
+ * Per-recipient delivery state lives beside it in {@code state/ID.json}, replaced atomically,
+ * keyed by recipient id; absent means nothing was tried yet. Files of format 1 (no ids, no
+ * 8-bit mark, states by position) are read as well. Start-up recovery puts every committed
+ * message back and removes leftovers of uncommitted ones.
  */
 public final class Spool implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
-    static final String MAGIC = "BATON-SPOOL 1";
+    static final String MAGIC_V1 = "BATON-SPOOL 1";
+    /** Format 2: the last octet of the first line says whether the content is 8-bit. */
+    static final String MAGIC_V2 = "BATON-SPOOL 2 ";
+    private static final int EIGHT_BIT_MARK_OFFSET = MAGIC_V2.length();
+    private static final int STATE_FORMAT = 2;
     private static final int MAX_HEADER = 16 * 1024 * 1024;
 
     /** Opens files for writing; tests substitute one that fails like a full disk. */
@@ -83,7 +93,12 @@ public final class Spool implements AutoCloseable {
     }
 
     public static Spool open(Path root) throws IOException {
-        return open(root, p -> FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), Clock.systemUTC());
+        return open(root, Clock.systemUTC());
+    }
+
+    /** Opens the spool with the server's clock (arrival times, queue ids, retries read it). */
+    public static Spool open(Path root, Clock clock) throws IOException {
+        return open(root, p -> FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), clock);
     }
 
     /** Opens (creating if needed) the spool under root and runs start-up recovery. */
@@ -150,7 +165,7 @@ public final class Spool implements AutoCloseable {
         Path path;
         try {
             while (true) {
-                id = QueueId.next();
+                id = QueueId.next(clock);
                 path = incoming.resolve(id);
                 try {
                     ch = opener.createNew(path);
@@ -223,7 +238,7 @@ public final class Spool implements AutoCloseable {
 
         private void writeHeader() throws IOException {
             ByteArrayOutputStream h = new ByteArrayOutputStream(512);
-            h.write((MAGIC + "\n").getBytes(StandardCharsets.US_ASCII));
+            h.write((MAGIC_V2 + "?\n").getBytes(StandardCharsets.US_ASCII));
             h.write(json.writeValueAsBytes(envelope));
             h.write('\n');
             headerLength = h.size();
@@ -245,6 +260,7 @@ public final class Spool implements AutoCloseable {
             }
             try {
                 out.flush();
+                channel.write(ByteBuffer.wrap(new byte[] {(byte) (eightBit ? '8' : '7')}), EIGHT_BIT_MARK_OFFSET);
                 channel.force(true);
                 channel.close();
                 Path target = queue.resolve(id);
@@ -266,9 +282,13 @@ public final class Spool implements AutoCloseable {
                 throw new SpoolException("cannot commit message " + id + " to the spool: " + e.getMessage(), e);
             }
             long contentSize = written - headerLength;
-            List<RecipientState> states = envelope.recipients().stream().map(x -> RecipientState.fresh(envelope.arrival())).toList();
-            QueuedMessage m = new QueuedMessage(id, envelope, states, headerLength, contentSize, eightBit);
-            onCommit.accept(m);
+            QueuedMessage m = new QueuedMessage(id, envelope, QueuedMessage.freshStates(envelope), headerLength, contentSize, eightBit);
+            try {
+                onCommit.accept(m);
+            } catch (RuntimeException e) {
+                // the message is durable and will be acknowledged; a listener must not turn that into a 451
+                LOG.error("message {} is queued, but the commit listener failed (it is taken up at the next start): {}", id, e.toString());
+            }
             return m;
         }
 
@@ -332,15 +352,24 @@ public final class Spool implements AutoCloseable {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        String text = new String(head, StandardCharsets.UTF_8);
-        int nl = text.indexOf('\n');
-        if (nl < 0 || !text.substring(0, nl).equals(MAGIC)) {
+        int nl = 0;
+        while (nl < head.length && head[nl] != '\n') {
+            nl++;
+        }
+        String first = new String(head, 0, nl, StandardCharsets.US_ASCII);
+        Boolean eightBit;
+        if (first.equals(MAGIC_V1)) {
+            eightBit = null; // format 1 did not record it: a reader looks
+        } else if (first.length() == EIGHT_BIT_MARK_OFFSET + 1 && first.startsWith(MAGIC_V2)
+                && (first.charAt(EIGHT_BIT_MARK_OFFSET) == '7' || first.charAt(EIGHT_BIT_MARK_OFFSET) == '8')) {
+            eightBit = first.charAt(EIGHT_BIT_MARK_OFFSET) == '8';
+        } else {
             throw new IOException(p + " is not a Baton spool file");
         }
         Envelope env = json.readValue(head, nl + 1, head.length - nl - 1, Envelope.class);
         long offset = head.length + 1L;
         List<RecipientState> states = readStates(id, env);
-        return Optional.of(new QueuedMessage(id, env, states, offset, size - offset));
+        return Optional.of(new QueuedMessage(id, env, states, offset, size - offset, eightBit));
     }
 
     private static byte[] readHeader(FileChannel ch, Path p) throws IOException {
@@ -369,16 +398,60 @@ public final class Spool implements AutoCloseable {
 
     private List<RecipientState> readStates(String id, Envelope env) throws IOException {
         Path sp = state.resolve(id + ".json");
+        byte[] bytes;
         try {
-            List<RecipientState> s = json.readValue(Files.readAllBytes(sp), new TypeReference<List<RecipientState>>() { });
-            if (s.size() == env.recipients().size()) {
-                return s;
-            }
-            LOG.error("state file {} does not match its message; starting its recipients afresh", sp);
+            bytes = Files.readAllBytes(sp);
         } catch (NoSuchFileException e) {
-            // nothing tried yet
+            return QueuedMessage.freshStates(env); // nothing tried yet
         }
-        return env.recipients().stream().map(r -> RecipientState.fresh(env.arrival())).toList();
+        JsonNode tree = json.readTree(bytes);
+        List<RecipientState> s = tree.isArray() ? statesOfFormat1(tree, env) : statesOfFormat2(tree, env);
+        if (s != null) {
+            return s;
+        }
+        LOG.error("state file {} does not match its message; starting its recipients afresh", sp);
+        return QueuedMessage.freshStates(env);
+    }
+
+    /** {"format":2,"recipients":[{"recipient":1,...},...]}: one state per recipient id, in envelope order. */
+    private List<RecipientState> statesOfFormat2(JsonNode tree, Envelope env) throws IOException {
+        List<RecipientState> saved = json.convertValue(tree.path("recipients"), new TypeReference<List<RecipientState>>() { });
+        if (saved == null || saved.size() != env.recipients().size()) {
+            return null;
+        }
+        java.util.Map<RecipientId, RecipientState> byId = new java.util.HashMap<>();
+        for (RecipientState r : saved) {
+            byId.put(r.recipient(), r);
+        }
+        List<RecipientState> ordered = new ArrayList<>(saved.size());
+        for (Recipient r : env.recipients()) {
+            RecipientState st = byId.get(r.id());
+            if (st == null) {
+                return null;
+            }
+            ordered.add(st);
+        }
+        return ordered;
+    }
+
+    /** Format 1: a JSON array of states by position, the last reply as text only. */
+    private List<RecipientState> statesOfFormat1(JsonNode tree, Envelope env) throws IOException {
+        List<StateOfFormat1> old = json.convertValue(tree, new TypeReference<List<StateOfFormat1>>() { });
+        if (old.size() != env.recipients().size()) {
+            return null;
+        }
+        List<RecipientState> s = new ArrayList<>(old.size());
+        for (int i = 0; i < old.size(); i++) {
+            StateOfFormat1 o = old.get(i);
+            s.add(new RecipientState(env.recipients().get(i).id(), o.status(), o.attempts(), o.nextAttempt(),
+                    o.lastReply() == null ? null : RecordedReply.of(o.lastReply()), o.updated(), o.delayNotified()));
+        }
+        return s;
+    }
+
+    /** A recipient's state as spool format 1 saved it. */
+    private record StateOfFormat1(RecipientStatus status, int attempts, Instant nextAttempt, String lastReply, Instant updated,
+                                  boolean delayNotified) {
     }
 
     /** The message content (after the header), for delivery. */
@@ -392,7 +465,10 @@ public final class Spool implements AutoCloseable {
     public void saveStates(QueuedMessage m) throws IOException {
         Path tmp = state.resolve(m.id() + ".json.tmp");
         Path target = state.resolve(m.id() + ".json");
-        byte[] bytes = json.writeValueAsBytes(m.states());
+        java.util.Map<String, Object> file = new java.util.LinkedHashMap<>();
+        file.put("format", STATE_FORMAT);
+        file.put("recipients", m.states());
+        byte[] bytes = json.writeValueAsBytes(file);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {

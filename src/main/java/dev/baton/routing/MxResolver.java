@@ -1,5 +1,6 @@
 package dev.baton.routing;
 
+import dev.baton.queue.DeliveryText;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -109,13 +110,13 @@ public final class MxResolver {
         }
         String shown = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
         if (shown.isEmpty()) {
-            return new Resolution.PermanentFailure("550 5.1.2 empty domain name");
+            return new Resolution.PermanentFailure(DeliveryText.DNS_EMPTY_DOMAIN.reply());
         }
         Name name;
         try {
             name = Name.fromString(shown + ".");
         } catch (TextParseException e) {
-            return new Resolution.PermanentFailure("550 5.1.2 " + clean(shown) + " is not a valid domain name");
+            return new Resolution.PermanentFailure(DeliveryText.DNS_INVALID_DOMAIN.reply(clean(shown)));
         }
 
         List<Record> mx;
@@ -125,13 +126,13 @@ public final class MxResolver {
             return temporary(shown, e.getMessage());
         }
         if (mx == null) {
-            return new Resolution.PermanentFailure("550 5.1.2 domain " + shown + " does not exist");
+            return new Resolution.PermanentFailure(DeliveryText.DNS_NO_SUCH_DOMAIN.reply(shown));
         }
         if (mx.isEmpty()) {
             return implicitMx(name, shown, port);
         }
         if (mx.size() == 1 && ((MXRecord) mx.get(0)).getTarget().equals(Name.root)) {
-            return new Resolution.PermanentFailure("556 5.1.10 domain " + shown + " does not accept mail (null MX)");
+            return new Resolution.PermanentFailure(DeliveryText.DNS_NULL_MX.reply(shown));
         }
         return mxHosts(mx, shown, port);
     }
@@ -183,7 +184,7 @@ public final class MxResolver {
             return temporary(shown, e.getMessage());
         }
         if (addresses.isEmpty()) {
-            return new Resolution.PermanentFailure("550 5.1.2 domain " + shown + " has no MX and no address records");
+            return new Resolution.PermanentFailure(DeliveryText.DNS_NO_MAIL_HOST.reply(shown));
         }
         return new Resolution.Found(List.of(new NextHop(text(name), port, 0, addresses)));
     }
@@ -292,11 +293,11 @@ public final class MxResolver {
     }
 
     private static Resolution badLiteral(String literal) {
-        return new Resolution.PermanentFailure("550 5.1.2 " + clean(literal) + " is not a valid address literal");
+        return new Resolution.PermanentFailure(DeliveryText.DNS_INVALID_LITERAL.reply(clean(literal)));
     }
 
     private static Resolution temporary(String domain, String detail) {
-        return new Resolution.TemporaryFailure("451 4.4.3 DNS lookup of " + domain + " failed: " + clean(detail));
+        return new Resolution.TemporaryFailure(DeliveryText.DNS_FAILED.reply(domain, clean(detail)));
     }
 
     private static String describe(Name name, int type, IOException e) {

@@ -1,5 +1,6 @@
 package dev.baton.routing;
 
+import dev.baton.queue.DeliveryReply;
 import java.util.List;
 import java.util.Objects;
 
@@ -7,7 +8,7 @@ import java.util.Objects;
  * What {@link MxResolver#resolve} found for a domain: next hops to try in order, a temporary
  * failure (defer and retry later), or a permanent one (fail the recipients). The failures carry
  * the reply a mail administrator reads in the queue and the DSN, e.g.
- * {@code 451 4.4.3 DNS lookup of example.com failed: SERVFAIL}.
+ * {@code 451 4.4.3 DNS lookup of example.com failed: SERVFAIL} ({@code DeliveryText.DNS_FAILED}).
  */
 public sealed interface Resolution {
 
@@ -22,14 +23,14 @@ public sealed interface Resolution {
     }
 
     /** DNS could not answer now (SERVFAIL, timeout, network error, no MX host resolved): defer. */
-    record TemporaryFailure(String reply) implements Resolution {
+    record TemporaryFailure(DeliveryReply reply) implements Resolution {
         public TemporaryFailure {
             Objects.requireNonNull(reply, "reply");
         }
     }
 
     /** The domain cannot receive mail (does not exist, null MX, no address at all): fail. */
-    record PermanentFailure(String reply) implements Resolution {
+    record PermanentFailure(DeliveryReply reply) implements Resolution {
         public PermanentFailure {
             Objects.requireNonNull(reply, "reply");
         }

@@ -43,6 +43,8 @@ public final class SmtpChannel implements Closeable {
     private int outLen;
     private Duration writeTimeout = Duration.ofMinutes(5);
     private long bytesRead;
+    /** While a read has a deadline ({@link #readLine(int, long)}): when it ends; 0 for none. */
+    private long deadlineNanos;
     private byte[] line = new byte[256];
 
     public SmtpChannel(Socket socket) throws IOException {
@@ -96,6 +98,13 @@ public final class SmtpChannel implements Closeable {
         if (pos < limit) {
             return true;
         }
+        if (deadlineNanos != 0) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("timed out");
+            }
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+        }
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) {
             return false;
@@ -139,6 +148,20 @@ public final class SmtpChannel implements Closeable {
                 }
                 line[len++] = b;
             }
+        }
+    }
+
+    /**
+     * {@link #readLine(int)} that must be done by {@code deadlineNanos} ({@link System#nanoTime()}):
+     * however slowly the peer sends, the wait for the whole line ends then, with a
+     * {@link SocketTimeoutException}.
+     */
+    public String readLine(int maxOctets, long deadlineNanos) throws IOException {
+        this.deadlineNanos = deadlineNanos;
+        try {
+            return readLine(maxOctets);
+        } finally {
+            this.deadlineNanos = 0;
         }
     }
 

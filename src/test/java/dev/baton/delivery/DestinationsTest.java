@@ -2,7 +2,11 @@ package dev.baton.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.mail.DialogueStage;
 import dev.baton.queue.DeliveryOutcome;
+import dev.baton.queue.DeliveryReply;
+import dev.baton.queue.DeliveryText;
+import dev.baton.queue.RecipientId;
 import dev.baton.testing.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,6 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /** Per-destination concurrency: grows while the peer answers, halves when it does not, dead at one. */
 class DestinationsTest {
+
+    private static final RecipientId FIRST = RecipientId.of(1);
+    private static final DeliveryReply REFUSED = DeliveryText.HOP_CONNECTION_REFUSED.hopBroke("x[127.0.0.1]:25", DialogueStage.CONNECT);
 
     @Test
     void aDestinationGetsNoMoreConnectionsAtOnceThanItsLimit() {
@@ -37,10 +44,10 @@ class DestinationsTest {
         }
         assertThat(d.limit("x")).isEqualTo(8);
         d.acquire("x");
-        d.release("x", false, "connection refused");
+        d.release("x", false, REFUSED);
         assertThat(d.limit("x")).isEqualTo(4);
         d.acquire("x");
-        d.release("x", false, "connection refused");
+        d.release("x", false, REFUSED);
         assertThat(d.limit("x")).isEqualTo(2);
     }
 
@@ -51,14 +58,14 @@ class DestinationsTest {
         // 5 connections, then 2, then 1: failing at 1 is dead
         for (int i = 0; i < 3; i++) {
             assertThat(d.acquire("x")).isNull();
-            d.release("x", false, "x[127.0.0.1]:25: connection refused");
+            d.release("x", false, REFUSED);
         }
         Destinations.Refusal r = d.acquire("x");
         assertThat(r).isInstanceOf(Destinations.Dead.class);
         assertThat(r.reason()).startsWith("451 4.4.1 destination x is not answering").contains("connection refused");
         clock.now = clock.now.plus(Duration.ofMinutes(1));
         assertThat(d.acquire("x")).as("tried again after the dead time").isNull();
-        d.release("x", false, "still refused");
+        d.release("x", false, REFUSED);
         assertThat(d.acquire("x")).as("dead again, for longer").isInstanceOf(Destinations.Dead.class);
         clock.now = clock.now.plus(Duration.ofMinutes(1));
         assertThat(d.acquire("x")).isInstanceOf(Destinations.Dead.class);
@@ -70,11 +77,15 @@ class DestinationsTest {
 
     @Test
     void aPeersOwnTemporaryReplyCountsAsAnAnswerButATransportErrorDoesNot() {
-        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(0,
-                "451 4.7.1 greylisted (mx.b.test[127.0.0.1]:25, in reply to RCPT TO)")))).isTrue();
-        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(0, "mx.b.test[127.0.0.1]:25: connection refused")))).isFalse();
-        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(0,
-                "mx.b.test[127.0.0.1]:25: 421 busy (mx.b.test[127.0.0.1]:25, in reply to the greeting)")))).isFalse();
-        assertThat(Router.answered(List.of(DeliveryOutcome.failed(0, "550 5.1.1 unknown")))).isTrue();
+        String peer = "mx.b.test[127.0.0.1]:25";
+        DeliveryReply busy = DeliveryReply.peer(421, "busy", peer, DialogueStage.GREETING);
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(FIRST,
+                DeliveryReply.peer(451, "4.7.1 greylisted", peer, DialogueStage.RCPT))))).isTrue();
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(FIRST,
+                DeliveryText.HOP_CONNECTION_REFUSED.hopBroke(peer, DialogueStage.CONNECT))))).isFalse();
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(FIRST,
+                DeliveryText.HOP_REFUSED.hop(peer, DialogueStage.GREETING, busy.text()).causedBy(busy))))).isFalse();
+        assertThat(Router.answered(List.of(DeliveryOutcome.failed(FIRST, DeliveryReply.peer(550, "5.1.1 unknown", peer,
+                DialogueStage.RCPT))))).isTrue();
     }
 }

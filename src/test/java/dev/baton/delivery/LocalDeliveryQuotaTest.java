@@ -7,6 +7,7 @@ import dev.baton.queue.DeliveryOutcome;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
+import dev.baton.queue.RecipientId;
 import dev.baton.queue.Spool;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -55,8 +56,8 @@ class LocalDeliveryQuotaTest {
 
         QueuedMessage m = queue(spool, "Subject: big enough\r\n\r\n" + "x".repeat(100) + "\r\n", "alice@baton.test", "bob@baton.test");
         LocalDelivery local = new LocalDelivery(root, spool, 1000);
-        DeliveryOutcome alice = local.deliver(m, 0);
-        DeliveryOutcome bob = local.deliver(m, 1);
+        DeliveryOutcome alice = local.deliver(m, RecipientId.of(1));
+        DeliveryOutcome bob = local.deliver(m, RecipientId.of(2));
 
         assertThat(alice.kind()).isEqualTo(DeliveryOutcome.Kind.FAILED);
         assertThat(alice.reply()).isEqualTo("552 5.2.2 mailbox <alice@baton.test> is full (quota 1000 octets)");
@@ -77,9 +78,9 @@ class LocalDeliveryQuotaTest {
         long one = Files.size(probe);
         LocalDelivery local = new LocalDelivery(root, spool, 2 * one);
 
-        assertThat(local.deliver(m, 0).kind()).isEqualTo(DeliveryOutcome.Kind.DELIVERED);
-        assertThat(local.deliver(m, 0).kind()).as("2 x size == quota: still fits").isEqualTo(DeliveryOutcome.Kind.DELIVERED);
-        DeliveryOutcome third = local.deliver(m, 0);
+        assertThat(local.deliver(m, RecipientId.of(1)).kind()).isEqualTo(DeliveryOutcome.Kind.DELIVERED);
+        assertThat(local.deliver(m, RecipientId.of(1)).kind()).as("2 x size == quota: still fits").isEqualTo(DeliveryOutcome.Kind.DELIVERED);
+        DeliveryOutcome third = local.deliver(m, RecipientId.of(1));
         assertThat(third.kind()).isEqualTo(DeliveryOutcome.Kind.FAILED);
         assertThat(third.reply()).startsWith("552 5.2.2 ");
         assertThat(local.maildirOf(Recipient.of("carol@baton.test")).usage()).isEqualTo(2 * one);
@@ -91,7 +92,7 @@ class LocalDeliveryQuotaTest {
         QueuedMessage m = queue(spool, "Subject: s\r\n\r\n" + "y".repeat(5000) + "\r\n", "dave@baton.test");
         LocalDelivery local = new LocalDelivery(dir.resolve("mailboxes"), spool, 0);
         for (int i = 0; i < 3; i++) {
-            assertThat(local.deliver(m, 0).kind()).isEqualTo(DeliveryOutcome.Kind.DELIVERED);
+            assertThat(local.deliver(m, RecipientId.of(1)).kind()).isEqualTo(DeliveryOutcome.Kind.DELIVERED);
         }
         assertThatThrownBy(() -> new LocalDelivery(dir, spool, -1)).isInstanceOf(IllegalArgumentException.class);
     }

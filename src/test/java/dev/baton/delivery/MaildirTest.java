@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
+import dev.baton.queue.RecipientId;
 import dev.baton.queue.Spool;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -72,7 +73,7 @@ class MaildirTest {
         QueuedMessage m = r.commit();
 
         LocalDelivery local = new LocalDelivery(dir.resolve("mailboxes"), spool);
-        var outcome = local.deliver(m, 0);
+        var outcome = local.deliver(m, RecipientId.of(1));
         assertThat(outcome.kind()).isEqualTo(dev.baton.queue.DeliveryOutcome.Kind.DELIVERED);
 
         List<Path> delivered = files(dir.resolve("mailboxes").resolve("baton.test").resolve("bob").resolve("new"));
@@ -93,7 +94,7 @@ class MaildirTest {
         QueuedMessage m = r.commit();
         Files.writeString(dir.resolve("not-a-dir"), "file");
 
-        var outcome = new LocalDelivery(dir.resolve("not-a-dir"), spool).deliver(m, 0);
+        var outcome = new LocalDelivery(dir.resolve("not-a-dir"), spool).deliver(m, RecipientId.of(1));
         assertThat(outcome.kind()).isEqualTo(dev.baton.queue.DeliveryOutcome.Kind.DEFERRED);
         assertThat(outcome.reply()).startsWith("451 4.3.0");
     }

@@ -9,6 +9,7 @@ import dev.baton.queue.DeliveryOutcome.Kind;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
+import dev.baton.queue.RecipientId;
 import dev.baton.queue.Spool;
 import dev.baton.routing.NextHop;
 import dev.baton.testing.TestServer;
@@ -99,8 +100,8 @@ class SmtpTransportTest {
         return spooled(List.of(rcpts).stream().map(Recipient::of).toList(), "7BIT", TEXT);
     }
 
-    private static List<Integer> all(QueuedMessage m) {
-        return java.util.stream.IntStream.range(0, m.envelope().recipients().size()).boxed().toList();
+    private static List<RecipientId> all(QueuedMessage m) {
+        return m.envelope().recipientIds();
     }
 
     private List<DeliveryOutcome> deliver(QueuedMessage m, TlsPolicy tls, NextHop... hops) {
@@ -208,8 +209,9 @@ class SmtpTransportTest {
         transport();
         List<DeliveryOutcome> out = deliver(spooled("bob@example.test", "alice@example.test"), TlsPolicy.OPPORTUNISTIC,
                 receiverHop());
-        assertThat(out).extracting(DeliveryOutcome::index, DeliveryOutcome::kind)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(0, Kind.FAILED), org.assertj.core.groups.Tuple.tuple(1, Kind.DELIVERED));
+        assertThat(out).extracting(DeliveryOutcome::recipient, DeliveryOutcome::kind)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(RecipientId.of(1), Kind.FAILED),
+                        org.assertj.core.groups.Tuple.tuple(RecipientId.of(2), Kind.DELIVERED));
         assertThat(out.get(0).reply()).startsWith("550 5.1.1").contains("RCPT TO");
         maildirFile("alice");
     }
@@ -400,10 +402,11 @@ class SmtpTransportTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
-    void eightBitContentOfAMessageLoadedFromTheSpoolIsFoundByReadingIt() throws Exception {
+    void eightBitContentOfAMessageFromASpoolOfFormat1IsFoundByReadingIt() throws Exception {
         peer = new ScriptedPeer(ScriptedPeer.standard(List.of("PIPELINING"), a -> "250 ok", a -> "250 ok"));
         transport();
         QueuedMessage committed = spooled(List.of(Recipient.of("a@example.test")), "7BIT", "Subject: x\r\n\r\nd\u00e9j\u00e0 vu\r\n");
+        dev.baton.testing.SpoolFormat1.downgrade(dir.resolve("spool").resolve("queue").resolve(committed.id()));
         QueuedMessage m = spool.load(committed.id()).orElseThrow();
         assertThat(m.eightBit()).isNull();
         List<DeliveryOutcome> out = deliver(m, TlsPolicy.NONE, new NextHop("127.0.0.1", peer.port(), 0));

@@ -47,7 +47,7 @@ class SchedulerNotificationTest {
                 throw new IOException("No space left on device");
             }
             for (Notice n : list) {
-                notices.add(n.event() + " " + message.envelope().recipients().get(n.index()).address() + " " + n.reply());
+                notices.add(n.event() + " " + message.recipient(n.recipient()).address() + " " + n.reply());
             }
         }
     }

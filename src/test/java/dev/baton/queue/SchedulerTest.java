@@ -38,14 +38,15 @@ class SchedulerTest {
         final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
         @Override
-        public List<DeliveryOutcome> deliver(QueuedMessage message, List<Integer> recipients) {
+        public List<DeliveryOutcome> deliver(QueuedMessage message, List<RecipientId> recipients) {
             List<DeliveryOutcome> out = new ArrayList<>();
-            for (int i : recipients) {
-                String address = message.envelope().recipients().get(i).address();
+            for (RecipientId id : recipients) {
+                String address = message.recipient(id).address();
                 calls.add(message.id() + " " + address);
                 DeliveryOutcome.Kind k = outcomes.getOrDefault(address, DeliveryOutcome.Kind.DELIVERED);
-                out.add(new DeliveryOutcome(i, k, k == DeliveryOutcome.Kind.DELIVERED ? "250 ok" : k == DeliveryOutcome.Kind.FAILED
-                        ? "550 5.1.1 no such user" : "451 4.3.0 later"));
+                out.add(new DeliveryOutcome(id, k, k == DeliveryOutcome.Kind.DELIVERED ? DeliveryReply.peer(250, "ok", null, null)
+                        : k == DeliveryOutcome.Kind.FAILED ? DeliveryReply.peer(550, "5.1.1 no such user", null, null)
+                        : DeliveryReply.peer(451, "4.3.0 later", null, null)));
             }
             return out;
         }

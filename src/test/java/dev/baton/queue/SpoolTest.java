@@ -2,11 +2,15 @@ package dev.baton.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.mail.DialogueStage;
+import dev.baton.testing.ManualClock;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -71,7 +75,7 @@ class SpoolTest {
 
         QueuedMessage loaded = spool.load(committed.id()).orElseThrow();
         assertThat(loaded.envelope()).isEqualTo(env);
-        assertThat(loaded.envelope().recipients()).containsExactly(bob, carol);
+        assertThat(loaded.envelope().recipients()).containsExactly(bob.withId(RecipientId.of(1)), carol.withId(RecipientId.of(2)));
         assertThat(loaded.envelope().ret()).isEqualTo("HDRS");
         assertThat(loaded.envelope().envid()).isEqualTo("env id+1");
         assertThat(loaded.contentSize()).isEqualTo(content.length).isEqualTo(committed.contentSize());
@@ -86,7 +90,7 @@ class SpoolTest {
     }
 
     @Test
-    void commitTellsWhetherTheContentHadEightBitOctetsAndALoadedMessageDoesNotKnow() throws IOException {
+    void commitTellsWhetherTheContentHadEightBitOctetsAndTheQueueFileKeepsIt() throws IOException {
         Spool spool = Spool.open(dir);
         // the envelope (in the header) has 8-bit octets of its own; only the content counts
         Envelope utf8 = envelope("s\u00e9@origin.test", List.of(Recipient.of("a@baton.test")));
@@ -100,7 +104,52 @@ class SpoolTest {
         assertThat(eight.eightBit()).isTrue();
         assertThat(late.eightBit()).isTrue();
         assertThat(eight.withStates(eight.states()).eightBit()).isTrue();
-        assertThat(spool.load(eight.id()).orElseThrow().eightBit()).isNull();
+        assertThat(spool.load(eight.id()).orElseThrow().eightBit()).isTrue();
+        assertThat(spool.load(late.id()).orElseThrow().eightBit()).isTrue();
+        assertThat(spool.load(seven.id()).orElseThrow().eightBit()).isFalse();
+        assertThat(Files.readString(dir.resolve("queue").resolve(eight.id()), StandardCharsets.ISO_8859_1)).startsWith("BATON-SPOOL 2 8\n");
+    }
+
+    @Test
+    void aFailingCommitListenerCannotTurnADurableMessageIntoAFailedCommit() throws IOException {
+        Spool spool = Spool.open(dir);
+        spool.onCommit(m -> {
+            throw new IllegalStateException("listener broken");
+        });
+        QueuedMessage m = store(spool, simple("a@baton.test"), "x\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertThat(spool.load(m.id())).as("committed and kept").isPresent();
+        assertThat(names(dir.resolve("incoming"))).isEmpty();
+    }
+
+    @Test
+    void aQueueFileOfFormat1IsReadWithRecipientIdsByPositionAndItsStatesKept() throws IOException {
+        Spool spool = Spool.open(dir);
+        QueuedMessage m = store(spool, simple("a@baton.test", "b@baton.test"), "Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+        dev.baton.testing.SpoolFormat1.downgrade(dir.resolve("queue").resolve(m.id()));
+        // the state file as Baton 0.1 wrote it: an array by position, the last reply as text
+        Files.writeString(dir.resolve("state").resolve(m.id() + ".json"), "[{\"status\":\"DELIVERED\",\"attempts\":1,"
+                + "\"nextAttempt\":null,\"lastReply\":\"250 2.0.0 ok (mx[192.0.2.1]:25, in reply to end of data)\","
+                + "\"updated\":\"2026-11-30T10:00:00Z\",\"delayNotified\":false},{\"status\":\"PENDING\",\"attempts\":2,"
+                + "\"nextAttempt\":\"2026-11-30T11:00:00Z\",\"lastReply\":\"mx[192.0.2.1]:25: 451 4.7.1 greylisted (mx[192.0.2.1]:25,"
+                + " in reply to RCPT TO)\",\"updated\":\"2026-11-30T10:00:00Z\",\"delayNotified\":true}]");
+
+        QueuedMessage old = Spool.open(dir).load(m.id()).orElseThrow();
+        assertThat(old.eightBit()).as("format 1 did not record it").isNull();
+        assertThat(old.envelope().recipientIds()).containsExactly(RecipientId.of(1), RecipientId.of(2));
+        assertThat(contentOf(spool, old)).isEqualTo("Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+        RecipientState b = old.state(RecipientId.of(2));
+        assertThat(b.status()).isEqualTo(RecipientStatus.PENDING);
+        assertThat(b.attempts()).isEqualTo(2);
+        assertThat(b.delayNotified()).isTrue();
+        assertThat(b.last().entry()).isEqualTo(DeliveryText.RECORDED);
+        assertThat(b.lastReply()).startsWith("mx[192.0.2.1]:25: 451 4.7.1 greylisted");
+        assertThat(b.last().status()).as("the status a DSN would carry, as before").isEqualTo("4.7.1");
+        assertThat(old.state(RecipientId.of(1)).last().code()).isEqualTo(250);
+
+        // saved again, it is format 2 and reads back the same
+        spool.saveStates(old);
+        assertThat(spool.load(m.id()).orElseThrow().states()).isEqualTo(old.states());
+        assertThat(Files.readString(dir.resolve("state").resolve(m.id() + ".json"))).startsWith("{\"format\":2,");
     }
 
     @Test
@@ -167,14 +216,15 @@ class SpoolTest {
         QueuedMessage m = store(spool, simple("a@baton.test", "b@baton.test", "c@baton.test"), "hi\r\n".getBytes(StandardCharsets.US_ASCII));
         Instant now = Instant.parse("2025-03-04T05:06:07.123456Z");
         List<RecipientState> states = List.of(
-                m.states().get(0).delivered("250 2.0.0 ok", now),
-                m.states().get(1).failed("550 5.1.1 no such user", now),
-                m.states().get(2).deferred("451 4.3.0 later", now.plus(5, ChronoUnit.MINUTES), now));
+                m.states().get(0).delivered(DeliveryReply.peer(250, "2.0.0 ok", "mx.test[192.0.2.1]:25", DialogueStage.END_OF_DATA), now),
+                m.states().get(1).failed(DeliveryReply.peer(550, "5.1.1 no such user", "mx.test[192.0.2.1]:25", DialogueStage.RCPT), now),
+                m.states().get(2).deferred(DeliveryText.DNS_FAILED.reply("c.test", "SERVFAIL"), now.plus(5, ChronoUnit.MINUTES), now));
         spool.saveStates(m.withStates(states));
         assertThat(spool.load(m.id()).orElseThrow().states()).isEqualTo(states);
 
         List<RecipientState> again = List.of(states.get(0), states.get(1),
-                states.get(2).deferred("451 4.3.0 still later", now.plus(15, ChronoUnit.MINUTES), now.plusSeconds(300)));
+                states.get(2).deferred(DeliveryText.EXPIRED.reply(5, "451 4.3.0 still later").causedBy(states.get(2).last()),
+                        now.plus(15, ChronoUnit.MINUTES), now.plusSeconds(300)));
         spool.saveStates(m.withStates(again));
         assertThat(Spool.open(dir).load(m.id()).orElseThrow().states()).isEqualTo(again);
         assertThat(names(dir.resolve("state"))).containsExactly(m.id() + ".json");
@@ -231,15 +281,16 @@ class SpoolTest {
     void queueIdsAreUniqueValidAndSortableByCreation() throws Exception {
         List<String> inOrder = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
-            inOrder.add(QueueId.next());
+            inOrder.add(QueueId.next(Clock.systemUTC()));
         }
         assertThat(new HashSet<>(inOrder)).hasSize(inOrder.size());
         assertThat(inOrder).isSorted();
         assertThat(inOrder).allSatisfy(id -> assertThat(QueueId.looksValid(id)).as(id).isTrue());
         // ids from different milliseconds sort by time
-        String early = QueueId.next();
-        Thread.sleep(5);
-        String late = QueueId.next();
+        ManualClock clock = new ManualClock(Instant.parse("2026-12-01T10:00:00Z"));
+        String early = QueueId.next(clock);
+        clock.advance(Duration.ofMillis(1));
+        String late = QueueId.next(clock);
         assertThat(early).isLessThan(late);
 
         Set<String> concurrent = Collections.synchronizedSet(new HashSet<>());
@@ -247,7 +298,7 @@ class SpoolTest {
             for (int t = 0; t < 16; t++) {
                 pool.execute(() -> {
                     for (int i = 0; i < 2000; i++) {
-                        concurrent.add(QueueId.next());
+                        concurrent.add(QueueId.next(Clock.systemUTC()));
                     }
                 });
             }

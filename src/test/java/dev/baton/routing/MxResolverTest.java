@@ -39,12 +39,12 @@ class MxResolverTest {
 
     private static String temporary(Resolution r) {
         assertThat(r).isInstanceOf(Resolution.TemporaryFailure.class);
-        return ((Resolution.TemporaryFailure) r).reply();
+        return ((Resolution.TemporaryFailure) r).reply().text();
     }
 
     private static String permanent(Resolution r) {
         assertThat(r).isInstanceOf(Resolution.PermanentFailure.class);
-        return ((Resolution.PermanentFailure) r).reply();
+        return ((Resolution.PermanentFailure) r).reply().text();
     }
 
     private static InetAddress ip(String literal) throws UnknownHostException {

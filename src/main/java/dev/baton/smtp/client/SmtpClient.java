@@ -1,13 +1,18 @@
 package dev.baton.smtp.client;
 
+import dev.baton.mail.DialogueStage;
+import dev.baton.mail.PeerText;
+import dev.baton.smtp.Extension;
 import dev.baton.smtp.SmtpChannel;
 import dev.baton.tls.TlsContexts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,42 +20,51 @@ import java.util.Map;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * A client SMTP session: greeting, EHLO (HELO when refused), STARTTLS, MAIL, RCPT, DATA with
- * dot-stuffing, pipelined when the server offers PIPELINING. Every line sent and received can
- * be watched through a transcript consumer.
+ * A client SMTP or LMTP session: greeting, EHLO (HELO when EHLO is refused) or LHLO, STARTTLS,
+ * and mail transactions ({@link #send(Transaction)}: MAIL, RCPT, DATA with dot-stuffing or BDAT,
+ * pipelined when the server offers PIPELINING). Each step waits for its reply with its own
+ * deadline from {@link ClientTimeouts}; callers never set socket timeouts. Every line sent and
+ * received can be watched through a transcript consumer. Used by delivery and by
+ * {@code baton send} alike.
  */
 public final class SmtpClient implements AutoCloseable {
 
     private static final int MAX_REPLY_LINE = 4096;
     private static final int MAX_REPLY_LINES = 100;
+    private static final int CHUNK = 256 * 1024;
+    /** Room before a chunk for its "BDAT <size> LAST" line and its CRLF. */
+    private static final int BDAT_ROOM = 32;
 
     private final SmtpChannel ch;
     private final String host;
     private final int port;
+    private final ClientTimeouts timeouts;
     private final Consumer<String> transcript;
-    private final Map<String, String> extensions = new HashMap<>();
+    private final Map<Extension, String> offered = new EnumMap<>(Extension.class);
+    private final Map<String, String> otherExtensions = new HashMap<>();
     private boolean tls;
     private String tlsDescription;
 
-    private SmtpClient(SmtpChannel ch, String host, int port, Consumer<String> transcript) {
+    private SmtpClient(SmtpChannel ch, String host, int port, ClientTimeouts timeouts, Consumer<String> transcript) {
         this.ch = ch;
         this.host = host;
         this.port = port;
+        this.timeouts = timeouts;
         this.transcript = transcript;
+        ch.writeTimeout(timeouts.command());
     }
 
+    /** Connects, reads the greeting and expects 220; every step waits at most {@code timeout}. */
     public static SmtpClient connect(String host, int port, Duration timeout, Consumer<String> transcript) throws IOException {
         Socket s = new Socket();
         try {
             s.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
             s.setTcpNoDelay(true);
-            SmtpChannel ch = new SmtpChannel(s);
-            ch.readTimeout(timeout);
-            ch.writeTimeout(timeout);
-            SmtpClient c = new SmtpClient(ch, host, port, transcript);
-            SmtpReply greeting = c.readReply();
+            SmtpClient c = new SmtpClient(new SmtpChannel(s), host, port, ClientTimeouts.all(timeout), transcript);
+            SmtpReply greeting = c.greeting();
             if (greeting.code() != 220) {
                 throw new SmtpClientException("(connect)", greeting);
             }
@@ -61,31 +75,25 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
-    /**
-     * Wraps a socket that is already connected; the greeting is not read yet (see
-     * {@link #readReply()}). Timeouts are the caller's to set.
-     */
-    public static SmtpClient open(Socket connected, String host, int port, Consumer<String> transcript) throws IOException {
-        return new SmtpClient(new SmtpChannel(connected), host, port, transcript);
+    /** Wraps a socket that is already connected; the greeting is not read yet (see {@link #greeting()}). */
+    public static SmtpClient open(Socket connected, String host, int port, ClientTimeouts timeouts, Consumer<String> transcript)
+            throws IOException {
+        return new SmtpClient(new SmtpChannel(connected), host, port, timeouts, transcript);
     }
 
-    public boolean offers(String extension) {
-        return extensions.containsKey(extension.toUpperCase(Locale.ROOT));
+    public boolean offers(Extension extension) {
+        return offered.containsKey(extension);
+    }
+
+    /** Whether the server offered an extension, by keyword (any case), known to Baton or not. */
+    public boolean offers(String keyword) {
+        Extension e = Extension.of(keyword);
+        return e != null ? offered.containsKey(e) : otherExtensions.containsKey(keyword.toUpperCase(Locale.ROOT));
     }
 
     /** The parameters the server gave with an extension in its EHLO reply ("" for none), or null when not offered. */
-    public String extensionParameters(String extension) {
-        return extensions.get(extension.toUpperCase(Locale.ROOT));
-    }
-
-    /** Sets the deadline of each following read. */
-    public void readTimeout(Duration d) throws IOException {
-        ch.readTimeout(d);
-    }
-
-    /** Sets the deadline of each following flush. */
-    public void writeTimeout(Duration d) {
-        ch.writeTimeout(d);
+    public String extensionParameters(Extension extension) {
+        return offered.get(extension);
     }
 
     public boolean isTls() {
@@ -96,36 +104,54 @@ public final class SmtpClient implements AutoCloseable {
         return tlsDescription;
     }
 
-    /** EHLO, falling back to HELO when the server does not know EHLO. */
-    public SmtpReply hello(String name) throws IOException {
-        SmtpReply r = extendedHello("EHLO", name);
-        if (r.code() == 250) {
-            return r;
+    /** Reads the greeting (wait: {@link ClientTimeouts#greeting()}). */
+    public SmtpReply greeting() throws IOException {
+        return readReply(timeouts.greeting());
+    }
+
+    /** The reply to a hello and the verb it answers. */
+    public record Hello(DialogueStage verb, SmtpReply reply) {
+        public boolean accepted() {
+            return reply.code() == 250;
         }
-        r = command("HELO " + name);
-        expect("HELO", r, 250);
-        return r;
     }
 
     /**
-     * EHLO or LHLO (RFC 2033) with the given name; on 250 the extensions offered are taken
-     * from the reply, otherwise none are known. Returns the reply whatever it is.
+     * Says hello: LHLO for LMTP (RFC 2033), else EHLO, and HELO when EHLO is refused with a
+     * permanent error (RFC 5321 3.2: a server that does not know EHLO). On 250 the extensions
+     * offered are taken from the EHLO/LHLO reply (none after HELO). The reply is returned
+     * whatever it is; {@link Hello#verb()} says which command it answers.
      */
-    public SmtpReply extendedHello(String verb, String name) throws IOException {
+    public Hello hello(String name, boolean lmtp) throws IOException {
+        SmtpReply r = extendedHello(lmtp ? "LHLO" : "EHLO", name);
+        if (lmtp || r.code() == 250 || r.code() < 500) {
+            return new Hello(lmtp ? DialogueStage.LHLO : DialogueStage.EHLO, r);
+        }
+        return new Hello(DialogueStage.HELO, command("HELO " + name));
+    }
+
+    private SmtpReply extendedHello(String verb, String name) throws IOException {
         SmtpReply r = command(verb + " " + name);
-        extensions.clear();
+        offered.clear();
+        otherExtensions.clear();
         if (r.code() == 250) {
             for (int i = 1; i < r.lines().size(); i++) {
                 String l = r.lines().get(i).strip();
                 int sp = l.indexOf(' ');
-                String keyword = (sp < 0 ? l : l.substring(0, sp)).toUpperCase(Locale.ROOT);
-                extensions.put(keyword, sp < 0 ? "" : l.substring(sp + 1).strip());
+                String keyword = sp < 0 ? l : l.substring(0, sp);
+                String params = sp < 0 ? "" : l.substring(sp + 1).strip();
+                Extension e = Extension.of(keyword);
+                if (e != null) {
+                    offered.put(e, params);
+                } else {
+                    otherExtensions.put(keyword.toUpperCase(Locale.ROOT), params);
+                }
             }
         }
         return r;
     }
 
-    /** STARTTLS; the caller must say hello again afterwards (RFC 3207). */
+    /** STARTTLS without certificate checks; the caller must say hello again afterwards (RFC 3207). */
     public void startTls(boolean verify) throws IOException {
         startTls(TlsContexts.clientFactory(verify));
     }
@@ -133,78 +159,161 @@ public final class SmtpClient implements AutoCloseable {
     /**
      * STARTTLS with the given factory (its sockets are made for this client's host, which a
      * verifying factory checks the certificate against); the caller must say hello again.
+     * A refusal is a {@link SmtpClientException} before any handshake.
      */
-    public void startTls(javax.net.ssl.SSLSocketFactory factory) throws IOException {
+    public void startTls(SSLSocketFactory factory) throws IOException {
         SmtpReply r = command("STARTTLS");
         expect("STARTTLS", r, 220);
         if (ch.buffered() > 0) {
             // bytes the server sent behind its 220 were not protected: never read them as if they were
             throw new IOException("server sent " + ch.discardBuffered() + " octets behind its 220 to STARTTLS");
         }
+        ch.readTimeout(timeouts.command());
         SSLSocket s = ch.startTls(factory, true, host, port);
         SSLSession session = s.getSession();
         tls = true;
         tlsDescription = session.getProtocol() + " " + session.getCipherSuite();
         transcript.accept("*  TLS established: " + tlsDescription);
-        extensions.clear();
+        offered.clear();
+        otherExtensions.clear();
     }
 
     /**
-     * Sends one message. Returns the final reply (250 with the queue id) or throws with the
-     * refused command. Recipients refused one by one are reported but do not stop the others;
-     * when all are refused, DATA is not sent.
+     * Runs one mail transaction and returns every reply it got. Refusals are in the result, not
+     * thrown: a refused MAIL ends it (the pipelined RCPT replies are read and dropped), refused
+     * recipients do not stop the others, no accepted recipient means no data, a refused DATA or
+     * BDAT chunk ends it. Nothing is reset afterwards: that is the caller's choice.
+     *
+     * @throws TransactionException when the session broke, naming the step
      */
-    public SmtpReply send(String from, List<String> recipients, InputStream content, List<String> refused) throws IOException {
-        boolean pipelining = offers("PIPELINING");
-        String mailCmd = "MAIL FROM:<" + from + ">" + (offers("8BITMIME") ? " BODY=8BITMIME" : "");
-        List<String> cmds = new ArrayList<>();
-        cmds.add(mailCmd);
-        for (String r : recipients) {
-            cmds.add("RCPT TO:<" + r + ">");
-        }
-        if (pipelining) {
-            for (String c : cmds) {
-                write(c);
+    public TransactionResult send(Transaction t) throws TransactionException {
+        DialogueStage stage = t.resetFirst() ? DialogueStage.RSET : DialogueStage.MAIL;
+        List<SmtpReply> rcpt = new ArrayList<>(t.recipients().size());
+        boolean dataSent = false;
+        try {
+            boolean pipelining = offers(Extension.PIPELINING);
+            List<String> cmds = new ArrayList<>(t.recipients().size() + 1);
+            cmds.add(t.mailCommand());
+            for (Transaction.Rcpt r : t.recipients()) {
+                cmds.add(t.rcptCommand(r));
             }
-            ch.flush();
-        }
-        int accepted = 0;
-        for (int i = 0; i < cmds.size(); i++) {
-            if (!pipelining) {
-                write(cmds.get(i));
+            ch.writeTimeout(timeouts.command());
+            if (t.resetFirst()) {
+                // RFC 2920: with PIPELINING the RSET goes in one write with MAIL and RCPT, saving a round trip
+                write("RSET");
+                for (int k = 0; pipelining && k < cmds.size(); k++) {
+                    write(cmds.get(k));
+                }
+                ch.flush();
+                SmtpReply reset = readReply(timeouts.command());
+                if (reset.code() != 250) {
+                    throw new IOException("the session answered RSET with " + reset);
+                }
+            } else if (pipelining) {
+                for (String c : cmds) {
+                    write(c);
+                }
                 ch.flush();
             }
-            SmtpReply r = readReply();
-            if (i == 0) {
-                if (!r.positive()) {
-                    if (pipelining) {
-                        drainReplies(cmds.size() - 1);
-                    }
-                    throw new SmtpClientException(cmds.get(0), r);
-                }
-            } else if (r.positive()) {
-                accepted++;
-            } else {
-                refused.add(recipients.get(i - 1) + ": " + r);
+            stage = DialogueStage.MAIL;
+            if (!pipelining) {
+                write(cmds.get(0));
+                ch.flush();
             }
+            SmtpReply mail = readReply(timeouts.command());
+            if (!mail.positive()) {
+                if (pipelining) {
+                    stage = DialogueStage.RCPT;
+                    for (int k = 1; k < cmds.size(); k++) {
+                        readReply(timeouts.command());
+                    }
+                }
+                return new TransactionResult(mail, List.of(), null, null, List.of());
+            }
+            stage = DialogueStage.RCPT;
+            int accepted = 0;
+            for (int k = 1; k < cmds.size(); k++) {
+                if (!pipelining) {
+                    write(cmds.get(k));
+                    ch.flush();
+                }
+                SmtpReply r = readReply(timeouts.command());
+                rcpt.add(r);
+                if (r.code() >= 200 && r.code() < 300) {
+                    accepted++;
+                }
+            }
+            if (accepted == 0) {
+                return new TransactionResult(mail, rcpt, null, null, List.of());
+            }
+            SmtpReply refused;
+            DialogueStage dataStage;
+            try (InputStream in = t.content().open()) {
+                if (t.chunking() && offers(Extension.CHUNKING)) {
+                    stage = dataStage = DialogueStage.BDAT;
+                    refused = sendChunks(in, t.size());
+                } else {
+                    stage = dataStage = DialogueStage.DATA;
+                    write("DATA");
+                    ch.flush();
+                    SmtpReply go = readReply(timeouts.dataInitiation());
+                    refused = go.code() == 354 ? null : go;
+                    if (refused == null) {
+                        stage = DialogueStage.CONTENT;
+                        ch.writeTimeout(timeouts.dataBlock());
+                        writeDotStuffed(in, t.size());
+                    }
+                }
+            }
+            if (refused != null) {
+                ch.writeTimeout(timeouts.command());
+                return new TransactionResult(mail, rcpt, refused, dataStage, List.of());
+            }
+            // from here the server may have the message
+            dataSent = true;
+            stage = DialogueStage.END_OF_DATA;
+            int replies = t.lmtp() ? accepted : 1;
+            List<SmtpReply> finals = new ArrayList<>(replies);
+            for (int k = 0; k < replies; k++) {
+                finals.add(readReply(timeouts.dataTermination()));
+            }
+            ch.writeTimeout(timeouts.command());
+            return new TransactionResult(mail, rcpt, null, dataStage, finals);
+        } catch (IOException e) {
+            throw new TransactionException(stage, dataSent, rcpt, e);
         }
-        if (accepted == 0) {
-            command("RSET");
-            throw new SmtpClientException("RCPT TO", new SmtpReply(554, List.of("no recipient was accepted: " + String.join("; ", refused))));
-        }
-        SmtpReply r = command("DATA");
-        expect("DATA", r, 354);
-        writeDotStuffed(content);
-        SmtpReply fin = readReply();
-        if (!fin.positive()) {
-            throw new SmtpClientException("DATA (end of data)", fin);
-        }
-        return fin;
     }
 
-    private void drainReplies(int n) throws IOException {
-        for (int i = 0; i < n; i++) {
-            readReply();
+    /**
+     * Sends the content as BDAT chunks, the last with LAST; returns a refusing reply, or null when
+     * all went. Each chunk is read in behind room for its command line, so both go in one write.
+     */
+    private SmtpReply sendChunks(InputStream in, long sizeHint) throws IOException {
+        int size = (int) Math.max(1, Math.min(CHUNK, sizeHint + 1));
+        byte[] a = new byte[BDAT_ROOM + size];
+        byte[] b = new byte[BDAT_ROOM + size];
+        int n = in.readNBytes(a, BDAT_ROOM, size);
+        ch.writeTimeout(timeouts.dataBlock());
+        while (true) {
+            int next = n == size ? in.readNBytes(b, BDAT_ROOM, size) : 0;
+            boolean last = next == 0;
+            String line = "BDAT " + n + (last ? " LAST" : "");
+            byte[] cmd = (line + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(cmd, 0, a, BDAT_ROOM - cmd.length, cmd.length);
+            transcript.accept("> " + line);
+            ch.write(a, BDAT_ROOM - cmd.length, cmd.length + n);
+            ch.flush();
+            if (last) {
+                return null;
+            }
+            SmtpReply r = readReply(timeouts.dataBlock());
+            if (!r.positive()) {
+                return r;
+            }
+            byte[] t = a;
+            a = b;
+            b = t;
+            n = next;
         }
     }
 
@@ -216,40 +325,34 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
+    /** Says goodbye within a short time, ignoring what goes wrong, and closes. */
+    public void quitQuietly() {
+        try {
+            ch.writeTimeout(Duration.ofSeconds(2));
+            write("QUIT");
+            ch.flush();
+            readReply(Duration.ofSeconds(2));
+        } catch (IOException e) {
+            // goodbye is a courtesy
+        } finally {
+            close();
+        }
+    }
+
+    /** Sends one command and reads its reply (wait: {@link ClientTimeouts#command()}). */
     public SmtpReply command(String line) throws IOException {
         write(line);
         ch.flush();
-        return readReply();
+        return readReply(timeouts.command());
     }
 
-    /** Buffers one command line (CRLF added); {@link #flush()} sends what is buffered. */
-    public void write(String line) throws IOException {
+    private void write(String line) throws IOException {
         transcript.accept("> " + line);
         ch.write(line + "\r\n");
     }
 
-    public void flush() throws IOException {
-        ch.flush();
-    }
-
-    /** Buffers raw octets (a BDAT chunk). */
-    public void writeRaw(byte[] b, int off, int len) throws IOException {
-        ch.write(b, off, len);
-    }
-
-    /** Buffers a command line already encoded at the start of b, with raw octets behind it (BDAT and its chunk). */
-    public void writeRaw(String command, byte[] b, int off, int len) throws IOException {
-        transcript.accept("> " + command);
-        ch.write(b, off, len);
-    }
-
     /** Sends content after a 354: dot-stuffed, CRLF-terminated, then the lone dot; flushed. */
-    public void writeDotStuffed(InputStream content) throws IOException {
-        writeDotStuffed(content, -1);
-    }
-
-    /** As {@link #writeDotStuffed(InputStream)}, with buffers sized for content of about sizeHint octets (-1: unknown). */
-    public void writeDotStuffed(InputStream content, long sizeHint) throws IOException {
+    private void writeDotStuffed(InputStream content, long sizeHint) throws IOException {
         DotStuffer.copy(content, ch, sizeHint);
         transcript.accept("> (message content) .");
         ch.flush();
@@ -261,20 +364,21 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
-    /** Reads a possibly multi-line reply; a malformed one is an error with the raw text. */
-    public SmtpReply readReply() throws IOException {
-        List<String> lines = new ArrayList<>();
+    /** Reads a possibly multi-line reply within {@code within}; a malformed one is an error with the raw text. */
+    private SmtpReply readReply(Duration within) throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
+        List<String> lines = new ArrayList<>(1);
         int code = -1;
         while (true) {
-            String line = ch.readLine(MAX_REPLY_LINE);
+            String line = ch.readLine(MAX_REPLY_LINE, deadline);
             transcript.accept("< " + line);
-            if (line.length() < 3 || !line.substring(0, 3).chars().allMatch(Character::isDigit)
+            if (line.length() < 3 || !isDigit(line.charAt(0)) || !isDigit(line.charAt(1)) || !isDigit(line.charAt(2))
                     || line.length() > 3 && line.charAt(3) != ' ' && line.charAt(3) != '-') {
-                throw new IOException("malformed reply from " + host + ": \"" + quote(line) + "\"");
+                throw new MalformedReplyException("malformed reply from " + host + ": \"" + PeerText.quote(line) + "\"");
             }
-            int c = Integer.parseInt(line.substring(0, 3));
+            int c = (line.charAt(0) - '0') * 100 + (line.charAt(1) - '0') * 10 + (line.charAt(2) - '0');
             if (code >= 0 && c != code) {
-                throw new IOException("malformed multi-line reply from " + host + " (codes " + code + " and " + c + ")");
+                throw new MalformedReplyException("malformed multi-line reply from " + host + " (codes " + code + " and " + c + ")");
             }
             code = c;
             lines.add(line.length() > 4 ? line.substring(4) : "");
@@ -282,20 +386,18 @@ public final class SmtpClient implements AutoCloseable {
                 return new SmtpReply(code, lines);
             }
             if (lines.size() > MAX_REPLY_LINES) {
-                throw new IOException("reply from " + host + " has more than " + MAX_REPLY_LINES + " lines");
+                throw new MalformedReplyException("reply from " + host + " has more than " + MAX_REPLY_LINES + " lines");
             }
         }
     }
 
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
     /** At most 200 characters of text from a peer, control characters shown as '?'. */
     public static String quote(String raw) {
-        String s = raw.length() > 200 ? raw.substring(0, 200) + "..." : raw;
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            b.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return b.toString();
+        return PeerText.quote(raw);
     }
 
     @Override

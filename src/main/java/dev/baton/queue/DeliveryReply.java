@@ -1,0 +1,111 @@
+package dev.baton.queue;
+
+import dev.baton.mail.DialogueStage;
+import dev.baton.mail.PeerText;
+import java.util.Objects;
+
+/**
+ * Why a delivery attempt ended as it did for a recipient, as data: which catalogue entry
+ * ({@link DeliveryText#PEER_REPLY} when a peer said it), the reply code and RFC 3463 status,
+ * the peer (host[addr]:port) and the step of the dialogue where known, and the reply this one
+ * wraps (an expiry wraps the last reply, a dead destination its last error). {@code text} is
+ * the line as a mail administrator reads it, made once when the reply is made, so a queued
+ * message shows what was said then; nothing ever parses it back.
+ *
+ * @param code     the reply code (a peer's own, or the code Baton gives its condition; 0 when not known)
+ * @param enhanced the RFC 3463 status code as it appears in {@code text}, or null when it shows none
+ * @param peer     the server that said it or was tried, null when none was
+ * @param stage    the step of the dialogue, null when the outcome is not about a dialogue
+ * @param cause    the reply this one reports on, null when none
+ */
+public record DeliveryReply(DeliveryText entry, int code, String enhanced, String text, String peer, DialogueStage stage,
+                            DeliveryReply cause) {
+
+    public DeliveryReply {
+        Objects.requireNonNull(entry, "entry");
+        Objects.requireNonNull(text, "text");
+    }
+
+    /**
+     * A peer's reply: its code and its text as sent (the lines joined with " / "), at the given
+     * step; the status code is taken from the start of the text where RFC 3463 puts it. With a
+     * peer it reads "550 5.1.1 unknown (mx[192.0.2.1]:25, in reply to RCPT TO)"; without one
+     * (a reply not tied to a connection) just "550 5.1.1 unknown". At most 200 characters of the
+     * peer's text are kept, control characters shown as '?'.
+     */
+    public static DeliveryReply peer(int code, String replyText, String peer, DialogueStage stage) {
+        String said = PeerText.quote(code + (replyText.isEmpty() ? "" : " " + replyText));
+        String text = peer == null ? said : said + " (" + peer + ", in reply to " + (stage == null ? "?" : stage.label()) + ")";
+        return new DeliveryReply(DeliveryText.PEER_REPLY, code, statusOf(code, replyText), text, peer, stage, null);
+    }
+
+    /** This reply as the cause of another: "(last reply: ...)". */
+    public DeliveryReply causedBy(DeliveryReply why) {
+        return new DeliveryReply(entry, code, enhanced, text, peer, stage, why);
+    }
+
+    /** The same condition, about this peer and step (the text is not changed). */
+    public DeliveryReply about(String where, DialogueStage at) {
+        return new DeliveryReply(entry, code, enhanced, text, where, at, cause);
+    }
+
+    public boolean fromPeer() {
+        return entry.source() == DeliveryText.Source.PEER;
+    }
+
+    /**
+     * Whether a peer took part in a transaction to say this: its own reply to a command, or
+     * Baton's note about such a reply. A connection that could not be made or broke is not.
+     */
+    public boolean peerAnswered() {
+        return fromPeer() && peer != null || entry == DeliveryText.UNEXPECTED_REPLY;
+    }
+
+    /**
+     * The RFC 3463 status this reply stands for: its own, else that of the reply it wraps (a
+     * hop refused with "mx: 451 4.3.0 busy ..." stands for 4.3.0), else null.
+     */
+    public String status() {
+        if (enhanced != null) {
+            return enhanced;
+        }
+        return cause != null ? cause.status() : null;
+    }
+
+    /** A reply of spool format 1 (text only), read from an old state file. */
+    static DeliveryReply recorded(String text, int code, String enhanced) {
+        return new DeliveryReply(DeliveryText.RECORDED, code, enhanced, text, null, null, null);
+    }
+
+    /** "d.ddd.ddd" at the start of a reply's text, in the class of its code (RFC 3463 and RFC 2034). */
+    static String statusOf(int code, String replyText) {
+        int end = 0;
+        int dots = 0;
+        int digits = 0;
+        while (end < replyText.length()) {
+            char c = replyText.charAt(end);
+            if (c >= '0' && c <= '9') {
+                digits++;
+                if (dots == 0 && digits > 1 || digits > 3) {
+                    return null;
+                }
+            } else if (c == '.' && digits > 0 && dots < 2) {
+                dots++;
+                digits = 0;
+            } else {
+                break;
+            }
+            end++;
+        }
+        if (dots != 2 || digits == 0 || end < replyText.length() && replyText.charAt(end) != ' ') {
+            return null;
+        }
+        char cls = replyText.charAt(0);
+        return cls == (char) ('0' + code / 100) && (cls == '2' || cls == '4' || cls == '5') ? replyText.substring(0, end) : null;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}
