@@ -4,14 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.admin.ControlSocket;
 import dev.baton.config.BatonConfig;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
 import dev.baton.queue.RecipientState;
 import dev.baton.queue.Spool;
+import dev.baton.queue.WaitReason;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,6 +82,25 @@ final class QueueCommand implements Runnable {
         return o;
     }
 
+    /**
+     * Adds to each recipient not yet final why it waits: what the running server says (it knows
+     * what only its memory holds: an attempt under way, a busy or dead destination, a retry
+     * asked for), else what the queue files say.
+     */
+    static void waiting(ObjectNode o, QueuedMessage q, Optional<Map<Integer, JsonNode>> live) {
+        o.put("waiting_known_from", live.isPresent() ? "the running server"
+                : "the queue files only (no server is running on this data directory)");
+        JsonNode rs = o.get("recipients");
+        for (int i = 0; i < q.states().size(); i++) {
+            RecipientState s = q.states().get(i);
+            if (s.status().isFinal()) {
+                continue;
+            }
+            JsonNode why = live.map(l -> l.get(s.recipient().value())).orElse(null);
+            ((ObjectNode) rs.get(i)).set("waiting", why != null ? why : ControlSocket.toJson(WaitReason.fromState(s)));
+        }
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists queued messages, oldest first.")
     static final class ListCmd implements Callable<Integer> {
         @Mixin
@@ -119,7 +143,9 @@ final class QueueCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one message's envelope and per-recipient state.")
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = {"Shows one message's envelope and per-recipient state,",
+                    "and for each recipient not yet delivered why it waits (asked of the running server when there is one)."})
     static final class Show implements Callable<Integer> {
         @Mixin
         DataDirOptions data;
@@ -132,9 +158,11 @@ final class QueueCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            QueuedMessage q = queued(spool(data), id);
+            Spool spool = spool(data);
+            QueuedMessage q = queued(spool, id);
             ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             ObjectNode o = toJson(m, q);
+            waiting(o, q, ControlSocket.whyWaiting(spool.root(), q.id()));
             var e = q.envelope();
             o.put("helo", e.heloName());
             o.put("protocol", e.protocol());

@@ -1,5 +1,6 @@
 package dev.baton.node;
 
+import dev.baton.admin.ControlSocket;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.config.VirtualServerSettings.TlsMode;
@@ -42,6 +43,7 @@ public final class BatonNode implements AutoCloseable {
     private final LocalDelivery localDelivery;
     private final List<SmtpListener> listeners = new ArrayList<>();
     private final List<ProtocolLog> logs = new ArrayList<>();
+    private ControlSocket control;
 
     private BatonNode(BatonConfig config, Path dataDir, Spool spool) throws IOException {
         this.config = config;
@@ -62,12 +64,14 @@ public final class BatonNode implements AutoCloseable {
 
     /** Opens the spool (recovering it), starts delivery, then opens every virtual server. */
     public static BatonNode start(BatonConfig config, Path dataDir) throws IOException {
-        return start(config, dataDir, Spool.open(dataDir.resolve(config.queue().directory())));
+        return start(config, dataDir, Clock.systemUTC());
     }
 
     /** As {@link #start(BatonConfig, Path)}, with the spool's files opened by the given opener (tests: a full disk). */
     public static BatonNode start(BatonConfig config, Path dataDir, Spool.FileOpener opener) throws IOException {
-        return start(config, dataDir, Spool.open(dataDir.resolve(config.queue().directory()), opener, Clock.systemUTC()));
+        Path root = spoolRoot(config, dataDir);
+        ControlSocket.refuseIfInUse(root);
+        return start(config, dataDir, Spool.open(root, opener, Clock.systemUTC()));
     }
 
     /**
@@ -75,12 +79,20 @@ public final class BatonNode implements AutoCloseable {
      * the server reads the time from (arrival, Received, retries, DSNs, dead destinations).
      */
     public static BatonNode start(BatonConfig config, Path dataDir, Clock clock) throws IOException {
-        return start(config, dataDir, Spool.open(dataDir.resolve(config.queue().directory()), clock));
+        Path root = spoolRoot(config, dataDir);
+        ControlSocket.refuseIfInUse(root);
+        return start(config, dataDir, Spool.open(root, clock));
+    }
+
+    private static Path spoolRoot(BatonConfig config, Path dataDir) {
+        return dataDir.resolve(config.queue().directory());
     }
 
     private static BatonNode start(BatonConfig config, Path dataDir, Spool spool) throws IOException {
         BatonNode node = new BatonNode(config, dataDir, spool);
         try {
+            // first: the control socket is what keeps a second server off this spool
+            node.control = ControlSocket.open(spool.root(), node.scheduler);
             node.scheduler.start();
             for (VirtualServerSettings vs : config.virtualServers()) {
                 node.listen(vs);
@@ -147,6 +159,9 @@ public final class BatonNode implements AutoCloseable {
     public void close() {
         for (SmtpListener l : listeners) {
             l.close(Duration.ofSeconds(10));
+        }
+        if (control != null) {
+            control.close();
         }
         scheduler.close();
         smtp.close();

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
@@ -49,8 +50,8 @@ public final class Scheduler implements AutoCloseable {
     private final Map<String, Map<RecipientId, WaitReason>> remembered = new ConcurrentHashMap<>();
     /** Messages being attempted now, and since when. */
     private final Map<String, Instant> attemptStarted = new ConcurrentHashMap<>();
-    /** Messages looked at so far (attempted, or found not due): a test or a tool waits on it, never on a sleep. */
-    private final java.util.concurrent.atomic.AtomicLong passes = new java.util.concurrent.atomic.AtomicLong();
+    /** Who waits for the next pass over a message (see {@link #nextPass}). */
+    private final Map<String, List<CompletableFuture<Void>>> passWaiters = new ConcurrentHashMap<>();
     private final ExecutorService workers;
     private final int workerCount;
     private volatile boolean running = true;
@@ -213,6 +214,7 @@ public final class Scheduler implements AutoCloseable {
                 continue;
             }
             attemptStarted.put(d.id, clock.instant());
+            List<CompletableFuture<Void>> waiters = passWaiters.remove(d.id);
             try {
                 attempt(d.id);
             } catch (IOException | RuntimeException e) {
@@ -223,7 +225,9 @@ public final class Scheduler implements AutoCloseable {
             } finally {
                 attemptStarted.remove(d.id);
                 attempting.remove(d.id);
-                passes.incrementAndGet();
+                if (waiters != null) {
+                    waiters.forEach(w -> w.complete(null));
+                }
             }
         }
     }
@@ -370,9 +374,19 @@ public final class Scheduler implements AutoCloseable {
         return out;
     }
 
-    /** How many times a worker has looked at a message (attempted it or found nothing due). */
-    public long passes() {
-        return passes.get();
+    /**
+     * Completes when a worker has next looked at the message: a pass that starts after this call
+     * (an attempt, or finding nothing due) and has ended. Ask before making the message due
+     * ({@link #retryNow}); then "nothing was attempted" is a fact, not a guess after a sleep.
+     */
+    public CompletableFuture<Void> nextPass(String id) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        passWaiters.compute(id, (k, l) -> {
+            List<CompletableFuture<Void>> list = l == null ? new ArrayList<>() : l;
+            list.add(f);
+            return list;
+        });
+        return f;
     }
 
     /** The delay before the next attempt after {@code attempts} attempts, without jitter. */
@@ -388,6 +402,7 @@ public final class Scheduler implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        passWaiters.values().forEach(l -> l.forEach(f -> f.cancel(false)));
         if (requests != null) {
             requests.interrupt();
         }

@@ -51,7 +51,7 @@ class BatonCliTest {
     private static QueuedMessage queue(Path data, String sender, String... rcpts) throws IOException {
         Spool spool = Spool.open(data.resolve("spool"));
         Envelope env = new Envelope(sender, List.of(rcpts).stream().map(Recipient::of).toList(), "7BIT", false, null, null, 0,
-                "client.test", "127.0.0.1", "ESMTP", null, null, "mail.baton.test", Instant.now(), Map.of());
+                "client.test", "127.0.0.1", "ESMTP", null, null, "mail.baton.test", spool.clock().instant(), Map.of());
         Spool.Receipt r = spool.begin(env);
         r.content().write("Subject: x\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII));
         return r.commit();

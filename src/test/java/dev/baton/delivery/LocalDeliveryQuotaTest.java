@@ -27,7 +27,7 @@ class LocalDeliveryQuotaTest {
 
     private QueuedMessage queue(Spool spool, String content, String... recipients) throws IOException {
         Envelope env = new Envelope("sender@origin.test", Stream.of(recipients).map(Recipient::of).toList(), "7BIT", false, null,
-                null, 0, "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", Instant.now(), Map.of());
+                null, 0, "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", spool.clock().instant(), Map.of());
         Spool.Receipt r = spool.begin(env);
         r.content().write(content.getBytes(StandardCharsets.US_ASCII));
         return r.commit();

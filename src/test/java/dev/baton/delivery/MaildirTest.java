@@ -66,7 +66,7 @@ class MaildirTest {
     void localDeliveryPutsReturnPathAndDeliveredToFirstWithLfLineEndingsAndDotsIntact() throws IOException {
         Spool spool = Spool.open(dir.resolve("spool"));
         Envelope env = new Envelope("sender@origin.test", List.of(Recipient.of("Bob@baton.test")), "8BITMIME", false, null, null, 0,
-                "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", Instant.now(), Map.of());
+                "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", spool.clock().instant(), Map.of());
         String content = "Subject: dots\r\n\r\n.\r\n..\r\n.hidden\r\nlast line\r\n";
         Spool.Receipt r = spool.begin(env);
         r.content().write(content.getBytes(StandardCharsets.US_ASCII));
@@ -88,7 +88,7 @@ class MaildirTest {
     void localDeliveryIsDeferredWhenTheMailboxCannotBeWritten() throws IOException {
         Spool spool = Spool.open(dir.resolve("spool"));
         Envelope env = new Envelope("", List.of(Recipient.of("bob@baton.test")), "7BIT", false, null, null, 0,
-                "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", Instant.now(), Map.of());
+                "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", spool.clock().instant(), Map.of());
         Spool.Receipt r = spool.begin(env);
         r.content().write("x\r\n".getBytes(StandardCharsets.US_ASCII));
         QueuedMessage m = r.commit();

@@ -12,6 +12,7 @@ import dev.baton.queue.Recipient;
 import dev.baton.queue.RecipientId;
 import dev.baton.queue.Spool;
 import dev.baton.routing.NextHop;
+import dev.baton.testing.ScriptedPeer;
 import dev.baton.testing.TestServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -55,17 +56,26 @@ class SmtpTransportTest {
         spool = Spool.open(dir.resolve("spool"));
     }
 
+    /** Closes everything; a scripted peer whose script failed fails the test (after the rest is closed). */
     @AfterEach
     void closeAll() throws IOException {
         if (transport != null) {
             transport.close();
         }
+        AssertionError failed = null;
         for (ScriptedPeer p : new ScriptedPeer[] {peer, peer2}) {
             if (p != null) {
-                p.close();
+                try {
+                    p.close();
+                } catch (AssertionError e) {
+                    failed = failed == null ? e : failed;
+                }
             }
         }
         spool.close();
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     private static DeliverySettings settings(String trusted, Duration timeout) {
@@ -87,7 +97,7 @@ class SmtpTransportTest {
 
     private QueuedMessage spooled(List<Recipient> rcpts, String body, String content) throws IOException {
         return spooled(new Envelope("sender@origin.test", rcpts, body, false, null, null, 0, "client.test", "127.0.0.1",
-                "ESMTP", null, null, "mx.origin.test", Instant.now(), Map.of()), content.getBytes(StandardCharsets.UTF_8));
+                "ESMTP", null, null, "mx.origin.test", spool.clock().instant(), Map.of()), content.getBytes(StandardCharsets.UTF_8));
     }
 
     private QueuedMessage spooled(Envelope env, byte[] content) throws IOException {
@@ -241,7 +251,7 @@ class SmtpTransportTest {
         Envelope env = new Envelope("sender@origin.test",
                 List.of(new Recipient("alice@example.test", Set.of("SUCCESS", "FAILURE"), "rfc822;Alice+x=y@example.test", Map.of())),
                 "7BIT", false, "HDRS", "id 1+2", 0, "client.test", "127.0.0.1", "ESMTP", null, null, "mx.origin.test",
-                Instant.now(), Map.of());
+                spool.clock().instant(), Map.of());
         List<DeliveryOutcome> out = deliver(spooled(env, TEXT.getBytes(StandardCharsets.US_ASCII)), TlsPolicy.NONE,
                 new NextHop("127.0.0.1", peer.port(), 0));
         assertThat(out).singleElement().satisfies(o -> {
@@ -260,7 +270,7 @@ class SmtpTransportTest {
         Envelope env = new Envelope("sender@origin.test",
                 List.of(new Recipient("alice@example.test", Set.of("SUCCESS"), null, Map.of()), Recipient.of("bob@example.test")),
                 "7BIT", false, "FULL", "e1", 0, "client.test", "127.0.0.1", "ESMTP", null, null, "mx.origin.test",
-                Instant.now(), Map.of());
+                spool.clock().instant(), Map.of());
         List<DeliveryOutcome> out = deliver(spooled(env, TEXT.getBytes(StandardCharsets.US_ASCII)), TlsPolicy.NONE,
                 new NextHop("127.0.0.1", peer.port(), 0));
         assertThat(out).extracting(DeliveryOutcome::kind, DeliveryOutcome::relayedToNonDsnHop).containsExactly(
@@ -431,7 +441,7 @@ class SmtpTransportTest {
         transport();
         NextHop hop = new NextHop("127.0.0.1", peer.port(), 0);
         Envelope utf8 = new Envelope("s\u00e9@origin.test", List.of(Recipient.of("a@example.test")), "8BITMIME", true, null, null, 0,
-                "client.test", "127.0.0.1", "UTF8SMTP", null, null, "mx.origin.test", Instant.now(), Map.of());
+                "client.test", "127.0.0.1", "UTF8SMTP", null, null, "mx.origin.test", spool.clock().instant(), Map.of());
         assertThat(deliver(spooled(utf8, TEXT.getBytes(StandardCharsets.US_ASCII)), TlsPolicy.NONE, hop))
                 .singleElement().satisfies(o -> assertThat(o.reply()).startsWith("553 5.6.7"))
                 .extracting(DeliveryOutcome::kind).isEqualTo(Kind.FAILED);
@@ -489,7 +499,7 @@ class SmtpTransportTest {
         peer = new ScriptedPeer(c -> {
             c.send("220 slow.test");
             c.readLine();
-            Thread.sleep(5_000); // never answers EHLO
+            c.readLine(); // never answers EHLO: waits until the client gives up and closes
         });
         transport(null, Duration.ofMillis(300));
         List<DeliveryOutcome> out = deliver(spooled("a@example.test"), TlsPolicy.OPPORTUNISTIC, new NextHop("127.0.0.1", peer.port(), 0));

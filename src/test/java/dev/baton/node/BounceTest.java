@@ -3,6 +3,7 @@ package dev.baton.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.config.ConfigLoader;
+import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,29 +76,11 @@ class BounceTest {
         }
     }
 
-    private static Path await(Path newDir) throws InterruptedException, java.io.IOException {
-        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (System.nanoTime() < until) {
-            if (Files.isDirectory(newDir)) {
-                try (Stream<Path> s = Files.list(newDir)) {
-                    Optional<Path> f = s.findFirst();
-                    if (f.isPresent()) {
-                        return f.get();
-                    }
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("nothing arrived in " + newDir);
+    private static Path await(Path newDir) {
+        return Eventually.fileIn(newDir);
     }
 
-    private static void awaitEmptyQueue(BatonNode node) throws Exception {
-        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        List<?> left = node.spool().list();
-        while (!left.isEmpty() && System.nanoTime() < until) {
-            Thread.sleep(20);
-            left = node.spool().list();
-        }
-        assertThat(left).as("queue after all outcomes are final").isEmpty();
+    private static void awaitEmptyQueue(BatonNode node) {
+        Eventually.eventually(() -> assertThat(node.spool().list()).as("queue after all outcomes are final").isEmpty());
     }
 }

@@ -236,7 +236,7 @@ class FullDiskTest {
         for (int round = 0; round < 2; round++) {
             List<String> rcpts = recipients(pad);
             Envelope env = new Envelope(FROM, rcpts.stream().map(Recipient::of).toList(), "7BIT", false, null, null, 0,
-                    "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", Instant.now(), Map.of());
+                    "client.test", "127.0.0.1", "ESMTP", null, null, "mx.baton.test", scratch.clock().instant(), Map.of());
             Spool.Receipt r = scratch.begin(env);
             long header = r.commit().contentOffset();
             int missing = (int) (target - header);

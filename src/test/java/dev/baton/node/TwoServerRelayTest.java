@@ -3,6 +3,7 @@ package dev.baton.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.config.ConfigLoader;
+import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.testing.TestDnsServer;
 import java.nio.file.Files;
@@ -110,11 +111,8 @@ class TwoServerRelayTest {
         try (BatonNode a = serverA(dirA, "{ domain: b.test, transport: smtp, host: \"[127.0.0.1]\", port: " + port + " }",
                 "heloName: mx.a.test")) {
             submit(a, "alice@a.test", "bob@b.test");
-            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (a.spool().list().isEmpty() || a.spool().list().get(0).states().get(0).attempts() == 0) {
-                assertThat(System.nanoTime()).isLessThan(until);
-                Thread.sleep(20);
-            }
+            Eventually.await("the first attempt is recorded",
+                    () -> !a.spool().list().isEmpty() && a.spool().list().get(0).states().get(0).attempts() > 0);
             assertThat(a.spool().list().get(0).states().get(0).lastReply()).contains("127.0.0.1", "refused");
             try (BatonNode b = BatonNode.start(ConfigLoader.parse("""
                     server: { fqdn: mx.b.test }
@@ -123,8 +121,7 @@ class TwoServerRelayTest {
                     """.formatted(port), "b"), dirB)) {
                 assertThat(b.smtpPort()).isEqualTo(port);
                 await(dirB.resolve("mailboxes/b.test/bob/new"));
-                awaitEmpty(a);
-                Thread.sleep(500);
+                awaitEmpty(a); // gone from the queue: every attempt at it has ended, none can follow
                 try (Stream<Path> s = Files.list(dirB.resolve("mailboxes/b.test/bob/new"))) {
                     assertThat(s.count()).as("delivered exactly once").isEqualTo(1);
                 }
@@ -193,27 +190,11 @@ class TwoServerRelayTest {
         }
     }
 
-    static Path await(Path newDir) throws Exception {
-        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < until) {
-            if (Files.isDirectory(newDir)) {
-                try (Stream<Path> s = Files.list(newDir)) {
-                    Optional<Path> f = s.findFirst();
-                    if (f.isPresent()) {
-                        return f.get();
-                    }
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("nothing arrived in " + newDir);
+    static Path await(Path newDir) {
+        return Eventually.fileIn(newDir);
     }
 
-    static void awaitEmpty(BatonNode node) throws Exception {
-        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!node.spool().list().isEmpty()) {
-            assertThat(System.nanoTime()).as("queue empties").isLessThan(until);
-            Thread.sleep(20);
-        }
+    static void awaitEmpty(BatonNode node) {
+        Eventually.eventually(() -> assertThat(node.spool().list()).as("queue empties").isEmpty());
     }
 }

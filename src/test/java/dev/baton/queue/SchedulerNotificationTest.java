@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -126,7 +127,7 @@ class SchedulerNotificationTest {
         scheduler.start();
         String id = store(spool, "gone@baton.test").id();
         await("the attempt was made", () -> agent.callsFor(id).size() == 1);
-        Thread.sleep(300);
+        scheduler.nextPass(id).get(20, TimeUnit.SECONDS); // the next try, whose DSN fails to be stored again
         assertThat(load(spool, id)).as("kept while its DSN cannot be stored").isNotNull();
 
         notifier.broken.set(false);

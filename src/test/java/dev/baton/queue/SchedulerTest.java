@@ -2,6 +2,7 @@ package dev.baton.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testing.Eventually;
 import dev.baton.testing.ManualClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -58,14 +61,15 @@ class SchedulerTest {
         }
     }
 
-    static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
-            }
-            Thread.sleep(10);
-        }
+    static void await(String what, BooleanSupplier condition) {
+        Eventually.await(what, condition::getAsBoolean);
+    }
+
+    /** Makes the message due now and returns once a worker has looked at it (attempted it or found nothing due). */
+    static void retryAndWaitForThePass(Scheduler scheduler, String id) throws Exception {
+        CompletableFuture<Void> looked = scheduler.nextPass(id);
+        scheduler.retryNow(id);
+        looked.get(20, TimeUnit.SECONDS);
     }
 
     /** Stores a message that arrives now by the spool's clock (so its lifetime has not run out). */
@@ -167,8 +171,7 @@ class SchedulerTest {
                     .isBetween(expected[n - 2], expected[n - 2].plus(expected[n - 2].dividedBy(10)));
         }
         // a retry before the recipient is due does not try it
-        scheduler.retryNow(id);
-        Thread.sleep(200);
+        retryAndWaitForThePass(scheduler, id);
         assertThat(state(spool, id, 1).attempts()).isEqualTo(4);
         assertThat(agent.callsFor(id)).containsExactly("now@baton.test", "later@baton.test", "later@baton.test",
                 "later@baton.test", "later@baton.test");
@@ -220,8 +223,8 @@ class SchedulerTest {
                 .containsExactly(RecipientStatus.DELIVERED, RecipientStatus.FAILED, RecipientStatus.DELIVERED);
         assertThat(m.states().get(1).lastReply()).isEqualTo("550 5.1.1 no such user");
         assertThat(m.isFinished()).isTrue();
-        // kept (a failed recipient is not delivered) but never tried again
-        Thread.sleep(300);
+        // kept (a failed recipient is not delivered) but never tried again, not even when made due
+        retryAndWaitForThePass(scheduler, id);
         assertThat(agent.callsFor(id)).containsExactlyInAnyOrder("a@baton.test", "gone@baton.test", "b@baton.test");
         assertThat(Scheduler.nextAttempt(m)).isEmpty();
     }

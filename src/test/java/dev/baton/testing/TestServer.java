@@ -149,23 +149,13 @@ public final class TestServer implements AfterEachCallback {
     }
 
     /** Waits for the first file in new/ of a local Maildir, e.g. ("example.test", "alice"). */
-    public Optional<Path> awaitMaildirFile(String domain, String localPart, Duration within) throws InterruptedException {
+    public Optional<Path> awaitMaildirFile(String domain, String localPart, Duration within) {
         Path dir = dataDir.resolve(node.config().mailboxes().directory()).resolve(domain).resolve(localPart).resolve("new");
-        long deadline = System.nanoTime() + within.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.isDirectory(dir)) {
-                try (Stream<Path> s = Files.list(dir)) {
-                    Optional<Path> f = s.findFirst();
-                    if (f.isPresent()) {
-                        return f;
-                    }
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-            Thread.sleep(20);
+        try {
+            return Optional.of(Eventually.fileIn(dir, within));
+        } catch (AssertionError nothing) {
+            return Optional.empty();
         }
-        return Optional.empty();
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.baton.delivery;
+package dev.baton.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -19,36 +19,45 @@ import java.util.function.Function;
  * A misbehaving (or well-behaved) SMTP/LMTP server for fault injection: a real socket on a
  * free port whose every connection runs a script. Not a mock of Baton: it exists to send
  * what Baton never would.
+ * <p>
+ * A script that fails (an assertion, or any exception but the I/O error of a client that went
+ * away) fails the test: {@link #close()} waits for the scripts to end and throws the first
+ * failure, with the others suppressed.
  */
-final class ScriptedPeer implements AutoCloseable {
+public final class ScriptedPeer implements AutoCloseable {
 
     /** What one connection does. */
     @FunctionalInterface
-    interface Script {
+    public interface Script {
         void run(Conversation c) throws Exception;
     }
 
     private final ServerSocket server;
     private final AtomicInteger accepted = new AtomicInteger();
     /** Every line received on any connection, in order ("DATA" content lines included). */
-    final List<String> received = new CopyOnWriteArrayList<>();
+    public final List<String> received = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final List<Thread> scripts = new CopyOnWriteArrayList<>();
+    private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    private final Thread acceptor;
 
-    ScriptedPeer(Script script) throws IOException {
+    public ScriptedPeer(Script script) throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().start(() -> {
+        acceptor = Thread.ofVirtual().start(() -> {
             while (!server.isClosed()) {
                 try {
                     Socket s = server.accept();
                     accepted.incrementAndGet();
                     sockets.add(s);
-                    Thread.ofVirtual().start(() -> {
+                    scripts.add(Thread.ofVirtual().start(() -> {
                         try (s) {
                             script.run(new Conversation(s, received));
-                        } catch (Exception e) {
+                        } catch (IOException e) {
                             // the client went away, or the script ended it: both are fine here
+                        } catch (Throwable t) {
+                            failures.add(t);
                         }
-                    });
+                    }));
                 } catch (IOException e) {
                     return;
                 }
@@ -56,25 +65,42 @@ final class ScriptedPeer implements AutoCloseable {
         });
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
-    int accepted() {
+    public int accepted() {
         return accepted.get();
     }
 
+    /**
+     * Stops listening, closes every connection, waits (up to 5 s) for the scripts to end, and
+     * throws the first failure of a script, if any.
+     */
     @Override
     public void close() throws IOException {
         server.close();
         for (Socket s : sockets) {
             s.close();
         }
+        try {
+            acceptor.join(5_000);
+            for (Thread t : scripts) {
+                t.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!failures.isEmpty()) {
+            AssertionError fail = new AssertionError("a script of the scripted peer failed: " + failures.get(0), failures.get(0));
+            failures.stream().skip(1).forEach(fail::addSuppressed);
+            throw fail;
+        }
     }
 
     /** One connection: line reads, raw reads, replies. */
-    static final class Conversation {
-        final Socket socket;
+    public static final class Conversation {
+        public final Socket socket;
         private final InputStream in;
         private final OutputStream out;
         private final List<String> log;
@@ -86,7 +112,7 @@ final class ScriptedPeer implements AutoCloseable {
             this.log = log;
         }
 
-        String readLine() throws IOException {
+        public String readLine() throws IOException {
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             int c;
             while ((c = in.read()) != '\n') {
@@ -101,7 +127,7 @@ final class ScriptedPeer implements AutoCloseable {
             return line;
         }
 
-        byte[] readBytes(int n) throws IOException {
+        public byte[] readBytes(int n) throws IOException {
             byte[] b = in.readNBytes(n);
             if (b.length < n) {
                 throw new EOFException();
@@ -111,13 +137,13 @@ final class ScriptedPeer implements AutoCloseable {
         }
 
         /** Reads DATA content up to the lone dot. */
-        void readData() throws IOException {
+        public void readData() throws IOException {
             while (!readLine().equals(".")) {
                 // recorded in the log
             }
         }
 
-        void send(String text) throws IOException {
+        public void send(String text) throws IOException {
             out.write((text.replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
         }
@@ -128,7 +154,7 @@ final class ScriptedPeer implements AutoCloseable {
      * MAIL, RCPT (replies from rcptReply), DATA or BDAT, RSET, QUIT. After the data it sends
      * finalReply once (SMTP) or once per accepted recipient (LMTP: finalReply gets the address).
      */
-    static Script standard(List<String> extensions, Function<String, String> rcptReply, Function<String, String> finalReply) {
+    public static Script standard(List<String> extensions, Function<String, String> rcptReply, Function<String, String> finalReply) {
         return c -> {
             c.send("220 peer.test ESMTP scripted");
             List<String> accepted = new CopyOnWriteArrayList<>();

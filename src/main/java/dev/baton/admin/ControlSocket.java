@@ -1,0 +1,264 @@
+package dev.baton.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.baton.queue.RecipientId;
+import dev.baton.queue.Scheduler;
+import dev.baton.queue.WaitReason;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running server's answer to the tools: a Unix domain socket in the spool directory,
+ * {@code baton.sock}, readable and writable by its owner only. One request per connection, one
+ * line of JSON each way. Today it answers {@code {"op":"why-waiting","id":ID}} with why each
+ * recipient of a queued message waits, as the scheduler knows it (reasons that live only in the
+ * server's memory: an attempt under way, a busy or dead destination, an administrator's retry).
+ * A request must arrive within 5 seconds and be at most 4 KiB.
+ */
+public final class ControlSocket implements AutoCloseable {
+
+    /** The socket's name in the spool directory. */
+    public static final String FILE = "baton.sock";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
+    private static final int MAX_REQUEST = 4096;
+    private static final Duration REQUEST_TIME = Duration.ofSeconds(5);
+    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    private final Path file;
+    private final ServerSocketChannel server;
+    private final Scheduler scheduler;
+    private final Thread acceptor;
+
+    private ControlSocket(Path file, ServerSocketChannel server, Scheduler scheduler) {
+        this.file = file;
+        this.server = server;
+        this.scheduler = scheduler;
+        this.acceptor = Thread.ofVirtual().name("control-socket").unstarted(this::acceptLoop);
+    }
+
+    /**
+     * Opens the socket in the spool directory; it is also what keeps a second server off the same
+     * spool (two schedulers would deliver every message twice). A socket file left by a server
+     * that is gone is replaced; when a running server answers on it, this throws
+     * {@link SpoolInUseException}. Where the socket cannot be made (a path too long for a Unix
+     * socket, a file system without them), this returns null and the server runs without it.
+     */
+    public static ControlSocket open(Path spoolRoot, Scheduler scheduler) throws IOException {
+        Path file = spoolRoot.resolve(FILE);
+        refuseIfInUse(spoolRoot);
+        Files.deleteIfExists(file);
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.bind(UnixDomainSocketAddress.of(file));
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            LOG.warn("no control socket at {} ({}): 'baton queue show' will show only what the queue files say", file, e.getMessage());
+            return null;
+        }
+        ControlSocket s = new ControlSocket(file, ch, scheduler);
+        s.acceptor.start();
+        return s;
+    }
+
+    /**
+     * Throws {@link SpoolInUseException} when a running server answers on this spool's socket.
+     * A server calls it before it opens the spool, whose start-up recovery would remove the
+     * other server's messages being received.
+     */
+    public static void refuseIfInUse(Path spoolRoot) throws SpoolInUseException {
+        Path file = spoolRoot.resolve(FILE);
+        if (Files.exists(file) && answers(file)) {
+            throw new SpoolInUseException("another server is running on the spool " + spoolRoot
+                    + " (it answers on " + file + "); stop it first, or give this one its own --data-dir");
+        }
+    }
+
+    private static boolean answers(Path file) {
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return c.connect(UnixDomainSocketAddress.of(file));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            SocketChannel c;
+            try {
+                c = server.accept();
+            } catch (IOException e) {
+                if (server.isOpen()) {
+                    LOG.warn("control socket {}: accept failed: {}", file, e.getMessage());
+                }
+                return;
+            }
+            Thread.ofVirtual().name("control-request").start(() -> serve(c));
+        }
+    }
+
+    private void serve(SocketChannel c) {
+        try (c) {
+            JsonNode response;
+            try {
+                response = answer(JSON.readTree(readLine(c, REQUEST_TIME)));
+            } catch (IOException | RuntimeException e) {
+                response = error("bad request: " + e.getMessage());
+            }
+            c.configureBlocking(true);
+            c.write(ByteBuffer.wrap((JSON.writeValueAsString(response) + "\n").getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            LOG.debug("control socket: a client went away: {}", e.getMessage());
+        }
+    }
+
+    private JsonNode answer(JsonNode request) throws IOException {
+        String op = request.path("op").asText("");
+        if (!op.equals("why-waiting")) {
+            return error("unknown op \"" + op + "\" (known: why-waiting)");
+        }
+        String id = request.path("id").asText("");
+        Map<RecipientId, WaitReason> reasons = scheduler.whyWaiting(id);
+        ObjectNode o = JSON.createObjectNode();
+        o.put("ok", true);
+        o.put("id", id);
+        ArrayNode rs = o.putArray("recipients");
+        reasons.forEach((r, why) -> {
+            ObjectNode n = rs.addObject();
+            n.put("recipient", r.value());
+            n.set("waiting", toJson(why));
+        });
+        return o;
+    }
+
+    private static ObjectNode error(String text) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("ok", false);
+        o.put("error", text);
+        return o;
+    }
+
+    /** A wait reason as the tools print it: its kind, a sentence, and its fields. */
+    public static ObjectNode toJson(WaitReason why) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("kind", why.kind());
+        n.put("text", why.describe());
+        n.set("detail", JSON.valueToTree(why));
+        return n;
+    }
+
+    /**
+     * Asks the server running on this spool why the recipients of a message wait: recipient
+     * number to its reason (see {@link #toJson}). Empty when no server answers there (none is
+     * running, or it is older than this tool).
+     */
+    public static Optional<Map<Integer, JsonNode>> whyWaiting(Path spoolRoot, String id) {
+        Path file = spoolRoot.resolve(FILE);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(file));
+            ObjectNode req = JSON.createObjectNode().put("op", "why-waiting").put("id", id);
+            c.write(ByteBuffer.wrap((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
+            JsonNode answer = JSON.readTree(readLine(c, REQUEST_TIME));
+            if (!answer.path("ok").asBoolean(false)) {
+                return Optional.empty();
+            }
+            Map<Integer, JsonNode> out = new HashMap<>();
+            for (JsonNode r : answer.path("recipients")) {
+                out.put(r.path("recipient").asInt(), r.path("waiting"));
+            }
+            return Optional.of(out);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** One line (without its LF) of at most 4 KiB that must arrive within the time given. */
+    private static String readLine(SocketChannel c, Duration within) throws IOException {
+        c.configureBlocking(false);
+        long deadline = System.nanoTime() + within.toNanos();
+        ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        ByteBuffer buf = ByteBuffer.allocate(1024);
+        try (Selector selector = Selector.open()) {
+            c.register(selector, SelectionKey.OP_READ);
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    throw new IOException("no complete line within " + within.toSeconds() + " s");
+                }
+                selector.select(left);
+                selector.selectedKeys().clear();
+                buf.clear();
+                int n = c.read(buf);
+                if (n < 0) {
+                    throw new IOException("closed before the end of the line");
+                }
+                for (int i = 0; i < n; i++) {
+                    byte b = buf.get(i);
+                    if (b == '\n') {
+                        c.keyFor(selector).cancel();
+                        return line.toString(StandardCharsets.UTF_8);
+                    }
+                    line.write(b);
+                }
+                if (line.size() > MAX_REQUEST) {
+                    throw new IOException("line longer than " + MAX_REQUEST + " octets");
+                }
+            }
+        }
+    }
+
+    /** A running server owns the spool already. */
+    public static final class SpoolInUseException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SpoolInUseException(String message) {
+            super(message);
+        }
+    }
+
+    /** Stops answering and removes the socket file. */
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.debug("cannot remove {}: {}", file, e.getMessage());
+        }
+    }
+}

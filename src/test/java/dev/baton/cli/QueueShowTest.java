@@ -1,0 +1,120 @@
+package dev.baton.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.baton.admin.ControlSocket;
+import dev.baton.config.ConfigLoader;
+import dev.baton.node.BatonNode;
+import dev.baton.testing.Eventually;
+import dev.baton.testing.SmtpTestClient;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code baton queue show} tells why each recipient waits, asking the running server (over the
+ * control socket in the spool) for what only its memory holds; the socket also keeps a second
+ * server off the spool.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class QueueShowTest {
+
+    @TempDir
+    Path dir;
+
+    /** A server whose local deliveries all defer (the mailbox root is a file), on a free port. */
+    private static final String CONFIG = """
+            server: { fqdn: mx.example.test }
+            acceptedDomains: [example.test]
+            virtualServers: [{ name: default, address: 127.0.0.1, port: 0, tls: { mode: off } }]
+            mailboxes: { directory: blocked-mailboxes }
+            queue: { retryDelay: 1h }
+            """;
+
+    private Path dataDir() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(data.resolve("baton.yml"), CONFIG);
+        Files.writeString(data.resolve("blocked-mailboxes"), "not a directory\n");
+        return data;
+    }
+
+    private static String queue(BatonNode node) throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(node.smtpPort())) {
+            c.greetAndEhlo();
+            c.transaction("sender@origin.test", "alice@example.test");
+            return c.data("Subject: wait\r\n\r\nbody\r\n").queuedId();
+        }
+    }
+
+    @Test
+    void queueShowSaysWhyARecipientWaitsAsTheRunningServerKnowsIt() throws Exception {
+        Path data = dataDir();
+        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
+            String id = queue(node);
+            Eventually.await("the first attempt is recorded",
+                    () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
+            BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
+            assertThat(r.exit()).as(r.err()).isZero();
+            JsonNode show = new ObjectMapper().readTree(r.out());
+            assertThat(show.get("waiting_known_from").asText()).isEqualTo("the running server");
+            JsonNode waiting = show.get("recipients").get(0).get("waiting");
+            assertThat(waiting.get("kind").asText()).isEqualTo("retry");
+            assertThat(waiting.get("text").asText()).startsWith("next retry at ").contains("451 4.3.0 cannot write to Maildir");
+            assertThat(waiting.get("detail").get("after").get("entry").asText()).isEqualTo("MAILDIR_FAILED");
+            // what was there before stays as it was
+            assertThat(show.get("recipients").get(0).get("delay_reason").asText()).startsWith("451 4.3.0 cannot write to Maildir");
+        }
+    }
+
+    @Test
+    void withoutARunningServerQueueShowSaysWhatTheQueueFilesSay() throws Exception {
+        Path data = dataDir();
+        String id;
+        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
+            id = queue(node);
+            Eventually.await("the first attempt is recorded",
+                    () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
+        }
+        assertThat(data.resolve("spool").resolve(ControlSocket.FILE)).as("removed when the server stops").doesNotExist();
+        BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
+        JsonNode show = new ObjectMapper().readTree(r.out());
+        assertThat(show.get("waiting_known_from").asText()).startsWith("the queue files only");
+        assertThat(show.get("recipients").get(0).get("waiting").get("kind").asText()).isEqualTo("retry");
+    }
+
+    @Test
+    void aSecondServerOnTheSameSpoolIsRefusedAndLeavesTheFirstOnesMessagesAlone() throws Exception {
+        Path data = dataDir();
+        try (BatonNode first = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
+            String id = queue(first);
+            assertThatThrownBy(() -> BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data))
+                    .isInstanceOf(ControlSocket.SpoolInUseException.class)
+                    .hasMessageContaining("another server is running on the spool");
+            assertThat(first.spool().load(id)).isPresent();
+            assertThat(ControlSocket.whyWaiting(first.spool().root(), id)).as("the first server still answers").isPresent();
+        }
+    }
+
+    @Test
+    void aSocketLeftByAServerThatIsGoneIsReplaced() throws Exception {
+        Path data = dataDir();
+        Path spool = Files.createDirectories(data.resolve("spool"));
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(spool.resolve(ControlSocket.FILE)));
+        } // closed without removing its file, as a killed server leaves it
+        assertThat(spool.resolve(ControlSocket.FILE)).exists();
+        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
+            String id = queue(node);
+            Eventually.await("the server answers on the new socket", () -> ControlSocket.whyWaiting(spool, id).isPresent());
+        }
+    }
+}
