@@ -4,7 +4,6 @@ import dev.baton.config.BatonConfig;
 import dev.baton.config.RouteSettings;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.node.BatonNode;
-import dev.baton.smtp.server.SmtpListener;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -71,11 +70,11 @@ final class ServeCommand implements Callable<Integer> {
     private void describe(PrintWriter out, BatonNode node, BatonConfig config) {
         Path dir = data.dataDir;
         out.println("Baton serving " + config.server().fqdn() + " (data in " + dir.toAbsolutePath() + ")");
-        List<SmtpListener> ls = node.listeners();
+        List<java.net.InetSocketAddress> ls = node.endpoints();
         for (int i = 0; i < ls.size(); i++) {
             VirtualServerSettings vs = config.virtualServers().get(i);
-            out.println("  virtual server \"" + vs.name() + "\" listening on " + ls.get(i).address().getHostAddress() + ":"
-                    + ls.get(i).port() + " (STARTTLS " + vs.tls().mode().name().toLowerCase(java.util.Locale.ROOT) + ")");
+            out.println("  virtual server \"" + vs.name() + "\" listening on " + ls.get(i).getAddress().getHostAddress() + ":"
+                    + ls.get(i).getPort() + " (STARTTLS " + vs.tls().mode().name().toLowerCase(java.util.Locale.ROOT) + ")");
         }
         for (String d : config.acceptedDomains()) {
             String how = node.scheduler() == null ? "" : config.routes().stream().filter(r -> r.matches(d)).findFirst()

@@ -146,8 +146,9 @@ public final class BatonNode implements AutoCloseable {
         return localDelivery;
     }
 
-    public List<SmtpListener> listeners() {
-        return List.copyOf(listeners);
+    /** Where each virtual server listens, in the order of the configuration. */
+    public List<java.net.InetSocketAddress> endpoints() {
+        return listeners.stream().map(l -> new java.net.InetSocketAddress(l.address(), l.port())).toList();
     }
 
     /** The port of the first virtual server (handy when it was configured as 0). */
