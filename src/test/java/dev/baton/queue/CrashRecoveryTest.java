@@ -2,6 +2,7 @@ package dev.baton.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.testing.SmtpTestClient.Reply;
 import dev.baton.testing.TestConfigs;
@@ -72,12 +73,9 @@ class CrashRecoveryTest {
                     long clientSeed = random.nextLong();
                     clients.add(Thread.ofPlatform().name(prefix).start(() -> sendUntilRefused(port, prefix, new Random(clientSeed), stop)));
                 }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 int before = acknowledged.size();
                 long t1 = System.nanoTime();
-                while (acknowledged.size() < before + CLIENTS && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
+                Eventually.await("every client has a message acknowledged", () -> acknowledged.size() >= before + CLIENTS);
                 System.out.println("first acknowledgements after " + (System.nanoTime() - t1) / 1_000_000 + " ms");
                 long delay = random.nextInt(700);
                 Thread.sleep(delay);
