@@ -93,11 +93,30 @@ final class QueueCommand implements Runnable {
         JsonNode rs = o.get("recipients");
         for (int i = 0; i < q.states().size(); i++) {
             RecipientState s = q.states().get(i);
+            ObjectNode r = (ObjectNode) rs.get(i);
+            r.put("id", s.recipient().value());
+            if (s.last() != null) {
+                // the last reply as data: which catalogue entry, code, status, who said it, to which step
+                ObjectNode last = r.putObject("last_reply");
+                last.put("said_by", s.last().fromPeer() ? "peer" : "baton");
+                last.put("entry", s.last().entry().name());
+                last.put("code", s.last().code());
+                if (s.last().status() != null) {
+                    last.put("status", s.last().status());
+                }
+                if (s.last().peer() != null) {
+                    last.put("peer", s.last().peer());
+                }
+                if (s.last().stage() != null) {
+                    last.put("stage", s.last().stage().label());
+                }
+                last.put("text", s.last().text());
+            }
             if (s.status().isFinal()) {
                 continue;
             }
             JsonNode why = live.map(l -> l.get(s.recipient().value())).orElse(null);
-            ((ObjectNode) rs.get(i)).set("waiting", why != null ? why : ControlSocket.toJson(WaitReason.fromState(s)));
+            r.set("waiting", why != null ? why : ControlSocket.toJson(WaitReason.fromState(s)));
         }
     }
 

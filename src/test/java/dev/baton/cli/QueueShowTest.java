@@ -70,6 +70,11 @@ class QueueShowTest {
             assertThat(waiting.get("kind").asText()).isEqualTo("retry");
             assertThat(waiting.get("text").asText()).startsWith("next retry at ").contains("451 4.3.0 cannot write to Maildir");
             assertThat(waiting.get("detail").get("after").get("entry").asText()).isEqualTo("MAILDIR_FAILED");
+            JsonNode last = show.get("recipients").get(0).get("last_reply");
+            assertThat(last.get("said_by").asText()).isEqualTo("baton");
+            assertThat(last.get("entry").asText()).isEqualTo("MAILDIR_FAILED");
+            assertThat(last.get("status").asText()).isEqualTo("4.3.0");
+            assertThat(show.get("recipients").get(0).get("id").asInt()).isEqualTo(1);
             // what was there before stays as it was
             assertThat(show.get("recipients").get(0).get("delay_reason").asText()).startsWith("451 4.3.0 cannot write to Maildir");
         }
