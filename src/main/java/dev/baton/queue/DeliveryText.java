@@ -1,6 +1,7 @@
 package dev.baton.queue;
 
 import dev.baton.mail.DialogueStage;
+import dev.baton.mail.TextTemplate;
 
 /**
  * The catalogue of what delivery says about a recipient: every text Baton itself writes into a
@@ -158,19 +159,7 @@ public enum DeliveryText {
         return new DeliveryReply(this, code, enhanced, text, where, stage, null);
     }
 
-    /** Replaces each %s in turn; cheaper than String.format on the delivery path. */
     private String fill(Object[] args) {
-        if (args.length == 0) {
-            return template;
-        }
-        StringBuilder sb = new StringBuilder(template.length() + 64);
-        int from = 0;
-        int arg = 0;
-        int at;
-        while ((at = template.indexOf("%s", from)) >= 0) {
-            sb.append(template, from, at).append(arg < args.length ? String.valueOf(args[arg++]) : "%s");
-            from = at + 2;
-        }
-        return sb.append(template, from, template.length()).toString();
+        return TextTemplate.fill(template, args);
     }
 }

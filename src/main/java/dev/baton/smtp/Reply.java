@@ -109,20 +109,7 @@ public enum Reply {
     }
 
     public Response with(Object... args) {
-        return new Response(this, code, enhanced, java.util.List.of(args.length == 0 ? template : fill(args)));
-    }
-
-    /** Replaces each %s in turn; cheaper than String.format on every reply. */
-    private String fill(Object[] args) {
-        StringBuilder sb = new StringBuilder(template.length() + 32);
-        int from = 0;
-        int arg = 0;
-        int at;
-        while ((at = template.indexOf("%s", from)) >= 0) {
-            sb.append(template, from, at).append(arg < args.length ? String.valueOf(args[arg++]) : "%s");
-            from = at + 2;
-        }
-        return sb.append(template, from, template.length()).toString();
+        return new Response(this, code, enhanced, java.util.List.of(dev.baton.mail.TextTemplate.fill(template, args)));
     }
 
     public Response response() {
