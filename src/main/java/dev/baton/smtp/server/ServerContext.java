@@ -2,6 +2,7 @@ package dev.baton.smtp.server;
 
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.queue.Spool;
+import java.time.Clock;
 import javax.net.ssl.SSLSocketFactory;
 
 /** What every session of one virtual server shares. */
@@ -13,17 +14,22 @@ public final class ServerContext {
     private final RecipientPolicy policy;
     private final ProtocolLog log;
     private final SessionEvents events;
+    private final Clock clock;
     private volatile boolean stopping;
 
-    /** @param tls the server-side TLS factory, or null when STARTTLS is not offered */
+    /**
+     * @param tls   the server-side TLS factory, or null when STARTTLS is not offered
+     * @param clock the one clock of the receive side: arrival times, Received dates, protocol-log times
+     */
     public ServerContext(VirtualServerSettings settings, SSLSocketFactory tls, Spool spool, RecipientPolicy policy,
-                         ProtocolLog log, SessionEvents events) {
+                         ProtocolLog log, SessionEvents events, Clock clock) {
         this.settings = settings;
         this.tls = tls;
         this.spool = spool;
         this.policy = policy;
         this.log = log;
         this.events = events;
+        this.clock = clock;
     }
 
     public VirtualServerSettings settings() {
@@ -48,6 +54,10 @@ public final class ServerContext {
 
     public SessionEvents events() {
         return events;
+    }
+
+    public Clock clock() {
+        return clock;
     }
 
     boolean stopping() {

@@ -106,7 +106,7 @@ public final class Session implements Runnable {
     public void run() {
         try {
             if (ctx.log().enabled()) {
-                ctx.log().record(connection, "*", "connect from " + client.getHostAddress());
+                log("*", "connect from " + client.getHostAddress());
             }
             reply(Reply.GREETING.with(vs.fqdn()));
             while (!quit) {
@@ -122,28 +122,28 @@ public final class Session implements Runnable {
                     line = ch.readLine(limits.commandLineLength());
                 } catch (SmtpChannel.LineTooLongException e) {
                     waitingForCommand = false;
-                    ctx.log().record(connection, "<", "(line longer than " + e.limit() + " octets)");
+                    log("<", "(line longer than " + e.limit() + " octets)");
                     error(Reply.LINE_TOO_LONG.with(e.limit()), null);
                     continue;
                 }
                 waitingForCommand = false;
                 Command c = Command.parse(line);
                 if (ctx.log().enabled()) {
-                    ctx.log().record(connection, "<", c.loggable());
+                    log("<", c.loggable());
                 }
                 dispatch(c);
             }
             flush();
         } catch (SocketTimeoutException e) {
             sendQuietly(Reply.TIMEOUT.with(vs.fqdn()));
-            ctx.log().record(connection, "*", "timeout");
+            log("*", "timeout");
         } catch (EOFException e) {
-            ctx.log().record(connection, "*", "connection closed by client");
+            log("*", "connection closed by client");
         } catch (SSLException e) {
-            ctx.log().record(connection, "*", "TLS failure: " + e.getMessage());
+            log("*", "TLS failure: " + e.getMessage());
             LOG.debug("connection #{} from {}: TLS failure: {}", connection, client.getHostAddress(), e.getMessage());
         } catch (IOException e) {
-            ctx.log().record(connection, "*", "I/O error: " + e.getMessage());
+            log("*", "I/O error: " + e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("connection #{} from {}: internal error", connection, client.getHostAddress(), e);
             sendQuietly(Reply.LOCAL_ERROR.response());
@@ -152,7 +152,7 @@ public final class Session implements Runnable {
                 tx.abort();
             }
             ch.close();
-            ctx.log().record(connection, "*", "disconnect");
+            log("*", "disconnect");
             onClose.run();
         }
     }
@@ -257,7 +257,7 @@ public final class Session implements Runnable {
         // CVE-2011-0411: nothing the client pipelined behind STARTTLS may run inside TLS
         int dropped = ch.discardBuffered();
         if (dropped > 0) {
-            ctx.log().record(connection, "*", "discarded " + dropped + " octets sent after STARTTLS before the TLS handshake");
+            log("*", "discarded " + dropped + " octets sent after STARTTLS before the TLS handshake");
         }
         reply(Reply.STARTTLS_READY.response());
         flush();
@@ -265,7 +265,7 @@ public final class Session implements Runnable {
         SSLSession s = tls.getSession();
         tlsActive = true;
         tlsDescription = s.getProtocol() + " with cipher " + s.getCipherSuite();
-        ctx.log().record(connection, "*", "TLS established: " + tlsDescription);
+        log("*", "TLS established: " + tlsDescription);
         // RFC 3207 4.2: forget everything learned before TLS; the client must EHLO again
         resetTransaction();
         heloName = null;
@@ -400,8 +400,9 @@ public final class Session implements Runnable {
         }
         Spool.Receipt receipt = null;
         try {
-            receipt = ctx.spool().begin(envelope());
-            receipt.content().write(receivedHeader(receipt.id()));
+            Envelope e = envelope();
+            receipt = ctx.spool().begin(e);
+            receipt.content().write(receivedHeader(receipt.id(), e.arrival()));
         } catch (IOException e) {
             storageFailure(e, receipt == null ? null : receipt.id());
             if (receipt != null) {
@@ -452,8 +453,9 @@ public final class Session implements Runnable {
         if (!tx.chunking) {
             tx.chunking = true;
             try {
-                tx.receipt = ctx.spool().begin(envelope());
-                tx.receipt.content().write(receivedHeader(tx.receipt.id()));
+                Envelope e = envelope();
+                tx.receipt = ctx.spool().begin(e);
+                tx.receipt.content().write(receivedHeader(tx.receipt.id(), e.arrival()));
                 tx.chunks = new DataReader(tx.receipt.content(), vs.bareLineEndings(), limits.maxMessageSize(), 0,
                         !tx.body.equals("BINARYMIME"));
             } catch (IOException e) {
@@ -522,7 +524,7 @@ public final class Session implements Runnable {
         try {
             QueuedMessage m = receipt.commit();
             if (ctx.log().enabled()) {
-                ctx.log().record(connection, "*", "queued " + m.id() + " (" + m.contentSize() + " octets, "
+                log("*", "queued " + m.id() + " (" + m.contentSize() + " octets, "
                         + m.envelope().recipients().size() + " recipient(s))");
             }
             resetTransaction();
@@ -536,13 +538,13 @@ public final class Session implements Runnable {
 
     private void storageFailure(IOException e, String id) {
         LOG.error("connection #{}: message {} not accepted, the spool failed: {}", connection, id == null ? "(new)" : id, e.getMessage());
-        ctx.log().record(connection, "*", "spool failure: " + e.getMessage());
+        log("*", "spool failure: " + e.getMessage());
     }
 
     private Envelope envelope() {
         return new Envelope(tx.sender.toString(), tx.recipients, tx.body, tx.smtputf8, tx.ret, tx.envid, tx.declaredSize,
                 heloName, client.getHostAddress(), protocolName(), tlsDescription, authenticatedIdentity, vs.fqdn(),
-                Instant.now(), Map.of());
+                ctx.clock().instant(), Map.of());
     }
 
     /** RFC 3848 / RFC 6531 protocol names for the Received "with" clause. */
@@ -553,8 +555,8 @@ public final class Session implements Runnable {
         return (tx.smtputf8 ? "UTF8SMTP" : "ESMTP") + (tlsActive ? "S" : "") + (authenticatedIdentity != null ? "A" : "");
     }
 
-    private byte[] receivedHeader(String id) {
-        String when = RFC5322_DATE.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC));
+    private byte[] receivedHeader(String id, Instant arrival) {
+        String when = RFC5322_DATE.format(java.time.ZonedDateTime.ofInstant(arrival, java.time.ZoneOffset.UTC));
         StringBuilder h = new StringBuilder(256);
         h.append("Received: from ").append(heloName).append(" ([").append(client.getHostAddress()).append("])\r\n");
         h.append("\tby ").append(vs.fqdn()).append(" (Baton) with ").append(protocolName()).append(" id ").append(id);
@@ -579,7 +581,7 @@ public final class Session implements Runnable {
 
     private void reply(Response r) throws IOException {
         if (ctx.log().enabled()) {
-            ctx.log().record(connection, ">", r.oneLine(esmtp));
+            log(">", r.oneLine(esmtp));
         }
         ch.write(r.bytes(esmtp));
     }
@@ -599,6 +601,13 @@ public final class Session implements Runnable {
     private void flush() throws IOException {
         if (ch.buffered() == 0) {
             ch.flush();
+        }
+    }
+
+    /** Records a protocol-log line stamped by the server's clock; callers build costly text only when {@code ctx.log().enabled()}. */
+    private void log(String direction, String text) {
+        if (ctx.log().enabled()) {
+            ctx.log().record(ctx.clock().instant(), connection, direction, text);
         }
     }
 
