@@ -11,7 +11,7 @@ public final class ServerContext {
     private final VirtualServerSettings settings;
     private final SSLSocketFactory tls;
     private final Spool spool;
-    private final RecipientPolicy policy;
+    private final SessionPolicy policy;
     private final ProtocolLog log;
     private final SessionEvents events;
     private final Clock clock;
@@ -21,7 +21,7 @@ public final class ServerContext {
      * @param tls   the server-side TLS factory, or null when STARTTLS is not offered
      * @param clock the one clock of the receive side: arrival times, Received dates, protocol-log times
      */
-    public ServerContext(VirtualServerSettings settings, SSLSocketFactory tls, Spool spool, RecipientPolicy policy,
+    public ServerContext(VirtualServerSettings settings, SSLSocketFactory tls, Spool spool, SessionPolicy policy,
                          ProtocolLog log, SessionEvents events, Clock clock) {
         this.settings = settings;
         this.tls = tls;
@@ -44,7 +44,7 @@ public final class ServerContext {
         return spool;
     }
 
-    public RecipientPolicy policy() {
+    public SessionPolicy policy() {
         return policy;
     }
 

@@ -2,6 +2,7 @@ package dev.baton.smtp.server;
 
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.mail.MailAddress;
+import dev.baton.mail.Principal;
 import dev.baton.config.VirtualServerSettings.Limits;
 import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.queue.Envelope;
@@ -59,8 +60,8 @@ public final class Session implements Runnable {
     private boolean esmtp;
     private boolean tlsActive;
     private String tlsDescription;
-    /** Set by server-to-server or client authentication (organization layer); null = anonymous. */
-    private String authenticatedIdentity;
+    /** Set by server-to-server or client authentication (organization layer). */
+    private Principal principal = Principal.ANONYMOUS;
     private Transaction tx;
     private int errors;
     private boolean quit;
@@ -99,7 +100,7 @@ public final class Session implements Runnable {
     }
 
     SessionInfo info() {
-        return new SessionInfo(connection, client, heloName, tlsActive, authenticatedIdentity);
+        return new SessionInfo(connection, client, heloName, tlsActive, principal);
     }
 
     @Override
@@ -270,7 +271,7 @@ public final class Session implements Runnable {
         resetTransaction();
         heloName = null;
         esmtp = false;
-        authenticatedIdentity = null;
+        principal = Principal.ANONYMOUS;
     }
 
     private void rset(Command c) throws IOException {
@@ -329,6 +330,11 @@ public final class Session implements Runnable {
             error(Reply.UTF8_NEEDS_SMTPUTF8.response(), c);
             return;
         }
+        Optional<Response> refusal = ctx.policy().checkSender(pa.address(), params, info());
+        if (refusal.isPresent()) {
+            error(refusal.get(), c);
+            return;
+        }
         tx = new Transaction(pa.address(), params.body(), params.smtputf8(), params.ret(), params.envid(), params.declaredSize());
         reply(Reply.SENDER_OK.with(pa.address()));
     }
@@ -368,7 +374,7 @@ public final class Session implements Runnable {
             error(Reply.TOO_MANY_RECIPIENTS.response(), c);
             return;
         }
-        Optional<Response> refusal = ctx.policy().check(pa.address(), info());
+        Optional<Response> refusal = ctx.policy().checkRecipient(pa.address(), info());
         if (refusal.isPresent()) {
             error(refusal.get(), c);
             return;
@@ -401,6 +407,7 @@ public final class Session implements Runnable {
         Spool.Receipt receipt = null;
         try {
             Envelope e = envelope();
+            tx.envelope = e;
             receipt = ctx.spool().begin(e);
             receipt.content().write(receivedHeader(receipt.id(), e.arrival()));
         } catch (IOException e) {
@@ -454,6 +461,7 @@ public final class Session implements Runnable {
             tx.chunking = true;
             try {
                 Envelope e = envelope();
+                tx.envelope = e;
                 tx.receipt = ctx.spool().begin(e);
                 tx.receipt.content().write(receivedHeader(tx.receipt.id(), e.arrival()));
                 tx.chunks = new DataReader(tx.receipt.content(), vs.bareLineEndings(), limits.maxMessageSize(), 0,
@@ -521,6 +529,13 @@ public final class Session implements Runnable {
             error(Reply.STORAGE_FAILED.response(), null);
             return;
         }
+        Optional<Response> policyRefusal = ctx.policy().checkMessage(tx.envelope, info());
+        if (policyRefusal.isPresent()) {
+            receipt.abort();
+            resetTransaction();
+            error(policyRefusal.get(), null);
+            return;
+        }
         try {
             QueuedMessage m = receipt.commit();
             if (ctx.log().enabled()) {
@@ -543,7 +558,7 @@ public final class Session implements Runnable {
 
     private Envelope envelope() {
         return new Envelope(tx.sender.toString(), tx.recipients, tx.body, tx.smtputf8, tx.ret, tx.envid, tx.declaredSize,
-                heloName, client.getHostAddress(), protocolName(), tlsDescription, authenticatedIdentity, vs.fqdn(),
+                heloName, client.getHostAddress(), protocolName(), tlsDescription, principal.name(), vs.fqdn(),
                 ctx.clock().instant(), Map.of());
     }
 
@@ -552,7 +567,7 @@ public final class Session implements Runnable {
         if (!esmtp) {
             return "SMTP";
         }
-        return (tx.smtputf8 ? "UTF8SMTP" : "ESMTP") + (tlsActive ? "S" : "") + (authenticatedIdentity != null ? "A" : "");
+        return (tx.smtputf8 ? "UTF8SMTP" : "ESMTP") + (tlsActive ? "S" : "") + (principal.isAuthenticated() ? "A" : "");
     }
 
     private byte[] receivedHeader(String id, Instant arrival) {

@@ -1,5 +1,6 @@
 package dev.baton.smtp.server;
 
+import dev.baton.queue.Envelope;
 import dev.baton.queue.Recipient;
 import dev.baton.queue.Spool;
 import dev.baton.smtp.DataReader;
@@ -19,6 +20,8 @@ final class Transaction {
     final String envid;
     final long declaredSize;
     final List<Recipient> recipients = new ArrayList<>();
+    /** Built when the data begins; what the end-of-data policy sees and the spool keeps. */
+    Envelope envelope;
     /** Open while BDAT chunks arrive. */
     Spool.Receipt receipt;
     DataReader chunks;

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class DirectListener implements AfterEachCallback {
 
     private final List<String> limits = new ArrayList<>();
-    private RecipientPolicy policy = (recipient, session) -> java.util.Optional.empty();
+    private SessionPolicy policy = SessionPolicy.ACCEPT_ALL;
     private Clock clock = Clock.systemUTC();
     private boolean protocolLog;
     private Path dir;
@@ -45,7 +45,7 @@ final class DirectListener implements AfterEachCallback {
         return this;
     }
 
-    DirectListener policy(RecipientPolicy p) {
+    DirectListener policy(SessionPolicy p) {
         policy = p;
         return this;
     }
@@ -100,6 +100,13 @@ final class DirectListener implements AfterEachCallback {
 
     List<QueuedMessage> queued() throws IOException {
         return spool.list();
+    }
+
+    /** Files of messages being received; none may stay behind a refused or aborted message. */
+    long incomingFiles() throws IOException {
+        try (Stream<Path> s = Files.list(spool.root().resolve("incoming"))) {
+            return s.count();
+        }
     }
 
     String content(QueuedMessage m) throws IOException {
