@@ -52,18 +52,10 @@ public final class Session implements Runnable {
     private final VirtualServerSettings vs;
     private final Limits limits;
     private final SmtpChannel ch;
-    private final long connection;
-    private final InetAddress client;
+    private final Connection conn;
     private final Runnable onClose;
 
-    private String heloName;
-    private boolean esmtp;
-    private boolean tlsActive;
-    private String tlsDescription;
-    /** Set by server-to-server or client authentication (organization layer). */
-    private Principal principal = Principal.ANONYMOUS;
     private Transaction tx;
-    private int errors;
     private boolean quit;
     private volatile boolean waitingForCommand;
 
@@ -72,14 +64,13 @@ public final class Session implements Runnable {
         this.vs = ctx.settings();
         this.limits = vs.limits();
         this.ch = ch;
-        this.connection = connection;
-        this.client = ch.socket().getInetAddress();
+        this.conn = new Connection(connection, ch.socket().getInetAddress());
         this.onClose = onClose;
         ch.writeTimeout(limits.writeTimeout());
     }
 
-    long connection() {
-        return connection;
+    long number() {
+        return conn.number();
     }
 
     /** Closes the socket from outside (shutdown); the session thread leaves through its error path. */
@@ -100,14 +91,14 @@ public final class Session implements Runnable {
     }
 
     SessionInfo info() {
-        return new SessionInfo(connection, client, heloName, tlsActive, principal);
+        return conn.info();
     }
 
     @Override
     public void run() {
         try {
             if (ctx.log().enabled()) {
-                log("*", "connect from " + client.getHostAddress());
+                log("*", "connect from " + conn.clientAddress());
             }
             reply(Reply.GREETING.with(vs.fqdn()));
             while (!quit) {
@@ -142,11 +133,11 @@ public final class Session implements Runnable {
             log("*", "connection closed by client");
         } catch (SSLException e) {
             log("*", "TLS failure: " + e.getMessage());
-            LOG.debug("connection #{} from {}: TLS failure: {}", connection, client.getHostAddress(), e.getMessage());
+            LOG.debug("connection #{} from {}: TLS failure: {}", conn.number(), conn.clientAddress(), e.getMessage());
         } catch (IOException e) {
             log("*", "I/O error: " + e.getMessage());
         } catch (RuntimeException e) {
-            LOG.error("connection #{} from {}: internal error", connection, client.getHostAddress(), e);
+            LOG.error("connection #{} from {}: internal error", conn.number(), conn.clientAddress(), e);
             sendQuietly(Reply.LOCAL_ERROR.response());
         } finally {
             if (tx != null) {
@@ -189,10 +180,8 @@ public final class Session implements Runnable {
             error(Reply.HELO_BAD_DOMAIN.with(Reply.printable(name)), c);
             return;
         }
-        resetTransaction();
-        heloName = name;
-        esmtp = extended;
-        String first = Reply.HELO_OK.with(vs.fqdn(), name, client.getHostAddress()).lines().get(0);
+        greeted(name, extended);
+        String first = Reply.HELO_OK.with(vs.fqdn(), name, conn.clientAddress()).lines().get(0);
         if (!extended) {
             reply(new Response(Reply.HELO_OK, 250, null, List.of(first)));
             return;
@@ -203,7 +192,7 @@ public final class Session implements Runnable {
         lines.add("SIZE " + limits.maxMessageSize());
         lines.add("8BITMIME");
         lines.add("ENHANCEDSTATUSCODES");
-        if (ctx.tls() != null && !tlsActive && vs.tls().mode() != TlsMode.OFF) {
+        if (ctx.tls() != null && !conn.tlsActive() && vs.tls().mode() != TlsMode.OFF) {
             lines.add("STARTTLS");
         }
         lines.add("CHUNKING");
@@ -243,7 +232,7 @@ public final class Session implements Runnable {
             error(Reply.TAKES_NO_ARGUMENT.with("STARTTLS"), c);
             return;
         }
-        if (tlsActive) {
+        if (conn.tlsActive()) {
             error(Reply.TLS_ALREADY_ACTIVE.response(), c);
             return;
         }
@@ -251,7 +240,7 @@ public final class Session implements Runnable {
             error(Reply.NOT_IMPLEMENTED.response(), c);
             return;
         }
-        if (heloName == null) {
+        if (conn.heloName() == null) {
             error(Reply.EHLO_FIRST.response(), c);
             return;
         }
@@ -264,14 +253,9 @@ public final class Session implements Runnable {
         flush();
         SSLSocket tls = ch.startTls(ctx.tls(), false, null, 0);
         SSLSession s = tls.getSession();
-        tlsActive = true;
-        tlsDescription = s.getProtocol() + " with cipher " + s.getCipherSuite();
-        log("*", "TLS established: " + tlsDescription);
-        // RFC 3207 4.2: forget everything learned before TLS; the client must EHLO again
-        resetTransaction();
-        heloName = null;
-        esmtp = false;
-        principal = Principal.ANONYMOUS;
+        String description = s.getProtocol() + " with cipher " + s.getCipherSuite();
+        log("*", "TLS established: " + description);
+        tlsStarted(description);
     }
 
     private void rset(Command c) throws IOException {
@@ -300,11 +284,11 @@ public final class Session implements Runnable {
     // ---- transaction verbs
 
     private void mail(Command c) throws IOException {
-        if (heloName == null) {
+        if (conn.heloName() == null) {
             error(Reply.HELO_FIRST.response(), c);
             return;
         }
-        if (vs.tls().mode() == TlsMode.REQUIRED && !tlsActive) {
+        if (vs.tls().mode() == TlsMode.REQUIRED && !conn.tlsActive()) {
             error(Reply.MUST_STARTTLS.response(), c);
             return;
         }
@@ -321,7 +305,7 @@ public final class Session implements Runnable {
         }
         MailParameters params;
         try {
-            params = MailParameters.parse(pa.parameters(), esmtp, limits.maxMessageSize());
+            params = MailParameters.parse(pa.parameters(), conn.esmtp(), limits.maxMessageSize());
         } catch (ParameterException e) {
             error(e.reply(), c);
             return;
@@ -335,7 +319,7 @@ public final class Session implements Runnable {
             error(refusal.get(), c);
             return;
         }
-        tx = new Transaction(pa.address(), params.body(), params.smtputf8(), params.ret(), params.envid(), params.declaredSize());
+        tx = new Transaction(pa.address(), params);
         reply(Reply.SENDER_OK.with(pa.address()));
     }
 
@@ -359,13 +343,13 @@ public final class Session implements Runnable {
             error(Reply.NULL_RECIPIENT.response(), c);
             return;
         }
-        if (!tx.smtputf8 && !pa.address().isAscii()) {
+        if (!tx.parameters.smtputf8() && !pa.address().isAscii()) {
             error(Reply.UTF8_NEEDS_SMTPUTF8.response(), c);
             return;
         }
         RcptParameters params;
         try {
-            params = RcptParameters.parse(pa.parameters(), esmtp);
+            params = RcptParameters.parse(pa.parameters(), conn.esmtp());
         } catch (ParameterException e) {
             error(e.reply(), c);
             return;
@@ -379,7 +363,7 @@ public final class Session implements Runnable {
             error(refusal.get(), c);
             return;
         }
-        tx.recipients.add(new Recipient(pa.address().toString(), params.notifyOn(), params.orcpt(), Map.of()));
+        tx.accept(pa.address(), params);
         reply(Reply.RECIPIENT_OK.with(pa.address()));
     }
 
@@ -396,7 +380,7 @@ public final class Session implements Runnable {
             error(Reply.DATA_AFTER_BDAT.response(), c);
             return;
         }
-        if (tx.body.equals("BINARYMIME")) {
+        if (tx.parameters.body().equals("BINARYMIME")) {
             error(Reply.BINARYMIME_NEEDS_BDAT.response(), c);
             return;
         }
@@ -465,7 +449,7 @@ public final class Session implements Runnable {
                 tx.receipt = ctx.spool().begin(e);
                 tx.receipt.content().write(receivedHeader(tx.receipt.id(), e.arrival()));
                 tx.chunks = new DataReader(tx.receipt.content(), vs.bareLineEndings(), limits.maxMessageSize(), 0,
-                        !tx.body.equals("BINARYMIME"));
+                        !tx.parameters.body().equals("BINARYMIME"));
             } catch (IOException e) {
                 storageFailure(e, null);
                 tx.abort();
@@ -552,31 +536,37 @@ public final class Session implements Runnable {
     }
 
     private void storageFailure(IOException e, String id) {
-        LOG.error("connection #{}: message {} not accepted, the spool failed: {}", connection, id == null ? "(new)" : id, e.getMessage());
+        LOG.error("connection #{}: message {} not accepted, the spool failed: {}", conn.number(), id == null ? "(new)" : id, e.getMessage());
         log("*", "spool failure: " + e.getMessage());
     }
 
     private Envelope envelope() {
-        return new Envelope(tx.sender.toString(), tx.recipients, tx.body, tx.smtputf8, tx.ret, tx.envid, tx.declaredSize,
-                heloName, client.getHostAddress(), protocolName(), tlsDescription, principal.name(), vs.fqdn(),
-                ctx.clock().instant(), Map.of());
+        Recipient[] recipients = new Recipient[tx.recipients.size()];
+        for (int i = 0; i < recipients.length; i++) {
+            Transaction.AcceptedRecipient r = tx.recipients.get(i);
+            recipients[i] = new Recipient(r.address().toString(), r.parameters().notifyOn(), r.parameters().orcpt(), r.properties());
+        }
+        MailParameters p = tx.parameters;
+        return new Envelope(tx.sender.toString(), List.of(recipients), p.body(), p.smtputf8(), p.ret(), p.envid(), p.declaredSize(),
+                conn.heloName(), conn.clientAddress(), protocolName(), conn.tlsDescription(), conn.principal().name(), vs.fqdn(),
+                ctx.clock().instant(), tx.properties);
     }
 
     /** RFC 3848 / RFC 6531 protocol names for the Received "with" clause. */
     private String protocolName() {
-        if (!esmtp) {
+        if (!conn.esmtp()) {
             return "SMTP";
         }
-        return (tx.smtputf8 ? "UTF8SMTP" : "ESMTP") + (tlsActive ? "S" : "") + (principal.isAuthenticated() ? "A" : "");
+        return (tx.parameters.smtputf8() ? "UTF8SMTP" : "ESMTP") + (conn.tlsActive() ? "S" : "") + (conn.principal().isAuthenticated() ? "A" : "");
     }
 
     private byte[] receivedHeader(String id, Instant arrival) {
         String when = RFC5322_DATE.format(java.time.ZonedDateTime.ofInstant(arrival, java.time.ZoneOffset.UTC));
         StringBuilder h = new StringBuilder(256);
-        h.append("Received: from ").append(heloName).append(" ([").append(client.getHostAddress()).append("])\r\n");
+        h.append("Received: from ").append(conn.heloName()).append(" ([").append(conn.clientAddress()).append("])\r\n");
         h.append("\tby ").append(vs.fqdn()).append(" (Baton) with ").append(protocolName()).append(" id ").append(id);
-        if (tlsDescription != null) {
-            h.append("\r\n\t(using ").append(tlsDescription).append(')');
+        if (conn.tlsDescription() != null) {
+            h.append("\r\n\t(using ").append(conn.tlsDescription()).append(')');
         }
         if (tx.recipients.size() == 1) {
             h.append("\r\n\tfor <").append(tx.recipients.get(0).address()).append('>');
@@ -585,27 +575,50 @@ public final class Session implements Runnable {
         return h.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private void resetTransaction() {
+    /** The one way a transaction ends without a commit: its spool file, if any, is dropped. */
+    void resetTransaction() {
         if (tx != null) {
             tx.abort();
             tx = null;
         }
     }
 
+    /** HELO or EHLO: a new name, and no transaction. */
+    void greeted(String name, boolean extended) {
+        resetTransaction();
+        conn.greeted(name, extended);
+    }
+
+    /** STARTTLS succeeded: no transaction, and the connection forgets what it learned in plaintext. */
+    void tlsStarted(String description) {
+        resetTransaction();
+        conn.tlsStarted(description);
+    }
+
+    /**
+     * The client proved who it is: no transaction (RFC 4954 4 allows no AUTH inside one), and
+     * the principal is known to policies, the envelope and the Received header. For the AUTH
+     * and X-EXPS handlers of the next issue.
+     */
+    void authenticated(Principal who) {
+        resetTransaction();
+        conn.authenticated(who);
+    }
+
     // ---- replies
 
     private void reply(Response r) throws IOException {
         if (ctx.log().enabled()) {
-            log(">", r.oneLine(esmtp));
+            log(">", r.oneLine(conn.esmtp()));
         }
-        ch.write(r.bytes(esmtp));
+        ch.write(r.bytes(conn.esmtp()));
     }
 
     /** Sends an error reply, counts it, and ends the session when there were too many. */
     private void error(Response r, Command c) throws IOException {
         reply(r);
-        ctx.events().commandRefused(ctx.settings(), connection, client, c, r);
-        if (++errors >= limits.maxErrors()) {
+        ctx.events().commandRefused(ctx.settings(), conn.number(), conn.client(), c, r);
+        if (conn.countError() >= limits.maxErrors()) {
             reply(Reply.TOO_MANY_ERRORS.with(vs.fqdn()));
             flush();
             quit = true;
@@ -622,13 +635,13 @@ public final class Session implements Runnable {
     /** Records a protocol-log line stamped by the server's clock; callers build costly text only when {@code ctx.log().enabled()}. */
     private void log(String direction, String text) {
         if (ctx.log().enabled()) {
-            ctx.log().record(ctx.clock().instant(), connection, direction, text);
+            ctx.log().record(ctx.clock().instant(), conn.number(), direction, text);
         }
     }
 
     private void sendQuietly(Response r) {
         try {
-            ch.write(r.bytes(esmtp));
+            ch.write(r.bytes(conn.esmtp()));
             ch.flush();
         } catch (IOException ignored) {
             // the peer is gone already
