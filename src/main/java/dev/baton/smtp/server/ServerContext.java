@@ -1,6 +1,7 @@
 package dev.baton.smtp.server;
 
 import dev.baton.config.VirtualServerSettings;
+import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.queue.Spool;
 import java.time.Clock;
 import javax.net.ssl.SSLSocketFactory;
@@ -15,14 +16,23 @@ public final class ServerContext {
     private final ProtocolLog log;
     private final SessionEvents events;
     private final Clock clock;
+    private final CommandTable commands;
     private volatile boolean stopping;
 
     /**
+     * A context with the standard command table.
+     *
      * @param tls   the server-side TLS factory, or null when STARTTLS is not offered
      * @param clock the one clock of the receive side: arrival times, Received dates, protocol-log times
      */
     public ServerContext(VirtualServerSettings settings, SSLSocketFactory tls, Spool spool, SessionPolicy policy,
                          ProtocolLog log, SessionEvents events, Clock clock) {
+        this(settings, tls, spool, policy, log, events, clock, CommandTable.STANDARD);
+    }
+
+    /** As the public constructor, with the verbs of the given table (tests add verbs of their own). */
+    ServerContext(VirtualServerSettings settings, SSLSocketFactory tls, Spool spool, SessionPolicy policy,
+                  ProtocolLog log, SessionEvents events, Clock clock, CommandTable commands) {
         this.settings = settings;
         this.tls = tls;
         this.spool = spool;
@@ -30,6 +40,7 @@ public final class ServerContext {
         this.log = log;
         this.events = events;
         this.clock = clock;
+        this.commands = commands;
     }
 
     public VirtualServerSettings settings() {
@@ -38,6 +49,11 @@ public final class ServerContext {
 
     public SSLSocketFactory tls() {
         return tls;
+    }
+
+    /** STARTTLS can be offered: a TLS factory exists and the mode is not off. */
+    boolean tlsOffered() {
+        return tls != null && settings.tls().mode() != TlsMode.OFF;
     }
 
     public Spool spool() {
@@ -58,6 +74,10 @@ public final class ServerContext {
 
     public Clock clock() {
         return clock;
+    }
+
+    CommandTable commands() {
+        return commands;
     }
 
     boolean stopping() {
