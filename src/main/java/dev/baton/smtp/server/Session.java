@@ -12,6 +12,7 @@ import dev.baton.smtp.SmtpChannel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -234,6 +235,36 @@ public final class Session implements Runnable {
     void authenticated(Principal who) {
         resetTransaction();
         conn.authenticated(who);
+    }
+
+    /**
+     * One turn of a multi-line exchange (the SASL dialogues of AUTH and X-EXPS): sends the
+     * continuation reply (334), flushes it, and reads the client's one line under the command
+     * deadline and the command-line limit. The protocol log records only that a line of N octets
+     * arrived, never what it says: it carries credentials.
+     *
+     * @param c the command the exchange belongs to
+     * @return the line without its line ending, or null when it was too long: it has then been
+     *         consumed, answered 500 5.5.6 and counted as an error, and the handler ends the exchange
+     */
+    String continuation(Command c, Response prompt) throws IOException {
+        reply(prompt);
+        flush();
+        ch.readTimeout(limits.commandTimeout());
+        String line;
+        try {
+            line = ch.readLine(limits.commandLineLength());
+        } catch (SmtpChannel.LineTooLongException e) {
+            if (log.enabled()) {
+                log("<", "(continuation line longer than " + e.limit() + " octets)");
+            }
+            refuse(Reply.LINE_TOO_LONG.with(e.limit()), c);
+            return null;
+        }
+        if (log.enabled()) {
+            log("<", "(continuation line of " + line.getBytes(StandardCharsets.UTF_8).length + " octets)");
+        }
+        return line;
     }
 
     /** The session ends once this command's replies are flushed. */

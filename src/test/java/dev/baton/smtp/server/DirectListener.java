@@ -33,6 +33,7 @@ final class DirectListener implements AfterEachCallback {
     private SessionPolicy policy = SessionPolicy.ACCEPT_ALL;
     private Clock clock = Clock.systemUTC();
     private boolean protocolLog;
+    private CommandTable commands = CommandTable.STANDARD;
     private Path dir;
     private Spool spool;
     private ProtocolLog log;
@@ -53,6 +54,12 @@ final class DirectListener implements AfterEachCallback {
     /** The clock of the spool and of the server context, as a node shares one. */
     DirectListener clock(Clock c) {
         clock = c;
+        return this;
+    }
+
+    /** The verbs of the server, e.g. {@code CommandTable.STANDARD.with(new XtestHandler(...))}. */
+    DirectListener commands(CommandTable t) {
+        commands = t;
         return this;
     }
 
@@ -82,7 +89,7 @@ final class DirectListener implements AfterEachCallback {
         spool = Spool.open(dir.resolve("spool"),
                 p -> FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), clock);
         log = protocolLog ? ProtocolLog.open(protocolLogFile()) : ProtocolLog.OFF;
-        listener = SmtpListener.start(new ServerContext(vs, null, spool, policy, log, SessionEvents.NONE, clock));
+        listener = SmtpListener.start(new ServerContext(vs, null, spool, policy, log, SessionEvents.NONE, clock, commands));
         return this;
     }
 
