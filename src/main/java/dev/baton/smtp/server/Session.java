@@ -282,7 +282,7 @@ public final class Session implements Runnable {
 
     /**
      * Sends an error reply, reports it, counts it, and ends the session when there were too
-     * many; c is the refused command, null for the end of data.
+     * many; c is the refused command, null when there is none (an over-long line, the end of data).
      */
     void refuse(Response r, Command c) throws IOException {
         reply(r);
