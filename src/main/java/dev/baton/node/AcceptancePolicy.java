@@ -8,7 +8,7 @@ import dev.baton.routing.Routes;
 import dev.baton.mail.MailAddress;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
-import dev.baton.smtp.server.RecipientPolicy;
+import dev.baton.smtp.server.SessionPolicy;
 import dev.baton.smtp.server.SessionInfo;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  * only for clients in the virtual server's relay networks, and only where a route exists.
  * Everything else is refused with 550 5.7.1: never an open relay.
  */
-final class AcceptancePolicy implements RecipientPolicy {
+final class AcceptancePolicy implements SessionPolicy {
 
     private final Set<String> acceptedDomains;
     private final List<Cidr> relayNetworks;
@@ -41,7 +41,7 @@ final class AcceptancePolicy implements RecipientPolicy {
     }
 
     @Override
-    public Optional<Response> check(MailAddress rcpt, SessionInfo session) {
+    public Optional<Response> checkRecipient(MailAddress rcpt, SessionInfo session) {
         if (rcpt.domain().isEmpty()) {
             return Optional.empty(); // <postmaster> (RFC 5321 4.5.1) goes to the local postmaster
         }
@@ -56,7 +56,7 @@ final class AcceptancePolicy implements RecipientPolicy {
             }
             return Optional.empty();
         }
-        boolean relayClient = session.authenticatedIdentity() != null
+        boolean relayClient = session.principal().isAuthenticated()
                 || relayNetworks.stream().anyMatch(n -> n.contains(session.client()));
         if (!relayClient) {
             return Optional.of(Reply.RELAY_DENIED.with(rcpt));

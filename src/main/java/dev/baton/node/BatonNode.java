@@ -122,7 +122,8 @@ public final class BatonNode implements AutoCloseable {
         }
         ProtocolLog log = vs.protocolLog() ? ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log")) : ProtocolLog.OFF;
         logs.add(log);
-        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes), log, SessionEvents.NONE);
+        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes), log, SessionEvents.NONE,
+                spool.clock());
         listeners.add(SmtpListener.start(ctx));
     }
 

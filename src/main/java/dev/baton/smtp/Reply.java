@@ -21,6 +21,7 @@ public enum Reply {
     CHUNK_OK(250, "2.0.0", "%s octets received"),
     CANNOT_VRFY(252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery"),
     START_DATA(354, null, "Start mail input; end with <CRLF>.<CRLF>"),
+    SASL_CHALLENGE(334, null, "%s"),
 
     // 4xx
     SERVICE_UNAVAILABLE(421, "4.3.2", "%s Service not available, closing transmission channel"),

@@ -37,14 +37,17 @@ public final class ProtocolLog implements AutoCloseable {
         return out != null;
     }
 
-    /** direction: "<" received from the client, ">" sent to it, "*" an event. */
-    public void record(long connection, String direction, String text) {
+    /**
+     * @param at        when it happened, from the server's clock
+     * @param direction "<" received from the client, ">" sent to it, "*" an event
+     */
+    public void record(Instant at, long connection, String direction, String text) {
         if (out == null) {
             return;
         }
         lock.lock();
         try {
-            out.write(Instant.now() + " " + connection + " " + direction + " " + text.stripTrailing().replace("\r\n", " | "));
+            out.write(at + " " + connection + " " + direction + " " + text.stripTrailing().replace("\r\n", " | "));
             out.newLine();
             out.flush();
         } catch (IOException e) {

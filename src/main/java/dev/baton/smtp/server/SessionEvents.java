@@ -13,6 +13,6 @@ public interface SessionEvents {
 
     SessionEvents NONE = (vs, connection, client, command, reply) -> { };
 
-    /** The server answered a client's command (null for end of data) with an error reply. */
+    /** The server answered a client's command (null for an over-long line or the end of data) with an error reply. */
     void commandRefused(VirtualServerSettings vs, long connection, InetAddress client, Command command, Response reply);
 }

@@ -1,10 +1,12 @@
 package dev.baton.smtp.server;
 
+import dev.baton.mail.Principal;
 import java.net.InetAddress;
 
 /**
- * What a policy may know of a session: the client's address, its HELO name, whether TLS is on
- * and, once the organization layer authenticates it, who it is (null when anonymous).
+ * What a policy may know of a session: the client's address, its HELO name (null before HELO),
+ * whether TLS is on, and who it has proved to be ({@link Principal#ANONYMOUS} until it
+ * authenticates).
  */
-public record SessionInfo(long connection, InetAddress client, String heloName, boolean tls, String authenticatedIdentity) {
+public record SessionInfo(long connection, InetAddress client, String heloName, boolean tls, Principal principal) {
 }

@@ -1,0 +1,37 @@
+package dev.baton.smtp.server;
+
+import dev.baton.mail.MailAddress;
+import dev.baton.queue.Envelope;
+import dev.baton.smtp.MailParameters;
+import dev.baton.smtp.Response;
+import java.util.Optional;
+
+/**
+ * What a session asks before it accepts: a sender at MAIL, a recipient at RCPT, a message at
+ * the end of data. Each hook answers empty to accept or the reply that refuses; a refusal
+ * counts toward the session's error limit and the session goes on. Every hook accepts unless
+ * overridden.
+ */
+public interface SessionPolicy {
+
+    /** Accepts everything. */
+    SessionPolicy ACCEPT_ALL = new SessionPolicy() { };
+
+    /** MAIL FROM, after its syntax and parameters were found good. */
+    default Optional<Response> checkSender(MailAddress sender, MailParameters parameters, SessionInfo session) {
+        return Optional.empty();
+    }
+
+    /** RCPT TO, after its syntax, parameters and the recipient limit: local, relay allowed, or refused. */
+    default Optional<Response> checkRecipient(MailAddress recipient, SessionInfo session) {
+        return Optional.empty();
+    }
+
+    /**
+     * The end of data (DATA or BDAT LAST), when the content is stored and good, just before it
+     * is committed: a refusal drops the message, nothing of it is queued.
+     */
+    default Optional<Response> checkMessage(Envelope envelope, SessionInfo session) {
+        return Optional.empty();
+    }
+}
