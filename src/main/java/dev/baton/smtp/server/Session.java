@@ -52,10 +52,6 @@ public final class Session implements Runnable {
         ch.writeTimeout(limits.writeTimeout());
     }
 
-    long number() {
-        return conn.number();
-    }
-
     /** Closes the socket from outside (shutdown); the session thread leaves through its error path. */
     void abortConnection() {
         ch.close();
