@@ -2,9 +2,12 @@ package dev.baton.smtp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.testing.SmtpTestClient;
+import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient.Reply;
+import dev.baton.testing.SmtpTestClient;
 import dev.baton.testing.TestServer;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -107,17 +110,12 @@ class LimitsTest {
         assertThat(a.command("NOOP").code()).isEqualTo(250);
     }
 
-    /** Sessions release their slot asynchronously after close; retry briefly. */
+    /** Sessions release their slot asynchronously after close: connect again until one is greeted. */
     private static int awaitGreeting(TestServer server) throws Exception {
-        for (int i = 0; i < 50; i++) {
-            SmtpTestClient c = server.connect();
-            int code = c.read().code();
-            if (code == 220) {
-                return code;
-            }
-            Thread.sleep(20);
-        }
-        return -1;
+        return Eventually.awaitValue("a new connection is greeted with 220", Duration.ofSeconds(5), () -> {
+            int code = server.connect().read().code();
+            return code == 220 ? Optional.of(code) : Optional.empty();
+        });
     }
 
     @Test
@@ -159,20 +157,21 @@ class LimitsTest {
         assertThat(incomingFiles()).isZero();
     }
 
-    /** Files of messages still being received: an aborted message must leave none behind. */
+    /** Files of messages still being received: an aborted message must leave none behind (waits for them to go). */
     private long incomingFiles() throws Exception {
         java.nio.file.Path incoming = server.node().spool().root().resolve("incoming");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        long n;
-        do {
-            try (var files = java.nio.file.Files.list(incoming)) {
-                n = files.count();
-            }
-            if (n > 0) {
-                Thread.sleep(20);
-            }
-        } while (n > 0 && System.nanoTime() < deadline);
-        return n;
+        try {
+            Eventually.await("incoming/ is empty", Duration.ofSeconds(5), () -> {
+                try (var files = java.nio.file.Files.list(incoming)) {
+                    return files.count() == 0;
+                }
+            });
+        } catch (AssertionError stillThere) {
+            // counted below, for the assertion of the test
+        }
+        try (var files = java.nio.file.Files.list(incoming)) {
+            return files.count();
+        }
     }
 
     @Test

@@ -7,9 +7,11 @@ import dev.baton.mail.Principal;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.smtp.Response;
+import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.testing.SmtpTestClient.Reply;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -94,18 +96,10 @@ class MultiLineExchangeTest {
         assertThat(server.content(m)).contains("with ESMTPA id " + m.id());
     }
 
-    private String awaitLog(String needle) throws Exception {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String text = "";
-        while (System.nanoTime() < until) {
-            if (Files.exists(server.protocolLogFile())) {
-                text = Files.readString(server.protocolLogFile());
-                if (text.contains(needle)) {
-                    return text;
-                }
-            }
-            Thread.sleep(20);
-        }
-        return text;
+    private String awaitLog(String needle) {
+        return Eventually.awaitValue("the protocol log has " + needle, Duration.ofSeconds(10), () -> {
+            String text = Files.exists(server.protocolLogFile()) ? Files.readString(server.protocolLogFile()) : "";
+            return text.contains(needle) ? Optional.of(text) : Optional.empty();
+        });
     }
 }

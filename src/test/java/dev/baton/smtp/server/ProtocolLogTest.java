@@ -2,10 +2,13 @@ package dev.baton.smtp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,18 +45,22 @@ class ProtocolLogTest {
         assertThat(server.dataDir().resolve("logs")).doesNotExist();
     }
 
-    private static String awaitContains(Path file, String needle) throws Exception {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        String text = "";
-        while (System.nanoTime() < until) {
-            if (Files.exists(file)) {
-                text = Files.readString(file);
-                if (text.contains(needle)) {
-                    return text;
-                }
-            }
-            Thread.sleep(20);
+    private static String awaitContains(Path file, String needle) {
+        try {
+            return Eventually.awaitValue("the log has " + needle, Duration.ofSeconds(10), () -> {
+                String text = Files.exists(file) ? Files.readString(file) : "";
+                return text.contains(needle) ? Optional.of(text) : Optional.empty();
+            });
+        } catch (AssertionError notYet) {
+            return notYetText(file);
         }
-        return text;
+    }
+
+    private static String notYetText(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 }

@@ -3,11 +3,14 @@ package dev.baton.smtp.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.queue.QueuedMessage;
+import dev.baton.testing.Eventually;
 import dev.baton.testing.ManualClock;
 import dev.baton.testing.SmtpTestClient;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -40,18 +43,13 @@ class ServerClockTest {
         assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith("2026-03-04T05:06:07Z "));
     }
 
-    private List<String> awaitLines(String last) throws Exception {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<String> lines = List.of();
-        while (System.nanoTime() < until) {
-            if (Files.exists(server.protocolLogFile())) {
-                lines = Files.readAllLines(server.protocolLogFile());
-                if (!lines.isEmpty() && lines.get(lines.size() - 1).endsWith(last)) {
-                    return lines;
-                }
+    private List<String> awaitLines(String last) {
+        return Eventually.awaitValue("the protocol log ends with " + last, Duration.ofSeconds(10), () -> {
+            if (!Files.exists(server.protocolLogFile())) {
+                return Optional.empty();
             }
-            Thread.sleep(20);
-        }
-        return lines;
+            List<String> lines = Files.readAllLines(server.protocolLogFile());
+            return !lines.isEmpty() && lines.get(lines.size() - 1).endsWith(last) ? Optional.of(lines) : Optional.empty();
+        });
     }
 }
