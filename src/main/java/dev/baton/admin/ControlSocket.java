@@ -25,7 +25,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,14 +175,22 @@ public final class ControlSocket implements AutoCloseable {
     }
 
     /**
-     * Asks the server running on this spool why the recipients of a message wait: recipient
-     * number to its reason (see {@link #toJson}). Empty when no server answers there (none is
-     * running, or it is older than this tool).
+     * What the running server said about a message, or why it could not be asked.
+     *
+     * @param reasons     recipient number to its reason (see {@link #toJson}); null when not asked
+     * @param unavailable why the server was not asked (none runs, it did not answer), null when it answered
      */
-    public static Optional<Map<Integer, JsonNode>> whyWaiting(Path spoolRoot, String id) {
+    public record Live(Map<Integer, JsonNode> reasons, String unavailable) {
+        public boolean answered() {
+            return reasons != null;
+        }
+    }
+
+    /** Asks the server running on this spool why the recipients of a message wait. */
+    public static Live whyWaiting(Path spoolRoot, String id) {
         Path file = spoolRoot.resolve(FILE);
         if (!Files.exists(file)) {
-            return Optional.empty();
+            return new Live(null, "no server is running on this data directory");
         }
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(file));
@@ -191,15 +198,15 @@ public final class ControlSocket implements AutoCloseable {
             c.write(ByteBuffer.wrap((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
             JsonNode answer = JSON.readTree(readLine(c, REQUEST_TIME));
             if (!answer.path("ok").asBoolean(false)) {
-                return Optional.empty();
+                return new Live(null, "the running server refused the request: " + answer.path("error").asText("?"));
             }
             Map<Integer, JsonNode> out = new HashMap<>();
             for (JsonNode r : answer.path("recipients")) {
                 out.put(r.path("recipient").asInt(), r.path("waiting"));
             }
-            return Optional.of(out);
+            return new Live(out, null);
         } catch (IOException e) {
-            return Optional.empty();
+            return new Live(null, "the running server could not be asked at " + file + " (" + e.getMessage() + ")");
         }
     }
 

@@ -15,8 +15,6 @@ import dev.baton.queue.WaitReason;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,9 +85,8 @@ final class QueueCommand implements Runnable {
      * what only its memory holds: an attempt under way, a busy or dead destination, a retry
      * asked for), else what the queue files say.
      */
-    static void waiting(ObjectNode o, QueuedMessage q, Optional<Map<Integer, JsonNode>> live) {
-        o.put("waiting_known_from", live.isPresent() ? "the running server"
-                : "the queue files only (no server is running on this data directory)");
+    static void waiting(ObjectNode o, QueuedMessage q, ControlSocket.Live live) {
+        o.put("waiting_known_from", live.answered() ? "the running server" : "the queue files only (" + live.unavailable() + ")");
         JsonNode rs = o.get("recipients");
         for (int i = 0; i < q.states().size(); i++) {
             RecipientState s = q.states().get(i);
@@ -115,7 +112,7 @@ final class QueueCommand implements Runnable {
             if (s.status().isFinal()) {
                 continue;
             }
-            JsonNode why = live.map(l -> l.get(s.recipient().value())).orElse(null);
+            JsonNode why = live.answered() ? live.reasons().get(s.recipient().value()) : null;
             r.set("waiting", why != null ? why : ControlSocket.toJson(WaitReason.fromState(s)));
         }
     }

@@ -92,7 +92,8 @@ class QueueShowTest {
         assertThat(data.resolve("spool").resolve(ControlSocket.FILE)).as("removed when the server stops").doesNotExist();
         BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
         JsonNode show = new ObjectMapper().readTree(r.out());
-        assertThat(show.get("waiting_known_from").asText()).startsWith("the queue files only");
+        assertThat(show.get("waiting_known_from").asText())
+                .isEqualTo("the queue files only (no server is running on this data directory)");
         assertThat(show.get("recipients").get(0).get("waiting").get("kind").asText()).isEqualTo("retry");
     }
 
@@ -105,7 +106,7 @@ class QueueShowTest {
                     .isInstanceOf(ControlSocket.SpoolInUseException.class)
                     .hasMessageContaining("another server is running on the spool");
             assertThat(first.spool().load(id)).isPresent();
-            assertThat(ControlSocket.whyWaiting(first.spool().root(), id)).as("the first server still answers").isPresent();
+            assertThat(ControlSocket.whyWaiting(first.spool().root(), id).answered()).as("the first server still answers").isTrue();
         }
     }
 
@@ -119,7 +120,7 @@ class QueueShowTest {
         assertThat(spool.resolve(ControlSocket.FILE)).exists();
         try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
             String id = queue(node);
-            Eventually.await("the server answers on the new socket", () -> ControlSocket.whyWaiting(spool, id).isPresent());
+            Eventually.await("the server answers on the new socket", () -> ControlSocket.whyWaiting(spool, id).answered());
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.baton.smtp.server;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
+import dev.baton.queue.RecipientId;
 import dev.baton.queue.Spool;
 import dev.baton.queue.SpoolException;
 import dev.baton.smtp.DataReader;
@@ -112,7 +113,9 @@ final class MessageIntake {
         Recipient[] recipients = new Recipient[tx.recipients.size()];
         for (int i = 0; i < recipients.length; i++) {
             Transaction.AcceptedRecipient r = tx.recipients.get(i);
-            recipients[i] = new Recipient(r.address().toString(), r.parameters().notifyOn(), r.parameters().orcpt(), r.properties());
+            // ids 1, 2, ... in RCPT order (ADR 0007)
+            recipients[i] = new Recipient(RecipientId.of(i + 1), r.address().toString(), r.parameters().notifyOn(),
+                    r.parameters().orcpt(), r.properties());
         }
         MailParameters p = tx.parameters;
         return new Envelope(tx.sender.toString(), List.of(recipients), p.body(), p.smtputf8(), p.ret(), p.envid(),
