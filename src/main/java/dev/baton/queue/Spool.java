@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -193,10 +192,7 @@ public final class Spool implements AutoCloseable {
         private final Path path;
         private final FileChannel channel;
         private final Envelope envelope;
-        private final OutputStream out;
-        private long headerLength;
-        private long written;
-        private boolean eightBit;
+        private final SpoolFileWriter out;
         private boolean done;
 
         private Receipt(String id, Path path, FileChannel channel, Envelope envelope) {
@@ -204,32 +200,7 @@ public final class Spool implements AutoCloseable {
             this.path = path;
             this.channel = channel;
             this.envelope = envelope;
-            OutputStream raw = Channels.newOutputStream(channel);
-            this.out = new BufferedOutputStream(new OutputStream() {
-                @Override
-                public void write(int b) throws IOException {
-                    raw.write(b);
-                    if (written >= headerLength && (b & 0x80) != 0) {
-                        eightBit = true;
-                    }
-                    written++;
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    raw.write(b, off, len);
-                    if (!eightBit) {
-                        // the content only: the header (written first) is not looked at
-                        for (int i = off + (int) Math.max(0, Math.min(len, headerLength - written)); i < off + len; i++) {
-                            if (b[i] < 0) {
-                                eightBit = true;
-                                break;
-                            }
-                        }
-                    }
-                    written += len;
-                }
-            }, 32 * 1024);
+            this.out = new SpoolFileWriter(channel);
         }
 
         public String id() {
@@ -241,8 +212,8 @@ public final class Spool implements AutoCloseable {
             h.write((MAGIC_V2 + "?\n").getBytes(StandardCharsets.US_ASCII));
             h.write(json.writeValueAsBytes(envelope));
             h.write('\n');
-            headerLength = h.size();
             h.writeTo(out);
+            out.contentStartsHere();
         }
 
         /** Where the content goes: canonical CRLF text, not dot-stuffed. */
@@ -259,8 +230,9 @@ public final class Spool implements AutoCloseable {
                 throw new IllegalStateException("receipt already finished");
             }
             try {
+                // in the buffer still, unless the message was larger than it
+                out.overwrite(EIGHT_BIT_MARK_OFFSET, (byte) (out.eightBit() ? '8' : '7'));
                 out.flush();
-                channel.write(ByteBuffer.wrap(new byte[] {(byte) (eightBit ? '8' : '7')}), EIGHT_BIT_MARK_OFFSET);
                 channel.force(true);
                 channel.close();
                 Path target = queue.resolve(id);
@@ -281,8 +253,8 @@ public final class Spool implements AutoCloseable {
                 }
                 throw new SpoolException("cannot commit message " + id + " to the spool: " + e.getMessage(), e);
             }
-            long contentSize = written - headerLength;
-            QueuedMessage m = new QueuedMessage(id, envelope, QueuedMessage.freshStates(envelope), headerLength, contentSize, eightBit);
+            long headerLength = out.contentStart();
+            QueuedMessage m = new QueuedMessage(id, envelope, QueuedMessage.freshStates(envelope), headerLength, out.written() - headerLength, out.eightBit());
             try {
                 onCommit.accept(m);
             } catch (RuntimeException e) {
