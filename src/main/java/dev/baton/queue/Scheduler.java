@@ -93,6 +93,9 @@ public final class Scheduler implements AutoCloseable {
         requests = Thread.ofVirtual().name("queue-requests").start(this::followRequests);
     }
 
+    /** Failed tries in a row to read the administrators' requests; only the request thread uses it. */
+    private long requestFailures;
+
     /** Carries out administrators' retry and bounce requests left in the spool. */
     private void followRequests() {
         while (running) {
@@ -111,8 +114,15 @@ public final class Scheduler implements AutoCloseable {
                         case BOUNCE -> bounceNow(r.getValue());
                     }
                 }
+                if (requestFailures > 0) {
+                    LOG.info("queue: administrator requests readable again after {} failed tries", requestFailures);
+                    requestFailures = 0;
+                }
             } catch (IOException | RuntimeException e) {
-                LOG.error("queue: cannot read administrator requests: {}", e.toString());
+                // once, then once a minute: out of descriptors this would say the same every second
+                if (requestFailures++ % 60 == 0) {
+                    LOG.error("queue: cannot read administrator requests ({} tries so far): {}", requestFailures, e.toString());
+                }
             }
             try {
                 Thread.sleep(1000);

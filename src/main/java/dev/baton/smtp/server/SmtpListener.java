@@ -8,7 +8,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,47 +75,70 @@ public final class SmtpListener implements AutoCloseable {
 
     private void acceptLoop() {
         VirtualServerSettings vs = ctx.settings();
+        AcceptBackoff backoff = new AcceptBackoff(vs.name(), LOG);
         while (!serverSocket.isClosed()) {
             Socket s;
             try {
                 s = serverSocket.accept();
-            } catch (SocketException e) {
+            } catch (IOException e) {
                 if (serverSocket.isClosed()) {
                     return;
                 }
-                LOG.warn("virtual server {}: accept failed: {}", vs.name(), e.getMessage());
-                continue;
-            } catch (IOException e) {
-                LOG.warn("virtual server {}: accept failed: {}", vs.name(), e.getMessage());
-                continue;
-            }
-            long number = connections.incrementAndGet();
-            InetAddress client = s.getInetAddress();
-            int total = active.incrementAndGet();
-            int fromClient = perClient.merge(client, 1, Integer::sum);
-            Runnable release = () -> {
-                active.decrementAndGet();
-                perClient.computeIfPresent(client, (k, v) -> v <= 1 ? null : v - 1);
-                sessions.remove(number);
-            };
-            if (total > vs.limits().maxConnections()) {
-                threads.execute(() -> refuse(s, Reply.TOO_MANY_CONNECTIONS.with(vs.fqdn()).bytes(true), release));
+                // out of descriptors (EMFILE, ENFILE) or buffers: wait, growing, and log once per interval
+                if (!backoff.failed(e)) {
+                    return;
+                }
                 continue;
             }
-            if (fromClient > vs.limits().maxConnectionsPerClient()) {
-                threads.execute(() -> refuse(s, Reply.TOO_MANY_CONNECTIONS_FROM_CLIENT.with(vs.fqdn()).bytes(true), release));
-                continue;
-            }
+            backoff.succeeded();
             try {
-                s.setTcpNoDelay(true);
-                Session session = new Session(ctx, new SmtpChannel(s), number, release);
-                sessions.put(number, session);
-                threads.execute(session);
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("virtual server {}: cannot start a session for {}: {}", vs.name(), client.getHostAddress(), e.getMessage());
+                serve(s, backoff);
+            } catch (RuntimeException | Error e) {
+                // the accept thread must survive anything one connection brings
+                LOG.error("virtual server {}: cannot take a connection: {}", vs.name(), e.toString());
                 closeQuietly(s);
-                release.run();
+                if (!backoff.failed(new IOException(e.toString()))) {
+                    return;
+                }
             }
+        }
+    }
+
+    /** One accepted connection: refused (reserve, limits) or given a session on its own virtual thread. */
+    private void serve(Socket s, AcceptBackoff backoff) {
+        VirtualServerSettings vs = ctx.settings();
+        if (!Descriptors.reserveLeft()) {
+            // keep descriptors for the spool and delivery: a busy answer, not a broken server
+            backoff.refusedForReserve();
+            threads.execute(() -> refuse(s, Reply.SERVICE_UNAVAILABLE.with(vs.fqdn()).bytes(true), () -> { }));
+            return;
+        }
+        long number = connections.incrementAndGet();
+        InetAddress client = s.getInetAddress();
+        int total = active.incrementAndGet();
+        int fromClient = perClient.merge(client, 1, Integer::sum);
+        Runnable release = () -> {
+            active.decrementAndGet();
+            perClient.computeIfPresent(client, (k, v) -> v <= 1 ? null : v - 1);
+            sessions.remove(number);
+        };
+        if (total > vs.limits().maxConnections()) {
+            threads.execute(() -> refuse(s, Reply.TOO_MANY_CONNECTIONS.with(vs.fqdn()).bytes(true), release));
+            return;
+        }
+        if (fromClient > vs.limits().maxConnectionsPerClient()) {
+            threads.execute(() -> refuse(s, Reply.TOO_MANY_CONNECTIONS_FROM_CLIENT.with(vs.fqdn()).bytes(true), release));
+            return;
+        }
+        try {
+            s.setTcpNoDelay(true);
+            Session session = new Session(ctx, new SmtpChannel(s), number, release);
+            sessions.put(number, session);
+            threads.execute(session);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("virtual server {}: cannot start a session for {}: {}", vs.name(), client.getHostAddress(), e.getMessage());
+            closeQuietly(s);
+            release.run();
         }
     }
 
