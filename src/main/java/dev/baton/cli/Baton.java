@@ -23,6 +23,10 @@ public final class Baton implements Runnable {
                 line.getErr().println("baton: " + u.getMessage());
                 return 2;
             }
+            if (ex instanceof java.io.IOException io) {
+                line.getErr().println("baton: " + dev.baton.node.Problems.describe(io));
+                return 1;
+            }
             line.getErr().println("baton: internal error: " + ex);
             ex.printStackTrace(line.getErr());
             return 70;

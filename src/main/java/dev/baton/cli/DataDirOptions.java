@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.node.Problems;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.ConfigException;
 import dev.baton.config.ConfigLoader;
@@ -37,7 +38,7 @@ final class DataDirOptions {
         try {
             return ConfigLoader.load(file);
         } catch (ConfigException e) {
-            throw new UserError(e.getMessage());
+            throw new UserError(Problems.describe(e));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.node.Problems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ final class DefaultConfig {
             }
             Files.writeString(file, TEXT);
         } catch (IOException e) {
-            throw new UserError("cannot create " + file + ": " + e.getMessage() + " (choose another --data-dir)");
+            throw new UserError("cannot create " + file + ": " + Problems.describe(e) + " (choose another --data-dir)");
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.node.Problems;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -42,7 +43,7 @@ final class QueueCommand implements Runnable {
         try {
             return Spool.openReadOnly(data.dataDir.resolve(config.queue().directory()));
         } catch (IOException e) {
-            throw new UserError("cannot open the queue: " + e.getMessage());
+            throw new UserError("cannot open the queue: " + Problems.describe(e));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.node.Problems;
 import dev.baton.smtp.Extension;
 import dev.baton.smtp.MailParameters;
 import dev.baton.smtp.RcptParameters;
@@ -97,13 +98,13 @@ final class SendCommand implements Callable<Integer> {
         } catch (SmtpClientException e) {
             throw new UserError("the server refused " + e.command() + ": " + e.reply());
         } catch (ConnectException e) {
-            throw new UserError("cannot connect to " + server + ": " + e.getMessage() + " (is 'baton serve' running there?)");
+            throw new UserError("cannot connect to " + server + ": " + Problems.describe(e) + " (is 'baton serve' running there?)");
         } catch (UnknownHostException e) {
             throw new UserError("unknown host " + host);
         } catch (NoSuchFileException e) {
             throw new UserError("message file " + file + " does not exist");
         } catch (IOException e) {
-            throw new UserError("sending to " + server + " failed: " + e.getMessage());
+            throw new UserError("sending to " + server + " failed: " + Problems.describe(e));
         }
     }
 

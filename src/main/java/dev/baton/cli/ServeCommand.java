@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.node.Problems;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.RouteSettings;
 import dev.baton.config.VirtualServerSettings;
@@ -53,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             node = BatonNode.start(config, data.dataDir);
         } catch (IOException e) {
-            throw new UserError(e.getMessage());
+            throw new UserError(Problems.describe(e));
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -213,9 +213,9 @@ public final class ConfigLoader {
         }
         Node l = n.get("limits");
         l.allow("maxConnections", "maxConnectionsPerClient", "maxRecipients", "maxMessageSize", "commandLineLength",
-                "textLineLength", "maxErrors", "timeouts");
+                "textLineLength", "maxErrors", "maxHops", "minDataRate", "maxUnknownRecipients", "unknownRecipientDelay", "timeouts");
         Node to = l.get("timeouts");
-        to.allow("command", "dataBlock", "write");
+        to.allow("command", "dataBlock", "tlsHandshake", "write");
         Limits limits = new Limits(
                 l.get("maxConnections").intValue(10_000, 1, 1_000_000),
                 l.get("maxConnectionsPerClient").intValue(100, 1, 1_000_000),
@@ -224,8 +224,13 @@ public final class ConfigLoader {
                 l.get("commandLineLength").intValue(512, 512, 65536),
                 l.get("textLineLength").intValue(1000, 1000, 1_000_000),
                 l.get("maxErrors").intValue(10, 1, 1000),
+                l.get("maxHops").intValue(50, 2, 1000),
+                l.get("minDataRate").intValue(500, 1, 1_000_000_000),
+                l.get("maxUnknownRecipients").intValue(20, 1, 1_000_000),
+                l.get("unknownRecipientDelay").duration(Duration.ZERO),
                 to.get("command").duration(Duration.ofMinutes(5)),
                 to.get("dataBlock").duration(Duration.ofMinutes(3)),
+                to.get("tlsHandshake").duration(Duration.ofMinutes(1)),
                 to.get("write").duration(Duration.ofMinutes(5)));
         if (limits.maxMessageSize() < 1024) {
             throw l.get("maxMessageSize").error("must be at least 1024 octets (example: 50MiB)");

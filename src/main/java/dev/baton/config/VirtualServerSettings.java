@@ -50,8 +50,13 @@ public record VirtualServerSettings(
             int commandLineLength,
             int textLineLength,
             int maxErrors,
+            int maxHops,
+            int minDataRate,
+            int maxUnknownRecipients,
+            Duration unknownRecipientDelay,
             Duration commandTimeout,
             Duration dataBlockTimeout,
+            Duration tlsHandshakeTimeout,
             Duration writeTimeout) {
     }
 }

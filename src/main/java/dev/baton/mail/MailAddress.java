@@ -203,19 +203,69 @@ public record MailAddress(String localPart, String domain) {
         return false;
     }
 
-    /** Hex digits, colons and dots only (the shape of an IPv6 literal; RFC 5321 4.1.3). */
     private static boolean isIpv6Text(String s, int from) {
-        if (from >= s.length()) {
+        return isIpv6Address(s.substring(from));
+    }
+
+    /**
+     * RFC 5321 4.1.3 IPv6-addr: eight groups of 1 to 4 hex digits (IPv6-full); or fewer around
+     * one "::" that stands for at least two groups, so at most six beside it (IPv6-comp); or
+     * either form with its last two groups written as an IPv4 address (IPv6v4-full: six groups
+     * and the address; IPv6v4-comp: at most four beside the "::").
+     */
+    public static boolean isIpv6Address(String s) {
+        if (s.isEmpty()) {
             return false;
         }
-        for (int i = from; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean hex = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
-            if (!hex && c != ':' && c != '.') {
+        int groups = 8;
+        String hex = s;
+        int lastColon = s.lastIndexOf(':');
+        if (lastColon < 0) {
+            return false;
+        }
+        if (s.indexOf('.', lastColon) >= 0) {
+            if (!isDottedQuad(s.substring(lastColon + 1))) {
                 return false;
             }
+            groups = 6;
+            // keep the colon before the IPv4 part when it belongs to a "::"
+            hex = lastColon > 0 && s.charAt(lastColon - 1) == ':' ? s.substring(0, lastColon + 1) : s.substring(0, lastColon);
         }
-        return true;
+        int gap = hex.indexOf("::");
+        if (gap < 0) {
+            return countGroups(hex) == groups;
+        }
+        if (hex.indexOf("::", gap + 1) >= 0) {
+            return false; // one "::" at most
+        }
+        String left = hex.substring(0, gap);
+        String right = hex.substring(gap + 2);
+        int l = left.isEmpty() ? 0 : countGroups(left);
+        int r = right.isEmpty() ? 0 : countGroups(right);
+        return l >= 0 && r >= 0 && l + r <= groups - 2;
+    }
+
+    /** Groups of 1 to 4 hex digits separated by single colons: how many, or -1 when it is not that. */
+    private static int countGroups(String s) {
+        int groups = 0;
+        int digits = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == ':') {
+                if (digits == 0) {
+                    return -1;
+                }
+                groups++;
+                digits = 0;
+            } else if (c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+                if (++digits > 4) {
+                    return -1;
+                }
+            } else {
+                return -1;
+            }
+        }
+        return digits == 0 ? -1 : groups + 1;
     }
 
     private static String printable(char c) {

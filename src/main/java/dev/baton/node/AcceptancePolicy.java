@@ -48,6 +48,11 @@ final class AcceptancePolicy implements SessionPolicy {
         String domain = rcpt.domainKey();
         Optional<RouteSettings> route = routes.routeFor(domain);
         if (acceptedDomains.contains(domain)) {
+            if (routingLocalPart(rcpt.localPart())) {
+                // user%elsewhere@us, elsewhere!user@us, "user@elsewhere"@us: relaying in disguise (Postfix
+                // rewrites these and then refuses the relay); Baton neither rewrites nor keeps them
+                return Optional.of(Reply.ROUTING_LOCAL_PART.with(rcpt));
+            }
             if (route.isEmpty()) {
                 return Optional.of(Reply.NO_ROUTE.with(rcpt));
             }
@@ -62,6 +67,11 @@ final class AcceptancePolicy implements SessionPolicy {
             return Optional.of(Reply.RELAY_DENIED.with(rcpt));
         }
         return route.isPresent() ? Optional.empty() : Optional.of(Reply.NO_ROUTE.with(rcpt));
+    }
+
+    /** A local part that names another destination: the percent hack, a bang path, a quoted address. */
+    static boolean routingLocalPart(String local) {
+        return local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0;
     }
 
     private boolean knownMailbox(MailAddress rcpt) {

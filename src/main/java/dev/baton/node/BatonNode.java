@@ -117,7 +117,15 @@ public final class BatonNode implements AutoCloseable {
                 cert = pair[0];
                 key = pair[1];
             }
-            SSLContext ctx = TlsContexts.server(cert, key);
+            SSLContext ctx;
+            try {
+                ctx = TlsContexts.server(cert, key);
+            } catch (java.nio.file.FileSystemException e) {
+                // a bare path is all such an exception says: say what it is and where it was asked for
+                throw new IOException("virtual server \"" + vs.name() + "\": cannot read the TLS certificate or key: "
+                        + Problems.describe(e) + " (check virtualServers[].tls.certificate and .key; relative paths are"
+                        + " resolved in the data directory " + dataDir + ")", e);
+            }
             tls = TlsContexts.serverFactory(ctx);
         }
         ProtocolLog log = vs.protocolLog() ? ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log")) : ProtocolLog.OFF;

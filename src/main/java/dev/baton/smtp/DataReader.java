@@ -16,7 +16,13 @@ import java.io.OutputStream;
  */
 public final class DataReader {
 
-    private enum State { LINE_START, IN_LINE, SAW_CR, DOT_START, DOT_CR }
+    /**
+     * Where in a line the reader is. LINE_START_BARE and DOT_START_BARE follow a bare line ending
+     * that the NORMALIZE policy turned into CRLF: a dot there is unstuffed as at any line start
+     * (the client that ends lines with LF stuffed it), but ".CRLF" there never ends DATA: only
+     * CRLF.CRLF does.
+     */
+    private enum State { LINE_START, IN_LINE, SAW_CR, DOT_START, DOT_CR, LINE_START_BARE, DOT_START_BARE }
 
     private final LineEndingPolicy policy;
     private final long maxSize;
@@ -34,6 +40,8 @@ public final class DataReader {
     private boolean tooBig;
     private boolean eightBit;
     private IOException storageFailure;
+    /** DATA: dots at line starts are stuffing. Not for BDAT. */
+    private boolean dotStuffed;
 
     /**
      * @param maxLineOctets the longest line allowed, CRLF included, or 0 for no limit
@@ -64,6 +72,7 @@ public final class DataReader {
 
     /** Reads DATA content up to and including the terminating CRLF.CRLF. */
     public void readDotTerminated(SmtpChannel ch) throws IOException {
+        dotStuffed = true;
         while (true) {
             if (!ch.fill()) {
                 throw new EOFException("connection closed during DATA");
@@ -95,12 +104,14 @@ public final class DataReader {
                             return;
                         }
                         // ".\r" then something else: a bare CR after a dropped dot; b is the
-                        // next octet of the line (afterCr would count that CR a second time)
+                        // next octet (afterCr would count that CR a second time)
                         bareCr();
-                        inLine(b);
+                        next(b);
                     }
                     case SAW_CR -> afterCr(b);
                     case IN_LINE -> inLine(b);
+                    case LINE_START_BARE -> next(b);
+                    case DOT_START_BARE -> inLine(b); // the stuffed dot is dropped; ".CRLF" here is just a line
                 }
             }
             ch.pos = p;
@@ -148,10 +159,11 @@ public final class DataReader {
                 bareLineEnding = true;
                 if (policy == LineEndingPolicy.NORMALIZE) {
                     emitCrlf();
+                    state = State.LINE_START_BARE;
                 } else {
                     lineLength = 0;
+                    state = State.IN_LINE;
                 }
-                state = State.IN_LINE;
             }
             case 0 -> {
                 nul = true;
@@ -177,17 +189,27 @@ public final class DataReader {
             return;
         }
         bareCr();
-        inLine(b);
+        next(b);
+    }
+
+    /** The first octet after a bare line ending: a stuffed dot when DATA normalizes, else an ordinary octet. */
+    private void next(byte b) throws IOException {
+        if (state == State.LINE_START_BARE && dotStuffed && b == '.') {
+            state = State.DOT_START_BARE;
+        } else {
+            inLine(b);
+        }
     }
 
     private void bareCr() throws IOException {
         bareLineEnding = true;
         if (policy == LineEndingPolicy.NORMALIZE) {
             emitCrlf();
+            state = State.LINE_START_BARE;
         } else {
             lineLength = 0;
+            state = State.IN_LINE;
         }
-        state = State.IN_LINE;
     }
 
     private void emitCrlf() throws IOException {

@@ -16,22 +16,25 @@ import javax.net.ssl.SSLSocketFactory;
 
 /**
  * The one I/O wrapper of an SMTP connection, for the server and the client side alike.
- * Every read has a deadline (socket timeout) and every flush has one (a watchdog closes the
- * socket when a peer stops reading); a timeout or a broken peer surfaces as an IOException,
- * and the session leaves through its single error path. Lines are cut here, so an over-long
- * line never reaches a command handler; STARTTLS discards whatever was buffered before it.
+ * Every read has an idle timeout (socket timeout), and the exchanges a slow peer could stretch
+ * have a deadline for the whole: a line ({@link #readLine(int, long)}), a message transfer
+ * ({@link #startTransfer}), a TLS handshake and every flush (a watchdog closes the socket when
+ * one runs past its deadline). A timeout or a broken peer surfaces as an IOException, and the
+ * session leaves through its single error path. Lines are cut here, so an over-long line never
+ * reaches a command handler; STARTTLS discards whatever was buffered before it.
+ * {@link #closeGracefully} makes sure the replies written reach a peer that still reads.
  */
 public final class SmtpChannel implements Closeable {
 
-    /** Channels with a write in progress; a sweeper closes those past their deadline. */
-    private static final Set<SmtpChannel> WRITING = ConcurrentHashMap.newKeySet();
+    /** Channels with a write or a TLS handshake in progress; a sweeper closes those past their deadline. */
+    private static final Set<SmtpChannel> GUARDED = ConcurrentHashMap.newKeySet();
 
     static {
         Thread.ofPlatform().daemon().name("smtp-write-watchdog").start(SmtpChannel::sweep);
     }
 
-    private volatile long writeDeadlineNanos;
-    private volatile boolean writeTimedOut;
+    private volatile long guardDeadlineNanos;
+    private volatile boolean guardTimedOut;
 
     private Socket socket;
     private InputStream in;
@@ -45,6 +48,12 @@ public final class SmtpChannel implements Closeable {
     private long bytesRead;
     /** While a read has a deadline ({@link #readLine(int, long)}): when it ends; 0 for none. */
     private long deadlineNanos;
+    /** The idle timeout of each read, as last set by {@link #readTimeout}. */
+    private int idleMillis;
+    /** During a message transfer: its deadline, its cap and the rate that earns more time. */
+    private long transferDeadlineNanos;
+    private long transferCapNanos;
+    private long minBytesPerSecond;
     private byte[] line = new byte[256];
 
     public SmtpChannel(Socket socket) throws IOException {
@@ -72,9 +81,27 @@ public final class SmtpChannel implements Closeable {
         this.writeTimeout = d;
     }
 
-    /** Sets the deadline for each following read, until changed. */
+    /** Sets the idle timeout of each following read, until changed. */
     public void readTimeout(Duration d) throws IOException {
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, d.toMillis()));
+        idleMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis()));
+        socket.setSoTimeout(idleMillis);
+    }
+
+    /**
+     * Begins a message transfer (DATA content, a BDAT chunk) with a deadline for the whole, as
+     * Postfix's smtpd_min_data_rate does: it starts {@code cap} from now; every read of N octets
+     * moves it N / {@code minBytesPerSecond} seconds later, but never more than {@code cap} ahead
+     * of now. A peer that keeps at least that rate is never cut off; one that drips an octet at a
+     * time runs out within about {@code cap}. Ends with {@link #endTransfer()}.
+     */
+    public void startTransfer(Duration cap, int minBytesPerSecond) {
+        this.transferCapNanos = cap.toNanos();
+        this.minBytesPerSecond = Math.max(1, minBytesPerSecond);
+        this.transferDeadlineNanos = System.nanoTime() + transferCapNanos;
+    }
+
+    public void endTransfer() {
+        transferDeadlineNanos = 0;
     }
 
     /** Bytes the peer sent that have been read from the socket but not consumed. */
@@ -98,12 +125,15 @@ public final class SmtpChannel implements Closeable {
         if (pos < limit) {
             return true;
         }
-        if (deadlineNanos != 0) {
-            long left = deadlineNanos - System.nanoTime();
+        long deadline = deadlineNanos != 0 ? deadlineNanos : transferDeadlineNanos;
+        if (deadline != 0) {
+            long left = deadline - System.nanoTime();
             if (left <= 0) {
-                throw new SocketTimeoutException("timed out");
+                throw new SocketTimeoutException(deadlineNanos != 0 ? "line not complete by its deadline"
+                        : "message transfer slower than " + minBytesPerSecond + " octets per second");
             }
-            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+            long millis = Math.max(1, left / 1_000_000);
+            socket.setSoTimeout((int) (idleMillis > 0 ? Math.min(idleMillis, millis) : Math.min(Integer.MAX_VALUE, millis)));
         }
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) {
@@ -112,6 +142,10 @@ public final class SmtpChannel implements Closeable {
         pos = 0;
         limit = n;
         bytesRead += n;
+        if (transferDeadlineNanos != 0 && deadlineNanos == 0) {
+            long earned = n * 1_000_000_000L / minBytesPerSecond;
+            transferDeadlineNanos = Math.min(System.nanoTime() + transferCapNanos, transferDeadlineNanos + earned);
+        }
         return true;
     }
 
@@ -121,7 +155,17 @@ public final class SmtpChannel implements Closeable {
      * {@link LineTooLongException}, never delivered in part.
      */
     public String readLine(int maxOctets) throws IOException {
+        return readLine(maxOctets, false);
+    }
+
+    /**
+     * Reads one line as {@link #readLine(int)} does; with {@code strict}, a line that is not
+     * valid UTF-8 is consumed and reported as {@link InvalidUtf8Exception} instead of having its
+     * bad octets replaced (two different byte strings must never become one address).
+     */
+    private String readLine(int maxOctets, boolean strict) throws IOException {
         int len = 0;
+        int high = 0;
         boolean tooLong = false;
         while (true) {
             if (!fill()) {
@@ -134,8 +178,19 @@ public final class SmtpChannel implements Closeable {
                         throw new LineTooLongException(maxOctets);
                     }
                     int end = len > 0 && line[len - 1] == '\r' ? len - 1 : len;
+                    if ((high & 0x80) == 0) {
+                        return new String(line, 0, end, StandardCharsets.US_ASCII);
+                    }
+                    if (strict) {
+                        try {
+                            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(line, 0, end)).toString();
+                        } catch (java.nio.charset.CharacterCodingException e) {
+                            throw new InvalidUtf8Exception(new String(line, 0, end, StandardCharsets.UTF_8));
+                        }
+                    }
                     return new String(line, 0, end, StandardCharsets.UTF_8);
                 }
+                high |= b;
                 if (tooLong) {
                     continue;
                 }
@@ -160,6 +215,19 @@ public final class SmtpChannel implements Closeable {
         this.deadlineNanos = deadlineNanos;
         try {
             return readLine(maxOctets);
+        } finally {
+            this.deadlineNanos = 0;
+        }
+    }
+
+    /**
+     * A command line from a client: {@link #readLine(int, long)}, but a line that is not valid
+     * UTF-8 is reported as {@link InvalidUtf8Exception} (after it has been consumed).
+     */
+    public String readCommandLine(int maxOctets, long deadlineNanos) throws IOException {
+        this.deadlineNanos = deadlineNanos;
+        try {
+            return readLine(maxOctets, true);
         } finally {
             this.deadlineNanos = 0;
         }
@@ -229,17 +297,22 @@ public final class SmtpChannel implements Closeable {
     }
 
     private void guarded(Io io) throws IOException {
-        writeDeadlineNanos = System.nanoTime() + writeTimeout.toNanos();
-        WRITING.add(this);
+        guarded(writeTimeout, "write", io);
+    }
+
+    /** Runs io; past the deadline the watchdog closes the socket and io fails with a timeout. */
+    private void guarded(Duration timeout, String what, Io io) throws IOException {
+        guardDeadlineNanos = System.nanoTime() + timeout.toNanos();
+        GUARDED.add(this);
         try {
             io.run();
         } catch (IOException e) {
-            if (writeTimedOut) {
-                throw new SocketTimeoutException("write timed out after " + writeTimeout);
+            if (guardTimedOut) {
+                throw new SocketTimeoutException(what + " timed out after " + timeout);
             }
             throw e;
         } finally {
-            WRITING.remove(this);
+            GUARDED.remove(this);
         }
     }
 
@@ -251,9 +324,9 @@ public final class SmtpChannel implements Closeable {
                 return;
             }
             long now = System.nanoTime();
-            for (SmtpChannel c : WRITING) {
-                if (now - c.writeDeadlineNanos > 0) {
-                    c.writeTimedOut = true;
+            for (SmtpChannel c : GUARDED) {
+                if (now - c.guardDeadlineNanos > 0) {
+                    c.guardTimedOut = true;
                     closeQuietly(c.socket);
                 }
             }
@@ -265,6 +338,15 @@ public final class SmtpChannel implements Closeable {
      * discarded by the caller (the server does so and logs it); anything left is an error.
      */
     public SSLSocket startTls(SSLSocketFactory factory, boolean clientMode, String peerHost, int peerPort) throws IOException {
+        return startTls(factory, clientMode, peerHost, peerPort, Duration.ofMinutes(5));
+    }
+
+    /**
+     * {@link #startTls(SSLSocketFactory, boolean, String, int)} whose handshake must be complete
+     * within {@code handshakeTimeout}, however slowly the peer sends its part.
+     */
+    public SSLSocket startTls(SSLSocketFactory factory, boolean clientMode, String peerHost, int peerPort, Duration handshakeTimeout)
+            throws IOException {
         if (buffered() > 0) {
             throw new IllegalStateException("plaintext bytes pending at STARTTLS");
         }
@@ -272,7 +354,7 @@ public final class SmtpChannel implements Closeable {
         SSLSocket tls = (SSLSocket) factory.createSocket(socket, peerHost, peerPort, true);
         tls.setUseClientMode(clientMode);
         tls.setSoTimeout(socket.getSoTimeout());
-        tls.startHandshake();
+        guarded(handshakeTimeout, "TLS handshake", tls::startHandshake);
         attach(tls);
         return tls;
     }
@@ -282,11 +364,65 @@ public final class SmtpChannel implements Closeable {
         closeQuietly(socket);
     }
 
+    /**
+     * Ends the connection so that what was written reaches a peer that reads: flushes (within
+     * {@code flushTimeout}), half-closes, then reads and discards what the peer still sends
+     * until it closes its side or {@code drainTimeout} has passed, and only then closes. Closing
+     * a socket with unread input makes the kernel send a reset, which can destroy replies the
+     * peer had not read yet: the 250 of a committed message among them (and the peer sends the
+     * message again).
+     */
+    public void closeGracefully(Duration flushTimeout, Duration drainTimeout) {
+        try {
+            if (outLen > 0) {
+                writeTimeout = flushTimeout.compareTo(writeTimeout) < 0 ? flushTimeout : writeTimeout;
+                flush();
+            }
+            try {
+                socket.shutdownOutput();
+            } catch (UnsupportedOperationException | IOException e) {
+                // a TLS socket may refuse a half-close: the drain below still keeps the replies
+            }
+            long end = System.nanoTime() + drainTimeout.toNanos();
+            byte[] sink = buf;
+            pos = limit = 0;
+            while (true) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                if (in.read(sink, 0, sink.length) < 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // the peer is gone or too slow: nothing more to save
+        } finally {
+            closeQuietly(socket);
+        }
+    }
+
     private static void closeQuietly(Socket s) {
         try {
             s.close();
         } catch (IOException ignored) {
             // closing a broken socket cannot be helped
+        }
+    }
+
+    /** A command line that is not valid UTF-8 arrived; it has been consumed whole. */
+    public static final class InvalidUtf8Exception extends IOException {
+        private final String lossy;
+
+        public InvalidUtf8Exception(String lossy) {
+            super("line is not valid UTF-8");
+            this.lossy = lossy;
+        }
+
+        /** The line with each bad sequence replaced by U+FFFD: to see which command it was, never to act on. */
+        public String lossy() {
+            return lossy;
         }
     }
 

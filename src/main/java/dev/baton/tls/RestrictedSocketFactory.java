@@ -28,6 +28,13 @@ final class RestrictedSocketFactory extends SSLSocketFactory {
         SSLSocket ssl = (SSLSocket) s;
         ssl.setEnabledProtocols(TlsContexts.PROTOCOLS);
         ssl.setUseClientMode(client);
+        if (!client) {
+            // what we accept: AEAD with forward secrecy only (ADR 0009); as a client we take what an old peer has
+            ssl.setEnabledCipherSuites(TlsContexts.serverCipherSuites(ssl.getEnabledCipherSuites()));
+            javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
+            p.setUseCipherSuitesOrder(true);
+            ssl.setSSLParameters(p);
+        }
         if (identifyEndpoint) {
             javax.net.ssl.SSLParameters p = ssl.getSSLParameters();
             // "HTTPS" is RFC 2818 name matching (SAN dNSName, wildcards), which RFC 7672/6125 SMTP matching agrees with for names

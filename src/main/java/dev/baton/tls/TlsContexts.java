@@ -54,6 +54,33 @@ public final class TlsContexts {
 
     public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
+    static {
+        // TLS 1.2 renegotiation started by a client is refused (TLS 1.3 has none): it buys an
+        // attacker handshakes at our expense. Read by the JDK when its TLS classes load, so set
+        // before the first context is made, unless the operator chose otherwise.
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
+    /**
+     * The cipher suites a server socket enables, in the JDK's order: TLS 1.3's (all AEAD) and
+     * the TLS 1.2 suites with an ephemeral key exchange and an AEAD cipher (GCM, ChaCha20-Poly1305).
+     * CBC suites are left out; a peer that only has those (very old software) cannot use TLS with us.
+     */
+    public static String[] serverCipherSuites(String[] enabled) {
+        List<String> keep = new ArrayList<>();
+        for (String suite : enabled) {
+            boolean tls13 = suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
+            boolean aead = suite.contains("_GCM_") || suite.contains("_CHACHA20_POLY1305_");
+            boolean ephemeral = suite.startsWith("TLS_ECDHE_") || suite.startsWith("TLS_DHE_");
+            if (tls13 || (aead && ephemeral)) {
+                keep.add(suite);
+            }
+        }
+        return keep.toArray(String[]::new);
+    }
+
     private TlsContexts() {
     }
 

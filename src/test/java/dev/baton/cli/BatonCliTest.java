@@ -142,6 +142,32 @@ class BatonCliTest {
     }
 
     @Test
+    void serveWithAMissingCertificateSaysWhatIsMissingAndWhereToFixIt() throws IOException {
+        Path data = dir.resolve("data");
+        Path config = dir.resolve("baton.yml");
+        java.nio.file.Files.writeString(config, """
+                server: { fqdn: mail.baton.test }
+                acceptedDomains: [baton.test]
+                virtualServers:
+                  - { name: default, address: 127.0.0.1, port: 0,
+                      tls: { mode: offered, certificate: /nonexistent/cert.pem, key: /nonexistent/key.pem } }
+                """);
+        String level = System.getProperty("baton.log.level");
+        System.setProperty("baton.log.level", level == null ? "WARN" : level); // serve would make the test JVM chatty
+        try {
+            Result r = run("serve", "--config", config.toString(), "--data-dir", data.toString());
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains("virtual server \"default\"", "TLS certificate", "/nonexistent/cert.pem",
+                    "no such file or directory", "tls.certificate");
+            assertNoStackTrace(r);
+        } finally {
+            if (level == null) {
+                System.clearProperty("baton.log.level");
+            }
+        }
+    }
+
+    @Test
     void queueListJsonPrintsOneObjectPerMessage() throws IOException {
         Path data = dataDirWithSpool();
         QueuedMessage first = queue(data, "a@origin.test", "x@baton.test", "y@baton.test");

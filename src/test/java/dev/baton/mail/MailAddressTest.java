@@ -76,4 +76,21 @@ class MailAddressTest {
         String domain = ("d".repeat(60) + ".").repeat(5) + "test";
         assertThatThrownBy(() -> MailAddress.parse("a@" + domain)).hasMessageContaining("255");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"::1", "::", "2001:db8::1", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6::", "::3:4:5:6:7:8", "FFFF::ffff",
+        "::ffff:192.0.2.1", "::192.0.2.1", "1:2:3:4:5:6:192.0.2.1", "1::2:192.0.2.1", "1:2:3:4::192.0.2.1"})
+    void ipv6LiteralsOfRfc5321AreAccepted(String literal) throws Exception {
+        assertThat(MailAddress.isIpv6Address(literal)).isTrue();
+        assertThat(MailAddress.parse("a@[IPv6:" + literal + "]").domain()).isEqualTo("[IPv6:" + literal + "]");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ":", ":::", "::::::::::::::", "1::2::3", "12345::1", "g::1", "1:2:3:4:5:6:7", ":1::2", "1::2:",
+        "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::", "::1.2.3", "1:2:3:4:5::192.0.2.1", "1:2:3:4:5:6:7:192.0.2.1",
+        "::256.0.0.1", "1.2.3.4", "::ffff:192.0.2.1:1"})
+    void malformedIpv6LiteralsAreRefused(String literal) {
+        assertThat(MailAddress.isIpv6Address(literal)).isFalse();
+        assertThatThrownBy(() -> MailAddress.parse("a@[IPv6:" + literal + "]")).isInstanceOf(MailAddress.AddressException.class);
+    }
 }

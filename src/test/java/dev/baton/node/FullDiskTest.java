@@ -209,6 +209,46 @@ class FullDiskTest {
         }
     }
 
+    @Test
+    void moreStorageFailuresThanTheErrorLimitDoNotEndTheSession() throws IOException {
+        int failures = 12; // the error limit is 10: a failure of ours must not count as the client's
+        for (int i = 0; i < failures; i++) {
+            disk.plans.add(100L);
+        }
+        try (SmtpTestClient c = start()) {
+            for (int i = 0; i < failures; i++) {
+                c.transaction(FROM, TO);
+                assertStorageFailure(c.data(TestConfigs.message("full-" + i, 2000)));
+            }
+            c.transaction(FROM, TO);
+            String id = queueOk(c.data(TestConfigs.message("room-again", 2000)));
+            assertOnlyQueued(node.spool().root(), id, "room-again");
+        }
+    }
+
+    @Test
+    void moreBdatStorageFailuresThanTheErrorLimitDoNotEndTheSession() throws IOException {
+        int failures = 6; // two refusals each (the failing chunk, then LAST): twelve, over the limit of 10
+        for (int i = 0; i < failures; i++) {
+            disk.plans.add(10_000L);
+        }
+        try (SmtpTestClient c = start()) {
+            for (int i = 0; i < failures; i++) {
+                c.transaction(FROM, TO);
+                byte[] chunk = TestConfigs.message("bdat-full-" + i, 100_000).getBytes(StandardCharsets.US_ASCII);
+                sendBdat(c, String.valueOf(chunk.length), chunk);
+                assertStorageFailure(c.read());
+                sendBdat(c, "2 LAST", "\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(c.read().code()).isNotEqualTo(250);
+            }
+            c.transaction(FROM, TO);
+            byte[] ok = TestConfigs.message("bdat-room", 3000).getBytes(StandardCharsets.US_ASCII);
+            sendBdat(c, ok.length + " LAST", ok);
+            String id = queueOk(c.read());
+            assertOnlyQueued(node.spool().root(), id, "bdat-room");
+        }
+    }
+
     /**
      * The spool buffers 64 KiB; with an envelope just under that, the Received header that DATA
      * writes first is what makes the buffer go to the (full) disk.

@@ -116,6 +116,33 @@ class DataReaderTest {
         assertThat(r.stored()).isEqualTo("a\r\n\r\n\r\nb\r\n");
     }
 
+    /**
+     * One rule when normalizing: a bare line ending is a line ending, so the dot that starts the
+     * next line is stuffing and is removed, whichever ending came before it; only CRLF.CRLF ends
+     * the data.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "crlf then stuffed dot        | a\\r\\n..b\\r\\n.\\r\\n   | a\\r\\n.b\\r\\n",
+        "bare lf then stuffed dot     | a\\n..b\\r\\n.\\r\\n     | a\\r\\n.b\\r\\n",
+        "bare cr then stuffed dot     | a\\r..b\\r\\n.\\r\\n     | a\\r\\n.b\\r\\n",
+        "bare lf, two stuffed lines   | a\\n..\\n..\\r\\n.\\r\\n  | a\\r\\n.\\r\\n.\\r\\n",
+        "crlf, dot, bare lf           | a\\r\\n.\\nb\\r\\n.\\r\\n  | a\\r\\n\\r\\nb\\r\\n",
+        "bare lf, dot, bare lf        | a\\n.\\nb\\r\\n.\\r\\n    | a\\r\\n\\r\\nb\\r\\n",
+        "bare lf, dot, crlf: no end   | a\\n.\\r\\nb\\r\\n.\\r\\n  | a\\r\\n\\r\\nb\\r\\n",
+        "bare cr, dot, crlf: no end   | a\\r.\\r\\nb\\r\\n.\\r\\n  | a\\r\\n\\r\\nb\\r\\n"})
+    void normalizeUnstuffsTheDotAfterEveryKindOfLineEndingAndOnlyCrlfDotCrlfEnds(String name, String data, String stored)
+            throws IOException {
+        Result r = dot(unescape(data), LineEndingPolicy.NORMALIZE);
+        assertThat(r.stored()).isEqualTo(unescape(stored));
+        assertThat(r.rest()).isEmpty();
+        assertThat(r.reader().refusal()).isNull();
+    }
+
+    private static String unescape(String s) {
+        return s.replace("\\r", "\r").replace("\\n", "\n");
+    }
+
     @Test
     void nulIsRefusedEvenWhenNormalizing() throws IOException {
         Result r = dot("a\0b\r\n.\r\n", LineEndingPolicy.NORMALIZE);

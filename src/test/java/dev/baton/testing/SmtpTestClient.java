@@ -253,18 +253,26 @@ public final class SmtpTestClient implements AutoCloseable {
      * Fails when the server sent anything in plaintext after the 220.
      */
     public SSLSession startTls(String... protocols) throws IOException {
+        return startTls(List.of(protocols), List.of()).getSession();
+    }
+
+    /** {@link #startTls(String...)} with only the given cipher suites too (all defaults when none); returns the socket. */
+    public SSLSocket startTls(List<String> protocols, List<String> cipherSuites) throws IOException {
         if (buffered() > 0) {
             throw new IOException(buffered() + " plaintext octets arrived after the 220 to STARTTLS");
         }
         SSLSocket tls = (SSLSocket) trustAll().getSocketFactory().createSocket(socket, "127.0.0.1", socket.getPort(), true);
         tls.setUseClientMode(true);
-        if (protocols.length > 0) {
-            tls.setEnabledProtocols(protocols);
+        if (!protocols.isEmpty()) {
+            tls.setEnabledProtocols(protocols.toArray(String[]::new));
+        }
+        if (!cipherSuites.isEmpty()) {
+            tls.setEnabledCipherSuites(cipherSuites.toArray(String[]::new));
         }
         tls.setSoTimeout(socket.getSoTimeout());
         tls.startHandshake();
         attach(tls);
-        return tls.getSession();
+        return tls;
     }
 
     private static SSLContext trustAll() throws IOException {

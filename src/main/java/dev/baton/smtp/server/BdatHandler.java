@@ -60,6 +60,16 @@ final class BdatHandler implements CommandHandler {
         boolean last = arg.length() > digits(arg);
         SmtpChannel ch = s.channel();
         ch.readTimeout(s.limits().dataBlockTimeout());
+        // the chunk as a whole has a deadline that only a steady rate keeps moving
+        ch.startTransfer(s.limits().dataBlockTimeout(), s.limits().minDataRate());
+        try {
+            chunk(c, s, ch, size, last);
+        } finally {
+            ch.endTransfer();
+        }
+    }
+
+    private void chunk(Command c, Session s, SmtpChannel ch, long size, boolean last) throws IOException {
         Transaction tx = s.transaction();
         Response outOfSequence = s.sequenceRefusal(this);
         if (outOfSequence != null || tx.recipients.isEmpty() || tx.failed) {
@@ -67,7 +77,8 @@ final class BdatHandler implements CommandHandler {
             if (outOfSequence != null) {
                 s.refuse(outOfSequence, c);
             } else if (tx.failed) {
-                s.refuse(Reply.EARLIER_BDAT_FAILED.response(), c);
+                // the failure was answered (and counted, when it was the client's) at its chunk
+                s.refuseNotCounted(Reply.EARLIER_BDAT_FAILED.response(), c);
                 if (last) {
                     s.resetTransaction();
                 }
@@ -81,21 +92,28 @@ final class BdatHandler implements CommandHandler {
             if (!MessageIntake.begin(s)) {
                 tx.failed = true;
                 ch.readExactly(size, null);
-                s.refuse(Reply.STORAGE_FAILED.response(), c);
+                s.refuseNotCounted(Reply.STORAGE_FAILED.response(), c);
                 if (last) {
                     s.resetTransaction();
                 }
                 return;
             }
-            tx.chunks = new DataReader(tx.receipt.content(), s.settings().bareLineEndings(), s.limits().maxMessageSize(), 0,
-                    !tx.parameters.body().equals("BINARYMIME"));
+            boolean text = !tx.parameters.body().equals("BINARYMIME");
+            // text content keeps the line limit of DATA (ADR 0009): it may be relayed over DATA
+            tx.chunks = new DataReader(MessageIntake.hopCounting(s, tx.receipt.content()), s.settings().bareLineEndings(),
+                    s.limits().maxMessageSize(), text ? s.limits().textLineLength() : 0, text);
         }
         DataReader reader = tx.chunks;
         reader.readChunk(ch, size);
         reader.drainPending();
         if (reader.storageFailure() != null) {
             MessageIntake.storageFailure(s, reader.storageFailure(), tx.receipt.id());
-            failed(s, tx, Reply.STORAGE_FAILED.response(), c, last);
+            tx.abort();
+            tx.failed = true;
+            s.refuseNotCounted(Reply.STORAGE_FAILED.response(), c);
+            if (last) {
+                s.resetTransaction();
+            }
             return;
         }
         if (reader.tooBig()) {

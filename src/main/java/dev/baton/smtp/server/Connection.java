@@ -20,6 +20,7 @@ final class Connection {
     private String tlsDescription;
     private Principal principal = Principal.ANONYMOUS;
     private int errors;
+    private int unknownRecipients;
     /** Made when a policy first asks, again only after the state changed. */
     private SessionInfo info;
 
@@ -52,6 +53,11 @@ final class Connection {
     void authenticated(Principal who) {
         principal = who;
         info = null;
+    }
+
+    /** Counts one more RCPT refused because the mailbox does not exist; returns the count so far. */
+    int countUnknownRecipient() {
+        return ++unknownRecipients;
     }
 
     /** Counts one more refused command; returns the count so far. */

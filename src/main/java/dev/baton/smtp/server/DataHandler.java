@@ -4,6 +4,7 @@ import dev.baton.smtp.Command;
 import dev.baton.smtp.DataReader;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
+import dev.baton.smtp.SmtpChannel;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -57,10 +58,17 @@ final class DataHandler implements CommandHandler {
         }
         s.reply(Reply.START_DATA.response());
         s.flush();
-        s.channel().readTimeout(s.limits().dataBlockTimeout());
-        DataReader reader = new DataReader(tx.receipt.content(), s.settings().bareLineEndings(), s.limits().maxMessageSize(),
-                s.limits().textLineLength(), true);
-        reader.readDotTerminated(s.channel());
+        SmtpChannel ch = s.channel();
+        ch.readTimeout(s.limits().dataBlockTimeout());
+        DataReader reader = new DataReader(MessageIntake.hopCounting(s, tx.receipt.content()), s.settings().bareLineEndings(),
+                s.limits().maxMessageSize(), s.limits().textLineLength(), true);
+        // the content as a whole has a deadline that only a steady rate keeps moving
+        ch.startTransfer(s.limits().dataBlockTimeout(), s.limits().minDataRate());
+        try {
+            reader.readDotTerminated(ch);
+        } finally {
+            ch.endTransfer();
+        }
         MessageIntake.end(s, reader);
     }
 }

@@ -1,5 +1,6 @@
 package dev.baton.smtp.server;
 
+import dev.baton.mail.MailAddress;
 import dev.baton.smtp.Command;
 import dev.baton.smtp.Extension;
 import dev.baton.smtp.Reply;
@@ -55,6 +56,9 @@ final class EhloHandler implements CommandHandler {
 
     /** A domain (letters, digits, '-', '.', '_', non-ASCII) or an address literal of printable ASCII. */
     static boolean validName(String name) {
+        if (name.length() > 6 && name.regionMatches(true, 0, "[IPv6:", 0, 6) && name.endsWith("]")) {
+            return MailAddress.isIpv6Address(name.substring(6, name.length() - 1));
+        }
         if (name.startsWith("[") && name.endsWith("]")) {
             // RFC 5321 4.1.3 dcontent: printable ASCII but [ \ ]; the name goes into the
             // Received header, where a bare CR or a control character must never appear

@@ -10,7 +10,9 @@ import dev.baton.smtp.DataReader;
 import dev.baton.smtp.MailParameters;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
+import dev.baton.mail.HopCounter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -55,6 +57,13 @@ final class MessageIntake {
         }
     }
 
+    /** The sink for the client's content: it goes to the receipt, its hop fields are counted on the way. */
+    static OutputStream hopCounting(Session s, OutputStream content) {
+        HopCounter c = new HopCounter(content);
+        s.transaction().hops = c;
+        return c;
+    }
+
     /**
      * The end of data, for DATA and BDAT LAST alike: refuses bad content, a storage failure
      * or what the policy refuses (the receipt is dropped), else commits and says 250. Either
@@ -72,7 +81,16 @@ final class MessageIntake {
         if (reader.storageFailure() != null) {
             storageFailure(s, reader.storageFailure(), receipt.id());
             s.resetTransaction();
-            s.refuse(Reply.STORAGE_FAILED.response(), null);
+            s.refuseNotCounted(Reply.STORAGE_FAILED.response(), null);
+            return;
+        }
+        int hops = tx.hops == null ? 0 : tx.hops.hops();
+        if (hops >= s.limits().maxHops()) {
+            // refused once here; the server that sent it bounces it with 5.4.6 (RFC 5321 6.3)
+            LOG.warn("connection #{}: message from <{}> refused: mail loop ({} hops, limit {})", s.connection().number(),
+                    tx.sender, hops, s.limits().maxHops());
+            s.resetTransaction();
+            s.refuse(Reply.MAIL_LOOP.with(hops, s.limits().maxHops()), null);
             return;
         }
         Optional<Response> policy = s.context().policy().checkMessage(tx.envelope, s.info());
@@ -93,7 +111,7 @@ final class MessageIntake {
         } catch (SpoolException e) {
             storageFailure(s, e, receipt.id());
             s.resetTransaction();
-            s.refuse(Reply.STORAGE_FAILED.response(), null);
+            s.refuseNotCounted(Reply.STORAGE_FAILED.response(), null);
         }
     }
 

@@ -47,7 +47,7 @@ public final class ProtocolLog implements AutoCloseable {
         }
         lock.lock();
         try {
-            out.write(at + " " + connection + " " + direction + " " + text.stripTrailing().replace("\r\n", " | "));
+            out.write(at + " " + connection + " " + direction + " " + escape(text.stripTrailing().replace("\r\n", " | ")));
             out.newLine();
             out.flush();
         } catch (IOException e) {
@@ -55,6 +55,57 @@ public final class ProtocolLog implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * What a client sent, made safe to print: control characters (a CR or LF that would start a
+     * forged line, ESC that would reach the terminal of whoever reads the log), C1 controls and
+     * Unicode format and separator characters (bidirectional overrides among them) are written
+     * as escapes; the backslash is doubled so an escape cannot be forged either.
+     */
+    static String escape(String s) {
+        int i = 0;
+        while (i < s.length() && safe(s.charAt(i))) {
+            i++;
+        }
+        if (i == s.length()) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16).append(s, 0, i);
+        for (; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (safe(c)) {
+                b.append(c);
+            } else if (c == '\\') {
+                b.append("\\\\");
+            } else if (c == '\r') {
+                b.append("\\r");
+            } else if (c == '\n') {
+                b.append("\\n");
+            } else if (c == '\t') {
+                b.append("\\t");
+            } else if (c < 0x100) {
+                b.append(String.format("\\x%02X", (int) c));
+            } else {
+                b.append(String.format("\\u%04X", (int) c));
+            }
+        }
+        return b.toString();
+    }
+
+    private static boolean safe(char c) {
+        if (c == '\\') {
+            return false;
+        }
+        if (c >= 0x20 && c < 0x7F) {
+            return true;
+        }
+        if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F)) {
+            return false;
+        }
+        int type = Character.getType(c);
+        return type != Character.FORMAT && type != Character.LINE_SEPARATOR && type != Character.PARAGRAPH_SEPARATOR
+                && type != Character.CONTROL;
     }
 
     @Override

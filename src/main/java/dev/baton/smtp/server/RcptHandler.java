@@ -68,10 +68,38 @@ final class RcptHandler implements CommandHandler {
         }
         Optional<Response> refusal = s.context().policy().checkRecipient(pa.address(), s.info());
         if (refusal.isPresent()) {
+            if (refusal.get().id() == Reply.NO_SUCH_USER) {
+                unknownRecipient(c, s, refusal.get());
+                return;
+            }
             s.refuse(refusal.get(), c);
             return;
         }
         tx.accept(pa.address(), params);
         s.reply(Reply.RECIPIENT_OK.with(pa.address()));
+    }
+
+    /**
+     * A 550 5.1.1 tells a prober that a mailbox does not exist (ADR 0009): each one in a session
+     * waits longer before it is sent (n times {@code unknownRecipientDelay}, at most 30 s), and
+     * past {@code maxUnknownRecipients} the session ends with 421.
+     */
+    private static void unknownRecipient(Command c, Session s, Response refusal) throws IOException {
+        int n = s.connection().countUnknownRecipient();
+        java.time.Duration delay = s.limits().unknownRecipientDelay().multipliedBy(n);
+        if (!delay.isZero()) {
+            s.flush();
+            try {
+                Thread.sleep(Math.min(30_000, delay.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted");
+            }
+        }
+        s.refuse(refusal, c);
+        if (n >= s.limits().maxUnknownRecipients() && !s.ending()) {
+            s.reply(Reply.TOO_MANY_UNKNOWN_RECIPIENTS.with(s.settings().fqdn()));
+            s.end();
+        }
     }
 }

@@ -13,6 +13,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,9 @@ import org.slf4j.LoggerFactory;
 public final class Session implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    /** At the end, how long the last replies may take to leave, and how long input is drained after them. */
+    private static final Duration CLOSE_FLUSH = Duration.ofSeconds(30);
+    private static final Duration CLOSE_DRAIN = Duration.ofSeconds(2);
 
     private final ServerContext ctx;
     private final VirtualServerSettings vs;
@@ -86,13 +90,18 @@ public final class Session implements Runnable {
                         reply(Reply.SHUTTING_DOWN.with(vs.fqdn()));
                         break;
                     }
-                    line = ch.readLine(limits.commandLineLength());
+                    // the whole line by the deadline: an octet at a time does not keep a session alive
+                    line = ch.readCommandLine(limits.commandLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
                 } catch (SmtpChannel.LineTooLongException e) {
                     waitingForCommand = false;
                     if (log.enabled()) {
                         log("<", "(line longer than " + e.limit() + " octets)");
                     }
                     refuse(Reply.LINE_TOO_LONG.with(e.limit()), null);
+                    continue;
+                } catch (SmtpChannel.InvalidUtf8Exception e) {
+                    waitingForCommand = false;
+                    notUtf8(Command.parse(e.lossy()));
                     continue;
                 }
                 waitingForCommand = false;
@@ -102,17 +111,18 @@ public final class Session implements Runnable {
                 }
                 dispatch(c);
             }
-            flush();
         } catch (SocketTimeoutException e) {
             sendQuietly(Reply.TIMEOUT.with(vs.fqdn()));
             log("*", "timeout");
         } catch (EOFException e) {
             log("*", "connection closed by client");
         } catch (SSLException e) {
+            // after "220 Ready to start TLS" nothing in plaintext may follow: just close
             if (log.enabled()) {
                 log("*", "TLS failure: " + e.getMessage());
             }
             LOG.debug("connection #{} from {}: TLS failure: {}", conn.number(), conn.clientAddress(), e.getMessage());
+            ch.close();
         } catch (IOException e) {
             if (log.enabled()) {
                 log("*", "I/O error: " + e.getMessage());
@@ -122,10 +132,25 @@ public final class Session implements Runnable {
             sendQuietly(Reply.LOCAL_ERROR.response());
         } finally {
             resetTransaction();
-            ch.close();
+            // every reply decided on reaches a client that reads, the 250 of a committed message first
+            ch.closeGracefully(CLOSE_FLUSH, CLOSE_DRAIN);
             log("*", "disconnect");
             onClose.run();
         }
+    }
+
+    /**
+     * A command line that is not valid UTF-8 is refused whole, never acted on with its bad
+     * octets replaced: two different byte strings would become one address. MAIL and RCPT get
+     * 553 5.6.7 (RFC 6531 3.6), anything else 501 5.5.2.
+     */
+    private void notUtf8(Command lossy) throws IOException {
+        if (log.enabled()) {
+            log("<", lossy.loggable() + " (not valid UTF-8)");
+        }
+        String verb = lossy.verb();
+        boolean address = verb.equals("MAIL") || verb.equals("RCPT");
+        refuse(address ? Reply.ADDRESS_NOT_UTF8.response() : Reply.COMMAND_NOT_UTF8.response(), lossy);
     }
 
     /** Looks the verb up; then the handler's precheck, the sequence rule unless it keeps its own, the handler. */
@@ -249,12 +274,18 @@ public final class Session implements Runnable {
         ch.readTimeout(limits.commandTimeout());
         String line;
         try {
-            line = ch.readLine(limits.commandLineLength());
+            line = ch.readCommandLine(limits.commandLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
         } catch (SmtpChannel.LineTooLongException e) {
             if (log.enabled()) {
                 log("<", "(continuation line longer than " + e.limit() + " octets)");
             }
             refuse(Reply.LINE_TOO_LONG.with(e.limit()), c);
+            return null;
+        } catch (SmtpChannel.InvalidUtf8Exception e) {
+            if (log.enabled()) {
+                log("<", "(continuation line not valid UTF-8)");
+            }
+            refuse(Reply.COMMAND_NOT_UTF8.response(), c);
             return null;
         }
         if (log.enabled()) {
@@ -266,6 +297,11 @@ public final class Session implements Runnable {
     /** The session ends once this command's replies are flushed. */
     void end() {
         quit = true;
+    }
+
+    /** Whether the session ends after this command (QUIT, or the error limit was reached). */
+    boolean ending() {
+        return quit;
     }
 
     /** Sends a reply (buffered until {@link #flush()}). */
@@ -285,9 +321,17 @@ public final class Session implements Runnable {
         ctx.events().commandRefused(vs, conn.number(), conn.client(), c, r);
         if (conn.countError() >= limits.maxErrors()) {
             reply(Reply.TOO_MANY_ERRORS.with(vs.fqdn()));
-            flush();
-            quit = true;
+            quit = true; // the replies go out when the session closes, however much input is pending
         }
+    }
+
+    /**
+     * Sends and reports a refusal that is not the client's fault (the spool failed): it does not
+     * count toward the error limit, so a full disk does not end honest sessions.
+     */
+    void refuseNotCounted(Response r, Command c) throws IOException {
+        reply(r);
+        ctx.events().commandRefused(vs, conn.number(), conn.client(), c, r);
     }
 
     /** RFC 2920: replies are sent when the client's pipelined commands have all been read. */

@@ -8,6 +8,7 @@ import dev.baton.smtp.SmtpChannel;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -66,7 +67,15 @@ final class StartTlsHandler implements CommandHandler {
         }
         s.reply(Reply.STARTTLS_READY.response());
         s.flush();
-        SSLSession tls = ch.startTls(s.context().tls(), false, null, 0).getSession();
+        SSLSession tls;
+        try {
+            tls = ch.startTls(s.context().tls(), false, null, 0, s.limits().tlsHandshakeTimeout()).getSession();
+        } catch (SSLException e) {
+            throw e;
+        } catch (IOException e) {
+            // a handshake that timed out or broke: after 220 nothing may follow in plaintext
+            throw new SSLException("TLS handshake failed: " + e.getMessage(), e);
+        }
         String description = tls.getProtocol() + " with cipher " + tls.getCipherSuite();
         if (s.logging()) {
             s.log("*", "TLS established: " + description);

@@ -1,5 +1,6 @@
 package dev.baton.smtp.server;
 
+import dev.baton.mail.HopCounter;
 import dev.baton.mail.MailAddress;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.Spool;
@@ -31,6 +32,8 @@ final class Transaction {
     Envelope envelope;
     /** The spool file being written, from the start of the data to its end. */
     Spool.Receipt receipt;
+    /** Counts the hops the content's header records; set when the data begins. */
+    HopCounter hops;
     /** BDAT: the reader that carries line-ending state from one chunk to the next. */
     DataReader chunks;
     /** BDAT has begun: DATA and RCPT are out of sequence. */

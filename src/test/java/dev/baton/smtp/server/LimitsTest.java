@@ -59,6 +59,27 @@ class LimitsTest {
     }
 
     @Test
+    void bdatTextLineOver1000OctetsIsRefusedAsOverDataAndBinarymimeIsNotLimited() throws Exception {
+        server.holdDelivery().start();
+        SmtpTestClient c = server.connectEhlo();
+        c.command("MAIL FROM:<a@sender.test>");
+        c.command("RCPT TO:<alice@example.test>");
+        String body = "Subject: long\r\n\r\n" + "y".repeat(5000) + "\r\n";
+        // split so the long line straddles two chunks
+        c.sendRaw("BDAT 2000\r\n" + body.substring(0, 2000));
+        assertThat(c.read().code()).isEqualTo(250);
+        String rest = body.substring(2000);
+        assertThat(c.command("BDAT " + rest.length() + " LAST\r\n" + rest.substring(0, rest.length() - 2)).status())
+                .isEqualTo("550 5.6.0");
+        assertThat(server.queued()).isEmpty();
+
+        c.command("MAIL FROM:<a@sender.test> BODY=BINARYMIME");
+        c.command("RCPT TO:<alice@example.test>");
+        assertThat(c.command("BDAT " + body.length() + " LAST\r\n" + body.substring(0, body.length() - 2)).code()).isEqualTo(250);
+        assertThat(server.queued()).hasSize(1);
+    }
+
+    @Test
     void textLineOfExactly1000OctetsIsAccepted() throws Exception {
         server.holdDelivery().start();
         SmtpTestClient c = server.connectEhlo();

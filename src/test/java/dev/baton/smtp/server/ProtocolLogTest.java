@@ -37,6 +37,22 @@ class ProtocolLogTest {
     }
 
     @Test
+    void controlCharactersFromTheClientAreEscapedSoNoLineCanBeForged() throws Exception {
+        server.vs("protocolLog: true").start();
+        try (SmtpTestClient c = server.connectEhlo()) {
+            // a CR that would start a forged line, an ESC that would reach a terminal, a bidi override
+            c.sendRaw("NOOP a\r2026-01-01T00:00:00Z 9 > 250 forged\u001b[2J\u202e\\x41\r\n");
+            c.read();
+            c.command("QUIT");
+        }
+        Path log = server.dataDir().resolve("logs").resolve("smtp-default.log");
+        String text = awaitContains(log, "disconnect");
+        assertThat(text).contains("< NOOP a\\r2026-01-01T00:00:00Z 9 > 250 forged\\x1B[2J\\u202E\\\\x41");
+        assertThat(text.lines()).noneMatch(l -> l.startsWith("2026-01-01T00:00:00Z"));
+        assertThat(text).doesNotContain("\u001b", "\u202e", "\r");
+    }
+
+    @Test
     void protocolLogIsOffByDefault() throws Exception {
         server.start();
         try (SmtpTestClient c = server.connectEhlo()) {

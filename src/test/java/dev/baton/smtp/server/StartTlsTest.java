@@ -1,6 +1,7 @@
 package dev.baton.smtp.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.testing.SmtpTestClient.Reply;
@@ -212,5 +213,37 @@ class StartTlsTest {
             // reset: closed as well
         }
         assertThat(server.connectEhlo().command("NOOP").code()).isEqualTo(250);
+    }
+
+    @Test
+    void aClientCannotRenegotiateTls12() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connectEhlo();
+        assertThat(c.command("STARTTLS").code()).isEqualTo(220);
+        javax.net.ssl.SSLSocket tls = c.startTls(java.util.List.of("TLSv1.2"), java.util.List.of());
+        assertThat(c.command("EHLO client.test").code()).isEqualTo(250);
+        // a second handshake on the same connection: the server refuses it and the connection ends
+        assertThatThrownBy(() -> {
+            tls.startHandshake();
+            c.command("NOOP");
+        }).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
+    void cbcCipherSuitesAreNotAcceptedAndAeadOnesAre() throws Exception {
+        server.start();
+        SmtpTestClient cbc = server.connectEhlo();
+        assertThat(cbc.command("STARTTLS").code()).isEqualTo(220);
+        assertThatThrownBy(() -> cbc.startTls(java.util.List.of("TLSv1.2"),
+                java.util.List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+                        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA")))
+                .isInstanceOf(javax.net.ssl.SSLException.class);
+
+        SmtpTestClient gcm = server.connectEhlo();
+        assertThat(gcm.command("STARTTLS").code()).isEqualTo(220);
+        javax.net.ssl.SSLSocket tls = gcm.startTls(java.util.List.of("TLSv1.2"),
+                java.util.List.of("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+        assertThat(tls.getSession().getCipherSuite()).contains("_GCM_");
+        assertThat(gcm.command("EHLO client.test").code()).isEqualTo(250);
     }
 }
