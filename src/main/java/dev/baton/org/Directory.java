@@ -1,0 +1,326 @@
+package dev.baton.org;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One consistent snapshot of the organization (SYSTEM.md 1): its servers, users, security
+ * groups that nest, distribution groups, connectors, and the access control entries that say
+ * who may do what. Immutable; a change makes a new snapshot, and {@link #of} refuses one that
+ * is inconsistent (a cycle in the nesting, a member or trustee that does not exist, two
+ * servers with one FQDN or one Kerberos principal) with a message that names both ends, so a
+ * running server keeps its last good directory.
+ * <p>
+ * Built in, and not to be defined: {@code group:organization-servers} (every server, the
+ * analogue of Exchange Domain Servers), {@code group:authenticated-users} (every user and
+ * server that proved who it is), {@code group:everyone}, and the {@code anonymous} principal.
+ */
+public final class Directory {
+
+    public static final String ORGANIZATION_SERVERS = "organization-servers";
+    public static final String AUTHENTICATED_USERS = "authenticated-users";
+    public static final String EVERYONE = "everyone";
+    static final Set<String> BUILT_IN_GROUPS = Set.of(ORGANIZATION_SERVERS, AUTHENTICATED_USERS, EVERYONE);
+
+    /** The organization: its name and the domains it accepts mail for. */
+    public record Organization(String name, List<String> acceptedDomains) {
+        public Organization {
+            acceptedDomains = acceptedDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
+        }
+    }
+
+    /** A server of the organization: its FQDN, its Kerberos principal, the virtual servers it runs. */
+    public record Server(String name, String fqdn, String principal, List<String> virtualServers) {
+        public Server {
+            name = name.toLowerCase(Locale.ROOT);
+            virtualServers = virtualServers.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList();
+        }
+
+        /** {@code smtp/<fqdn>@REALM}: the principal Kerberos gives this server. */
+        public static String principalFor(String fqdn, String realm) {
+            return "smtp/" + fqdn.toLowerCase(Locale.ROOT) + "@" + realm.toUpperCase(Locale.ROOT);
+        }
+    }
+
+    /** A user: the home server, addresses (the first is primary, the rest aliases), a slow salted password hash or none. */
+    public record User(String name, String homeServer, List<String> addresses, String passwordHash) {
+        public User {
+            name = name.toLowerCase(Locale.ROOT);
+            homeServer = homeServer == null ? null : homeServer.toLowerCase(Locale.ROOT);
+            addresses = List.copyOf(addresses);
+        }
+
+        @Override
+        public String toString() {
+            return "User[" + name + ", home " + homeServer + ", " + addresses + (passwordHash == null ? "" : ", password set") + "]";
+        }
+    }
+
+    /** A security group: its members are servers, users and other groups, nested however deep. */
+    public record Group(String name, List<Member> members) {
+        public Group {
+            name = name.toLowerCase(Locale.ROOT);
+            members = List.copyOf(members);
+        }
+    }
+
+    /** Who hears about a distribution group's deliveries (its delivery-report setting). */
+    public enum DeliveryReports { SENDER, OWNER, NONE }
+
+    /**
+     * A distribution group: an address that expands to its members. The model is here; the
+     * expansion comes with the property relay (SYSTEM.md 3).
+     */
+    public record DistributionGroup(String name, String address, List<Member> members, Member owner, List<Member> allowedSenders,
+            boolean hiddenMembership, DeliveryReports reports) {
+        public DistributionGroup {
+            name = name.toLowerCase(Locale.ROOT);
+            members = List.copyOf(members);
+            allowedSenders = List.copyOf(allowedSenders);
+        }
+    }
+
+    /**
+     * A way out of the organization: the address space it serves, a smarthost or MX, and
+     * whether the far side is trusted with message properties (default no).
+     */
+    public record Connector(String name, List<String> addressSpaces, String smarthost, boolean trustedWithProperties) {
+        public Connector {
+            name = name.toLowerCase(Locale.ROOT);
+            addressSpaces = addressSpaces.stream().map(a -> a.toLowerCase(Locale.ROOT)).toList();
+        }
+
+        /** No smarthost: the next hop comes from MX. */
+        public boolean viaMx() {
+            return smarthost == null;
+        }
+    }
+
+    private final Organization organization;
+    private final Map<String, Server> servers;
+    private final Map<String, User> users;
+    private final Map<String, Group> groups;
+    private final Map<String, DistributionGroup> distributionGroups;
+    private final Map<String, Connector> connectors;
+    private final List<AccessEntry> entries;
+
+    private Directory(Organization organization, Map<String, Server> servers, Map<String, User> users, Map<String, Group> groups,
+            Map<String, DistributionGroup> distributionGroups, Map<String, Connector> connectors, List<AccessEntry> entries) {
+        this.organization = organization;
+        this.servers = servers;
+        this.users = users;
+        this.groups = groups;
+        this.distributionGroups = distributionGroups;
+        this.connectors = connectors;
+        this.entries = entries;
+    }
+
+    /**
+     * Checks and builds a snapshot. The built-in entries (organization-servers may relay,
+     * accept and send properties on the organization) come first, then the given ones.
+     *
+     * @throws DirectoryException naming what is inconsistent, and both ends of it
+     */
+    public static Directory of(Organization organization, List<Server> servers, List<User> users, List<Group> groups,
+            List<DistributionGroup> distributionGroups, List<Connector> connectors, List<AccessEntry> entries)
+            throws DirectoryException {
+        Map<String, Server> s = unique("server", servers, Server::name);
+        Map<String, User> u = unique("user", users, User::name);
+        Map<String, Group> g = unique("group", groups, Group::name);
+        Map<String, DistributionGroup> dg = unique("distribution group", distributionGroups, DistributionGroup::name);
+        Map<String, Connector> c = unique("connector", connectors, Connector::name);
+        for (String reserved : BUILT_IN_GROUPS) {
+            if (g.containsKey(reserved)) {
+                throw new DirectoryException("group \"" + reserved + "\" is built in and cannot be defined");
+            }
+        }
+        sameValue("FQDN", servers, Server::fqdn);
+        sameValue("Kerberos principal", servers.stream().filter(x -> x.principal() != null).toList(), Server::principal);
+        for (User user : users) {
+            if (user.homeServer() != null && !s.containsKey(user.homeServer())) {
+                throw new DirectoryException("user \"" + user.name() + "\" has home server \"" + user.homeServer()
+                        + "\", which is not a server of the organization");
+            }
+        }
+        Directory d = new Directory(organization, s, u, g, dg, c, withBuiltIns(entries));
+        for (Group group : groups) {
+            for (Member m : group.members()) {
+                d.requireExists(m, "group \"" + group.name() + "\" lists member " + m);
+            }
+        }
+        for (DistributionGroup group : distributionGroups) {
+            for (Member m : group.members()) {
+                if (!(m.kind() == Member.Kind.GROUP && dg.containsKey(m.name()))) {
+                    d.requireExists(m, "distribution group \"" + group.name() + "\" lists member " + m);
+                }
+            }
+            if (group.owner() != null) {
+                d.requireExists(group.owner(), "distribution group \"" + group.name() + "\" has owner " + group.owner());
+            }
+            for (Member m : group.allowedSenders()) {
+                d.requireExists(m, "distribution group \"" + group.name() + "\" allows sender " + m);
+            }
+        }
+        for (AccessEntry e : entries) {
+            d.requireExists(e.trustee(), "the entry \"" + e + "\" names trustee " + e.trustee());
+            if (e.on().server() != null) {
+                Server on = s.get(e.on().server());
+                if (on == null) {
+                    throw new DirectoryException("the entry \"" + e + "\" is set on server \"" + e.on().server()
+                            + "\", which is not a server of the organization");
+                }
+                if (e.on().virtualServer() != null && !on.virtualServers().contains(e.on().virtualServer())) {
+                    throw new DirectoryException("the entry \"" + e + "\" is set on virtual server \"" + e.on().virtualServer()
+                            + "\", which server \"" + on.name() + "\" does not run (it runs " + on.virtualServers() + ")");
+                }
+            }
+        }
+        d.refuseCycles();
+        return d;
+    }
+
+    private static List<AccessEntry> withBuiltIns(List<AccessEntry> entries) {
+        List<AccessEntry> all = new ArrayList<>();
+        Member servers = Member.group(ORGANIZATION_SERVERS);
+        for (Right r : List.of(Right.RELAY, Right.ACCEPT_PROPERTIES, Right.SEND_PROPERTIES)) {
+            all.add(new AccessEntry(true, servers, r, Scope.ORGANIZATION));
+        }
+        all.addAll(entries);
+        return List.copyOf(all);
+    }
+
+    private interface Key<T> {
+        String of(T t);
+    }
+
+    private static <T> Map<String, T> unique(String what, Collection<T> items, Key<T> name) throws DirectoryException {
+        Map<String, T> m = new LinkedHashMap<>();
+        for (T t : items) {
+            String n = name.of(t);
+            if (n == null || n.isBlank()) {
+                throw new DirectoryException("a " + what + " without a name: " + t);
+            }
+            if (m.putIfAbsent(n, t) != null) {
+                throw new DirectoryException("two " + what + "s are named \"" + n + "\"");
+            }
+        }
+        return m;
+    }
+
+    private static void sameValue(String what, List<Server> servers, Key<Server> value) throws DirectoryException {
+        Map<String, Server> seen = new HashMap<>();
+        for (Server server : servers) {
+            String v = value.of(server).toLowerCase(Locale.ROOT);
+            Server other = seen.putIfAbsent(v, server);
+            if (other != null) {
+                throw new DirectoryException("servers \"" + other.name() + "\" and \"" + server.name() + "\" have the same " + what
+                        + " " + value.of(server) + "; each server needs its own");
+            }
+        }
+    }
+
+    private void requireExists(Member m, String where) throws DirectoryException {
+        boolean exists = switch (m.kind()) {
+            case SERVER -> servers.containsKey(m.name());
+            case USER -> users.containsKey(m.name());
+            case GROUP -> groups.containsKey(m.name()) || BUILT_IN_GROUPS.contains(m.name());
+            case ANONYMOUS -> true;
+        };
+        if (!exists) {
+            throw new DirectoryException(where + ", which is not in the directory");
+        }
+    }
+
+    /**
+     * Depth-first through group nesting, with an explicit stack (a chain may be thousands
+     * deep); a group met again on the current path is a cycle, named whole.
+     */
+    private void refuseCycles() throws DirectoryException {
+        Map<String, Integer> state = new HashMap<>(); // 1 on the path, 2 done
+        for (String start : groups.keySet()) {
+            if (state.containsKey(start)) {
+                continue;
+            }
+            List<String> path = new ArrayList<>();
+            List<Integer> next = new ArrayList<>(); // per path entry: the index of the member to look at next
+            path.add(start);
+            next.add(0);
+            state.put(start, 1);
+            while (!path.isEmpty()) {
+                int top = path.size() - 1;
+                String group = path.get(top);
+                List<Member> members = groups.get(group).members();
+                int i = next.get(top);
+                if (i == members.size()) {
+                    state.put(group, 2);
+                    path.remove(top);
+                    next.remove(top);
+                    continue;
+                }
+                next.set(top, i + 1);
+                Member m = members.get(i);
+                if (m.kind() != Member.Kind.GROUP || BUILT_IN_GROUPS.contains(m.name())) {
+                    continue;
+                }
+                Integer st = state.get(m.name());
+                if (st != null && st == 1) {
+                    List<String> cycle = new ArrayList<>(path.subList(path.indexOf(m.name()), path.size()));
+                    cycle.add(m.name());
+                    throw new DirectoryException("group nesting has a cycle: group \"" + group + "\" contains group \"" + m.name()
+                            + "\", which contains it again (" + String.join(" > ", cycle.stream().map(x -> "group:" + x).toList())
+                            + ")");
+                }
+                if (st == null) {
+                    state.put(m.name(), 1);
+                    path.add(m.name());
+                    next.add(0);
+                }
+            }
+        }
+    }
+
+    public Organization organization() {
+        return organization;
+    }
+
+    public Map<String, Server> servers() {
+        return java.util.Collections.unmodifiableMap(servers);
+    }
+
+    public Map<String, User> users() {
+        return java.util.Collections.unmodifiableMap(users);
+    }
+
+    public Map<String, Group> groups() {
+        return java.util.Collections.unmodifiableMap(groups);
+    }
+
+    public Map<String, DistributionGroup> distributionGroups() {
+        return java.util.Collections.unmodifiableMap(distributionGroups);
+    }
+
+    public Map<String, Connector> connectors() {
+        return java.util.Collections.unmodifiableMap(connectors);
+    }
+
+    /** Every entry, the built-in ones first. */
+    public List<AccessEntry> entries() {
+        return entries;
+    }
+
+    /** The server with this Kerberos principal (X-EXPS maps a ticket to a server with it), or null. */
+    public Server serverByPrincipal(String principal) {
+        for (Server s : servers.values()) {
+            if (s.principal() != null && s.principal().equalsIgnoreCase(principal)) {
+                return s;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,216 @@
+package dev.baton.org;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The embedded directory backend: {@code org.yml}. Every error names the file, the position in
+ * it (as {@code rights[2].on}) and what was expected; consistency (cycles, missing members,
+ * duplicate FQDNs) is then {@link Directory#of}'s to check. The format is in docs/directory.md.
+ */
+public final class OrgFile {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private OrgFile() {
+    }
+
+    public static Directory load(Path file) throws IOException, DirectoryException {
+        return parse(Files.readString(file), file.toString());
+    }
+
+    /** @param source what to call the text in messages (the file name) */
+    public static Directory parse(String yaml, String source) throws DirectoryException {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (JacksonException e) {
+            throw new DirectoryException(source + ": not valid YAML: " + e.getOriginalMessage());
+        }
+        At r = new At(root == null ? MissingNode.getInstance() : root, "", source);
+        r.allow("organization", "realm", "servers", "users", "groups", "distributionGroups", "connectors", "rights");
+        At o = r.get("organization").required();
+        o.allow("name", "acceptedDomains");
+        Directory.Organization org = new Directory.Organization(o.get("name").required().text(), o.get("acceptedDomains").texts());
+        String realm = r.get("realm").textOr(null);
+
+        List<Directory.Server> servers = new ArrayList<>();
+        for (At s : r.get("servers").list()) {
+            s.allow("name", "fqdn", "principal", "virtualServers");
+            String fqdn = s.get("fqdn").required().text();
+            String principal = s.get("principal").textOr(realm == null ? null : Directory.Server.principalFor(fqdn, realm));
+            List<String> vss = s.get("virtualServers").texts();
+            servers.add(new Directory.Server(s.get("name").required().text(), fqdn, principal, vss.isEmpty() ? List.of("default") : vss));
+        }
+        List<Directory.User> users = new ArrayList<>();
+        for (At u : r.get("users").list()) {
+            u.allow("name", "home", "addresses", "password");
+            String hash = u.get("password").textOr(null);
+            if (hash != null && !Passwords.isHash(hash)) {
+                throw u.get("password").error("is not a password hash (store an Argon2id hash in PHC form, $argon2id$v=19$...; plain text is never stored)");
+            }
+            users.add(new Directory.User(u.get("name").required().text(), u.get("home").textOr(null), u.get("addresses").texts(), hash));
+        }
+        List<Directory.Group> groups = new ArrayList<>();
+        for (At g : r.get("groups").list()) {
+            g.allow("name", "members");
+            groups.add(new Directory.Group(g.get("name").required().text(), g.get("members").members()));
+        }
+        List<Directory.DistributionGroup> dgs = new ArrayList<>();
+        for (At g : r.get("distributionGroups").list()) {
+            g.allow("name", "address", "members", "owner", "allowedSenders", "hiddenMembership", "reports");
+            String reports = g.get("reports").textOr("sender").toUpperCase(Locale.ROOT);
+            Directory.DeliveryReports rep;
+            try {
+                rep = Directory.DeliveryReports.valueOf(reports);
+            } catch (IllegalArgumentException e) {
+                throw g.get("reports").error("must be sender, owner or none");
+            }
+            At owner = g.get("owner");
+            dgs.add(new Directory.DistributionGroup(g.get("name").required().text(), g.get("address").required().text(),
+                    g.get("members").members(), owner.missing() ? null : owner.member(), g.get("allowedSenders").members(),
+                    g.get("hiddenMembership").bool(false), rep));
+        }
+        List<Directory.Connector> connectors = new ArrayList<>();
+        for (At c : r.get("connectors").list()) {
+            c.allow("name", "addressSpaces", "smarthost", "trustedWithProperties");
+            connectors.add(new Directory.Connector(c.get("name").required().text(), c.get("addressSpaces").texts(),
+                    c.get("smarthost").textOr(null), c.get("trustedWithProperties").bool(false)));
+        }
+        List<AccessEntry> entries = new ArrayList<>();
+        for (At e : r.get("rights").list()) {
+            e.allow("allow", "deny", "to", "on");
+            boolean allow = !e.get("allow").missing();
+            if (allow == !e.get("deny").missing()) {
+                throw e.error("needs exactly one of allow: RIGHT or deny: RIGHT (example: { allow: relay, to: group:partners, on: organization })");
+            }
+            At right = e.get(allow ? "allow" : "deny");
+            Right rt = Right.parse(right.text());
+            if (rt == null) {
+                throw right.error("\"" + right.text() + "\" is not a right (one of " + Right.names() + ")");
+            }
+            Scope on;
+            try {
+                on = Scope.parse(e.get("on").textOr("organization"));
+            } catch (IllegalArgumentException ex) {
+                throw e.get("on").error(ex.getMessage());
+            }
+            entries.add(new AccessEntry(allow, e.get("to").required().member(), rt, on));
+        }
+        try {
+            return Directory.of(org, servers, users, groups, dgs, connectors, entries);
+        } catch (DirectoryException ex) {
+            throw new DirectoryException(source + ": " + ex.getMessage());
+        }
+    }
+
+    /** A position in the YAML tree that knows its path, for messages. */
+    private record At(JsonNode json, String path, String source) {
+
+        At get(String key) {
+            JsonNode child = json.isObject() ? json.get(key) : null;
+            return new At(child == null ? MissingNode.getInstance() : child, path.isEmpty() ? key : path + "." + key, source);
+        }
+
+        boolean missing() {
+            return json.isMissingNode() || json.isNull();
+        }
+
+        At required() throws DirectoryException {
+            if (missing()) {
+                throw error("is required");
+            }
+            return this;
+        }
+
+        DirectoryException error(String message) {
+            return new DirectoryException(source + ": " + (path.isEmpty() ? "" : path + ": ") + message);
+        }
+
+        void allow(String... keys) throws DirectoryException {
+            if (missing()) {
+                return;
+            }
+            if (!json.isObject()) {
+                throw error("must be a mapping");
+            }
+            Set<String> known = Set.of(keys);
+            for (Iterator<String> it = json.fieldNames(); it.hasNext();) {
+                String k = it.next();
+                if (!known.contains(k)) {
+                    throw get(k).error("unknown setting (known here: " + String.join(", ", keys) + ")");
+                }
+            }
+        }
+
+        String text() throws DirectoryException {
+            if (!json.isValueNode()) {
+                throw error("must be a single value");
+            }
+            return json.asText();
+        }
+
+        String textOr(String def) throws DirectoryException {
+            return missing() ? def : text();
+        }
+
+        boolean bool(boolean def) throws DirectoryException {
+            if (missing()) {
+                return def;
+            }
+            if (!json.isBoolean()) {
+                throw error("must be true or false");
+            }
+            return json.booleanValue();
+        }
+
+        List<At> list() throws DirectoryException {
+            if (missing()) {
+                return List.of();
+            }
+            if (!json.isArray()) {
+                throw error("must be a list");
+            }
+            List<At> l = new ArrayList<>();
+            for (int i = 0; i < json.size(); i++) {
+                l.add(new At(json.get(i), path + "[" + i + "]", source));
+            }
+            return l;
+        }
+
+        List<String> texts() throws DirectoryException {
+            List<String> l = new ArrayList<>();
+            for (At a : list()) {
+                l.add(a.text());
+            }
+            return l;
+        }
+
+        Member member() throws DirectoryException {
+            try {
+                return Member.parse(text());
+            } catch (IllegalArgumentException e) {
+                throw error(e.getMessage());
+            }
+        }
+
+        List<Member> members() throws DirectoryException {
+            List<Member> l = new ArrayList<>();
+            for (At a : list()) {
+                l.add(a.member());
+            }
+            return l;
+        }
+    }
+}
