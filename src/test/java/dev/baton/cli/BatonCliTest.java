@@ -71,7 +71,8 @@ class BatonCliTest {
     @Test
     void everyCommandHasHelp() {
         List<List<String>> commands = List.of(List.of(), List.of("serve"), List.of("send"), List.of("queue"),
-                List.of("queue", "list"), List.of("queue", "show"), List.of("queue", "delete"));
+                List.of("queue", "list"), List.of("queue", "show"), List.of("queue", "delete"), List.of("org"), List.of("org", "explain"),
+                List.of("org", "show"));
         for (List<String> c : commands) {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(c);
@@ -84,6 +85,38 @@ class BatonCliTest {
         }
         assertThat(run("help", "queue").out()).contains("Usage: baton queue");
         assertThat(run().out()).contains("Usage: baton").contains("serve").contains("send").contains("queue");
+    }
+
+    @Test
+    void orgExplainPrintsTheDecisionTheDecidingEntryAndItsChain() throws IOException {
+        Path org = dir.resolve("org.yml");
+        java.nio.file.Files.writeString(org, """
+                organization: { name: Example, acceptedDomains: [example.test] }
+                servers:
+                  - { name: hub, fqdn: hub.example.test, virtualServers: [default] }
+                  - { name: branch, fqdn: branch.example.test }
+                groups:
+                  - { name: quarantine, members: [group:dmz] }
+                  - { name: dmz, members: [server:branch] }
+                rights:
+                  - { deny: relay, to: group:quarantine, on: server:hub }
+                """);
+        Result denied = run("org", "explain", "--directory", org.toString(), "--who", "server:branch", "--right", "relay",
+                "--on", "server:hub/default");
+        assertThat(denied.exit()).isEqualTo(1);
+        assertThat(denied.out()).contains("relay for server:branch on server:hub/default: DENIED",
+                "decides: deny relay to group:quarantine on server:hub", "via server:branch > group:dmz > group:quarantine",
+                "applies: allow relay to group:organization-servers on organization");
+        Result allowed = run("org", "explain", "--directory", org.toString(), "--who", "server:hub", "--right", "relay", "--json");
+        assertThat(allowed.exit()).isZero();
+        assertThat(allowed.out()).contains("\"allowed\":true", "\"chain\":[\"server:hub\",\"group:organization-servers\"]");
+        Result bad = run("org", "explain", "--directory", org.toString(), "--who", "host:x", "--right", "relay");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("server, user or group");
+        assertThat(run("org", "show", "--directory", org.toString()).out()).contains("group dmz: server:branch");
+        Result none = run("org", "show", "--data-dir", dir.resolve("nothing").toString());
+        assertThat(none.err()).contains("no directory at");
+        assertNoStackTrace(none);
     }
 
     @Test

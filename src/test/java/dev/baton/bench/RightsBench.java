@@ -1,0 +1,106 @@
+package dev.baton.bench;
+
+import dev.baton.org.AccessEntry;
+import dev.baton.org.Directory;
+import dev.baton.org.Member;
+import dev.baton.org.Right;
+import dev.baton.org.Rights;
+import dev.baton.org.Scope;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * By hand (bench/rights.sh), never in CI: a directory of USERS users and GROUPS security
+ * groups nested DEPTH deep, its load time, and effective-right evaluations per second, first
+ * for principals seen for the first time (their group closure is computed), then warm, with
+ * and without the explanation. Seeded, so every run builds the same directory.
+ */
+public final class RightsBench {
+
+    private RightsBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int users = Integer.getInteger("users", 100_000);
+        int groups = Integer.getInteger("groups", 10_000);
+        int depth = Integer.getInteger("depth", 20);
+        int queries = Integer.getInteger("queries", 2_000_000);
+        Random random = new Random(42);
+
+        long t0 = System.nanoTime();
+        List<Directory.Server> servers = List.of(new Directory.Server("hub", "hub.example.test", null, List.of("default", "submission")));
+        int chains = groups / depth;
+        List<List<Member>> members = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+            members.add(new ArrayList<>());
+        }
+        // chain c: group c*depth contains c*depth+1 ... contains the leaf c*depth+depth-1
+        for (int c = 0; c < chains; c++) {
+            for (int level = 0; level < depth - 1; level++) {
+                members.get(c * depth + level).add(Member.group("g" + (c * depth + level + 1)));
+            }
+        }
+        List<Directory.User> userList = new ArrayList<>(users);
+        for (int u = 0; u < users; u++) {
+            userList.add(new Directory.User("u" + u, "hub", List.of("u" + u + "@example.test"), null));
+            int leaf = random.nextInt(chains) * depth + depth - 1;
+            members.get(leaf).add(Member.user("u" + u));
+            if (random.nextInt(4) == 0) { // some users in a second chain, partway down
+                members.get(random.nextInt(chains) * depth + random.nextInt(depth)).add(Member.user("u" + u));
+            }
+        }
+        List<Directory.Group> groupList = new ArrayList<>(groups);
+        for (int g = 0; g < groups; g++) {
+            groupList.add(new Directory.Group("g" + g, members.get(g)));
+        }
+        List<AccessEntry> entries = new ArrayList<>();
+        for (int c = 0; c < chains; c++) {
+            entries.add(new AccessEntry(true, Member.group("g" + c * depth), Right.values()[c % Right.values().length], Scope.ORGANIZATION));
+            if (c % 7 == 0) {
+                entries.add(new AccessEntry(false, Member.group("g" + (c * depth + depth / 2)), Right.values()[c % Right.values().length],
+                        Scope.virtualServer("hub", "default")));
+            }
+        }
+        long t1 = System.nanoTime();
+        Directory d = Directory.of(new Directory.Organization("Bench", List.of("example.test")), servers, userList, groupList, List.of(),
+                List.of(), entries);
+        long t2 = System.nanoTime();
+        Rights rights = new Rights(d);
+        long t3 = System.nanoTime();
+        System.out.printf("directory: %d users, %d groups nested %d deep, %d entries%n", users, groups, depth, d.entries().size());
+        System.out.printf("build objects %.0f ms, check and index (Directory.of) %.0f ms, Rights %.0f ms%n", (t1 - t0) / 1e6,
+                (t2 - t1) / 1e6, (t3 - t2) / 1e6);
+
+        Scope[] scopes = {Scope.virtualServer("hub", "default"), Scope.virtualServer("hub", "submission"), Scope.server("hub")};
+        Right[] all = Right.values();
+        long allowed = 0;
+        // cold: every user for the first time (closure computed)
+        long c0 = System.nanoTime();
+        for (int u = 0; u < users; u++) {
+            allowed += rights.allowed(Member.user("u" + u), all[u % all.length], scopes[u % scopes.length]) ? 1 : 0;
+        }
+        long c1 = System.nanoTime();
+        System.out.printf("cold (first query per user): %.0f evaluations/s%n", users / ((c1 - c0) / 1e9));
+        for (int round = 1; round <= 3; round++) {
+            Member[] who = new Member[1024];
+            for (int i = 0; i < who.length; i++) {
+                who[i] = Member.user("u" + random.nextInt(users));
+            }
+            long w0 = System.nanoTime();
+            for (int q = 0; q < queries; q++) {
+                allowed += rights.allowed(who[q & 1023], all[q % all.length], scopes[q % scopes.length]) ? 1 : 0;
+            }
+            long w1 = System.nanoTime();
+            int explained = queries / 10;
+            long e0 = System.nanoTime();
+            for (int q = 0; q < explained; q++) {
+                allowed += rights.explain(who[q & 1023], all[q % all.length], scopes[q % scopes.length]).allowed() ? 1 : 0;
+            }
+            long e1 = System.nanoTime();
+            System.out.printf("warm round %d: %.0f evaluations/s; with explanation %.0f/s%n", round, queries / ((w1 - w0) / 1e9),
+                    explained / ((e1 - e0) / 1e9));
+        }
+        System.out.println("(allowed count, to keep the work: " + allowed + ")");
+    }
+}
