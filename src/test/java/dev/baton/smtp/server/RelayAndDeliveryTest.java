@@ -109,7 +109,8 @@ class RelayAndDeliveryTest {
         assertThat(text).startsWith("Return-Path: <a@sender.test>\nDelivered-To: alice@example.test\nReceived: from client.example.test ([127.0.0.1])\n");
         assertThat(text).contains("by mx.example.test (Baton) with ESMTP id").contains("for <alice@example.test>;");
         assertThat(text).endsWith("Subject: hello\n\nHello Alice\n.dot\n");
-        assertThat(server.queued()).isEmpty();
+        // the Maildir file appears before the delivery leaves the queue: wait for that too
+        Eventually.eventually(() -> assertThat(server.queued()).isEmpty());
     }
 
     @Test
