@@ -6,6 +6,12 @@ import dev.baton.config.RouteSettings;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.routing.Routes;
 import dev.baton.mail.MailAddress;
+import dev.baton.mail.Principal;
+import dev.baton.org.Directory;
+import dev.baton.org.Member;
+import dev.baton.org.Right;
+import dev.baton.org.Rights;
+import dev.baton.org.Scope;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
 import dev.baton.smtp.server.SessionPolicy;
@@ -17,10 +23,12 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Who may send what, until the organization layer arrives: mail for an accepted domain is
- * accepted (for a known mailbox when a user list is configured); relaying to any other domain
- * only for clients in the virtual server's relay networks, and only where a route exists.
- * Everything else is refused with 550 5.7.1: never an open relay.
+ * Who may send what. The decisions are rights (ADR 0010): mail for an accepted domain needs
+ * accept-authoritative-domain (and a known mailbox when a user list is configured); relaying to
+ * any other domain needs relay, which the organization baton.yml implies gives to clients that
+ * authenticated or connect from the virtual server's relay networks, and only where a route
+ * exists. Everything else is refused with 550 5.7.1: never an open relay. The reply never says
+ * which entry decided; {@code baton org explain} does.
  */
 final class AcceptancePolicy implements SessionPolicy {
 
@@ -31,7 +39,16 @@ final class AcceptancePolicy implements SessionPolicy {
     private final boolean autoCreate;
     private final java.util.Map<String, String> aliases;
 
+    private final Rights rights;
+    private final Scope here;
+
     AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Routes routes) {
+        this(config, vs, routes, new Rights(OrganizationOfOne.of(config)));
+    }
+
+    AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Routes routes, Rights rights) {
+        this.rights = rights;
+        this.here = Scope.virtualServer(OrganizationOfOne.serverName(config), vs.name());
         this.acceptedDomains = Set.copyOf(config.acceptedDomains());
         this.relayNetworks = vs.relayNetworks().stream().map(Cidr::parse).toList();
         this.routes = routes;
@@ -47,7 +64,13 @@ final class AcceptancePolicy implements SessionPolicy {
         }
         String domain = rcpt.domainKey();
         Optional<RouteSettings> route = routes.routeFor(domain);
+        Member who = member(session.principal());
+        List<Member> sessionGroups = relayNetworks.stream().anyMatch(n -> n.contains(session.client()))
+                ? RELAY_NETWORKS : List.of();
         if (acceptedDomains.contains(domain)) {
+            if (!rights.allowed(who, sessionGroups, Right.ACCEPT_AUTHORITATIVE_DOMAIN, here)) {
+                return Optional.of(Reply.RELAY_DENIED.with(rcpt));
+            }
             if (routingLocalPart(rcpt.localPart())) {
                 // user%elsewhere@us, elsewhere!user@us, "user@elsewhere"@us: relaying in disguise (Postfix
                 // rewrites these and then refuses the relay); Baton neither rewrites nor keeps them
@@ -61,12 +84,21 @@ final class AcceptancePolicy implements SessionPolicy {
             }
             return Optional.empty();
         }
-        boolean relayClient = session.principal().isAuthenticated()
-                || relayNetworks.stream().anyMatch(n -> n.contains(session.client()));
-        if (!relayClient) {
+        if (!rights.allowed(who, sessionGroups, Right.RELAY, here)) {
             return Optional.of(Reply.RELAY_DENIED.with(rcpt));
         }
         return route.isPresent() ? Optional.empty() : Optional.of(Reply.NO_ROUTE.with(rcpt));
+    }
+
+    private static final List<Member> RELAY_NETWORKS = List.of(Member.group(Directory.RELAY_NETWORKS));
+
+    /** The directory's name for who the session proved to be. */
+    static Member member(Principal p) {
+        return switch (p) {
+            case Principal.Anonymous a -> Member.ANONYMOUS;
+            case Principal.User u -> Member.user(u.name());
+            case Principal.Server s -> Member.server(s.name());
+        };
     }
 
     /** A local part that names another destination: the percent hack, a bang path, a quoted address. */

@@ -19,14 +19,17 @@ import java.util.Set;
  * <p>
  * Built in, and not to be defined: {@code group:organization-servers} (every server, the
  * analogue of Exchange Domain Servers), {@code group:authenticated-users} (every user and
- * server that proved who it is), {@code group:everyone}, and the {@code anonymous} principal.
+ * server that proved who it is), {@code group:everyone}, {@code group:relay-networks} (a
+ * session's: its client connects from a relay network), and the {@code anonymous} principal.
  */
 public final class Directory {
 
     public static final String ORGANIZATION_SERVERS = "organization-servers";
     public static final String AUTHENTICATED_USERS = "authenticated-users";
     public static final String EVERYONE = "everyone";
-    static final Set<String> BUILT_IN_GROUPS = Set.of(ORGANIZATION_SERVERS, AUTHENTICATED_USERS, EVERYONE);
+    /** A session's group: clients connecting from a relay network of the virtual server (baton.yml's relayNetworks). */
+    public static final String RELAY_NETWORKS = "relay-networks";
+    static final Set<String> BUILT_IN_GROUPS = Set.of(ORGANIZATION_SERVERS, AUTHENTICATED_USERS, EVERYONE, RELAY_NETWORKS);
 
     /** The organization: its name and the domains it accepts mail for. */
     public record Organization(String name, List<String> acceptedDomains) {

@@ -42,7 +42,7 @@ public final class Rights {
             b.append(right.wireName()).append(" for ").append(who).append(" on ").append(on).append(": ")
                     .append(allowed ? "ALLOWED" : "DENIED").append('\n');
             if (!known) {
-                b.append("  ").append(who).append(" is not in the directory: it belongs to group:everyone only\n");
+                b.append("  ").append(who).append(" is not in the directory: it belongs only to the groups every principal of its kind is in\n");
             }
             if (applied.isEmpty()) {
                 b.append("  no entry on ").append(on).append(" or above it grants ").append(right.wireName()).append(" to ")
@@ -81,10 +81,20 @@ public final class Rights {
 
     /** Whether {@code who} has {@code right} on {@code on}. */
     public boolean allowed(Member who, Right right, Scope on) {
+        return allowed(who, List.of(), right, on);
+    }
+
+    /**
+     * Whether {@code who} has {@code right} on {@code on}, counting also the groups this session
+     * puts it in (such as {@code relay-networks} for a client from a relay network) and every
+     * group those belong to.
+     */
+    public boolean allowed(Member who, List<Member> sessionGroups, Right right, Scope on) {
         Map<Member, Member> reach = closure(who);
+        List<Map<Member, Member>> more = sessionGroups.isEmpty() ? List.of() : sessionGroups.stream().map(this::closure).toList();
         boolean allow = false;
         for (AccessEntry e : byRight.get(right)) {
-            if (e.on().covers(on) && reach.containsKey(e.trustee())) {
+            if (e.on().covers(on) && (reach.containsKey(e.trustee()) || reachedBy(more, e.trustee()) != null)) {
                 if (!e.allow()) {
                     return false;
                 }
@@ -96,13 +106,35 @@ public final class Rights {
 
     /** {@link #allowed} with the evidence. */
     public Decision explain(Member who, Right right, Scope on) {
+        return explain(who, List.of(), right, on);
+    }
+
+    /** {@link #allowed(Member, List, Right, Scope)} with the evidence; a chain through a session group starts at the principal. */
+    public Decision explain(Member who, List<Member> sessionGroups, Right right, Scope on) {
         Map<Member, Member> reach = closure(who);
+        List<Map<Member, Member>> more = sessionGroups.stream().map(this::closure).toList();
         List<Applied> applied = new ArrayList<>();
         Applied firstAllow = null;
         Applied firstDeny = null;
         for (AccessEntry e : byRight.get(right)) {
-            if (e.on().covers(on) && reach.containsKey(e.trustee())) {
-                Applied a = new Applied(e, chain(reach, who, e.trustee()));
+            if (!e.on().covers(on)) {
+                continue;
+            }
+            List<Member> chain = null;
+            if (reach.containsKey(e.trustee())) {
+                chain = chain(reach, who, e.trustee());
+            } else {
+                Map<Member, Member> via = reachedBy(more, e.trustee());
+                if (via != null) {
+                    Member start = via.entrySet().stream().filter(x -> x.getKey().equals(x.getValue())).findFirst().orElseThrow().getKey();
+                    List<Member> c = new ArrayList<>();
+                    c.add(who);
+                    c.addAll(chain(via, start, e.trustee()));
+                    chain = List.copyOf(c);
+                }
+            }
+            if (chain != null) {
+                Applied a = new Applied(e, chain);
                 applied.add(a);
                 if (e.allow() && firstAllow == null) {
                     firstAllow = a;
@@ -155,17 +187,30 @@ public final class Rights {
         });
     }
 
+    /**
+     * Memberships that come from what the principal is: a server or user has authenticated
+     * (that is what makes it one), so it is in authenticated-users whether the directory lists
+     * it or not; only a server the directory lists is in organization-servers.
+     */
     private List<Member> implicitGroups(Member who) {
         Member everyone = Member.group(Directory.EVERYONE);
-        if (!known(who)) {
-            return List.of(everyone);
-        }
+        Member authenticated = Member.group(Directory.AUTHENTICATED_USERS);
         return switch (who.kind()) {
-            case SERVER -> List.of(Member.group(Directory.ORGANIZATION_SERVERS), Member.group(Directory.AUTHENTICATED_USERS), everyone);
-            case USER -> List.of(Member.group(Directory.AUTHENTICATED_USERS), everyone);
+            case SERVER -> known(who) ? List.of(Member.group(Directory.ORGANIZATION_SERVERS), authenticated, everyone)
+                    : List.of(authenticated, everyone);
+            case USER -> List.of(authenticated, everyone);
             case ANONYMOUS -> List.of(everyone);
             case GROUP -> List.of();
         };
+    }
+
+    private static Map<Member, Member> reachedBy(List<Map<Member, Member>> closures, Member trustee) {
+        for (Map<Member, Member> c : closures) {
+            if (c.containsKey(trustee)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private static List<Member> chain(Map<Member, Member> parent, Member who, Member trustee) {

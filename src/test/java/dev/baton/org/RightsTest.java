@@ -119,12 +119,27 @@ class RightsTest {
     }
 
     @Test
-    void aPrincipalNotInTheDirectoryBelongsToEveryoneOnly() throws Exception {
+    void aPrincipalNotInTheDirectoryIsAuthenticatedButNoServerOfTheOrganization() throws Exception {
         Rights r = rights(List.of(), allow(Right.SUBMIT, Member.group(Directory.AUTHENTICATED_USERS), Scope.ORGANIZATION));
         Member stranger = Member.server("stranger");
-        assertThat(r.allowed(stranger, Right.RELAY, ON_A)).isFalse();
-        assertThat(r.allowed(Member.user("mallory"), Right.SUBMIT, ON_A)).isFalse();
+        assertThat(r.allowed(stranger, Right.RELAY, ON_A)).as("organization-servers holds only listed servers").isFalse();
+        assertThat(r.allowed(Member.user("mallory"), Right.SUBMIT, ON_A)).as("she authenticated").isTrue();
+        assertThat(r.allowed(Member.ANONYMOUS, Right.SUBMIT, ON_A)).isFalse();
         assertThat(r.explain(stranger, Right.RELAY, ON_A).explanation()).contains("not in the directory");
+    }
+
+    @Test
+    void aSessionGroupSuchAsRelayNetworksCountsWithEverythingItBelongsTo() throws Exception {
+        Member relayNetworks = Member.group(Directory.RELAY_NETWORKS);
+        Rights r = rights(List.of(new Group("trusted-clients", List.of(relayNetworks))),
+                allow(Right.RELAY, Member.group("trusted-clients"), Scope.ORGANIZATION),
+                deny(Right.RELAY, relayNetworks, Scope.virtualServer("a", "submission")));
+        assertThat(r.allowed(Member.ANONYMOUS, Right.RELAY, ON_A_DEFAULT)).isFalse();
+        assertThat(r.allowed(Member.ANONYMOUS, List.of(relayNetworks), Right.RELAY, ON_A_DEFAULT)).isTrue();
+        assertThat(r.allowed(Member.ANONYMOUS, List.of(relayNetworks), Right.RELAY, Scope.virtualServer("a", "submission"))).isFalse();
+        Rights.Decision d = r.explain(Member.ANONYMOUS, List.of(relayNetworks), Right.RELAY, ON_A_DEFAULT);
+        assertThat(d.allowed()).isTrue();
+        assertThat(d.deciding().chain()).containsExactly(Member.ANONYMOUS, relayNetworks, Member.group("trusted-clients"));
     }
 
     @Test
