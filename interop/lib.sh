@@ -18,6 +18,18 @@ BATON_CMD="${BATON_CMD:-$BATON_ROOT/baton}"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# Checks of a test script: counted in PASSED and FAILED, one line each.
+PASSED=${PASSED:-0}
+FAILED=${FAILED:-0}
+pass() {
+    PASSED=$((PASSED + 1))
+    echo "PASS: $*"
+}
+fail() {
+    FAILED=$((FAILED + 1))
+    echo "FAIL: $*"
+}
+
 # Print a free TCP port on 127.0.0.1. There is a small race between closing
 # the probe socket and the server binding it; acceptable for tests.
 free_port() {

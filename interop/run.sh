@@ -53,14 +53,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pass() {
-    PASSED=$((PASSED + 1))
-    echo "PASS: $*"
-}
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "FAIL: $*"
-}
 
 # Run a client with a timeout, output to $WORK/NAME.out; on failure the
 # output is shown so the CI log explains itself.
