@@ -91,10 +91,9 @@ public final class Rights {
      */
     public boolean allowed(Member who, List<Member> sessionGroups, Right right, Scope on) {
         Map<Member, Member> reach = closure(who);
-        List<Map<Member, Member>> more = sessionGroups.isEmpty() ? List.of() : sessionGroups.stream().map(this::closure).toList();
         boolean allow = false;
         for (AccessEntry e : byRight.get(right)) {
-            if (e.on().covers(on) && (reach.containsKey(e.trustee()) || reachedBy(more, e.trustee()) != null)) {
+            if (e.on().covers(on) && (reach.containsKey(e.trustee()) || throughSessionGroup(sessionGroups, e.trustee()) != null)) {
                 if (!e.allow()) {
                     return false;
                 }
@@ -112,7 +111,6 @@ public final class Rights {
     /** {@link #allowed(Member, List, Right, Scope)} with the evidence; a chain through a session group starts at the principal. */
     public Decision explain(Member who, List<Member> sessionGroups, Right right, Scope on) {
         Map<Member, Member> reach = closure(who);
-        List<Map<Member, Member>> more = sessionGroups.stream().map(this::closure).toList();
         List<Applied> applied = new ArrayList<>();
         Applied firstAllow = null;
         Applied firstDeny = null;
@@ -124,12 +122,11 @@ public final class Rights {
             if (reach.containsKey(e.trustee())) {
                 chain = chain(reach, who, e.trustee());
             } else {
-                Map<Member, Member> via = reachedBy(more, e.trustee());
-                if (via != null) {
-                    Member start = via.entrySet().stream().filter(x -> x.getKey().equals(x.getValue())).findFirst().orElseThrow().getKey();
+                Member group = throughSessionGroup(sessionGroups, e.trustee());
+                if (group != null) {
                     List<Member> c = new ArrayList<>();
                     c.add(who);
-                    c.addAll(chain(via, start, e.trustee()));
+                    c.addAll(chain(closure(group), group, e.trustee()));
                     chain = List.copyOf(c);
                 }
             }
@@ -204,10 +201,11 @@ public final class Rights {
         };
     }
 
-    private static Map<Member, Member> reachedBy(List<Map<Member, Member>> closures, Member trustee) {
-        for (Map<Member, Member> c : closures) {
-            if (c.containsKey(trustee)) {
-                return c;
+    /** The session group through which the trustee is reached, or null. */
+    private Member throughSessionGroup(List<Member> sessionGroups, Member trustee) {
+        for (Member g : sessionGroups) {
+            if (closure(g).containsKey(trustee)) {
+                return g;
             }
         }
         return null;

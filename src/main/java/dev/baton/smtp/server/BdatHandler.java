@@ -108,16 +108,11 @@ final class BdatHandler implements CommandHandler {
         reader.drainPending();
         if (reader.storageFailure() != null) {
             MessageIntake.storageFailure(s, reader.storageFailure(), tx.receipt.id());
-            tx.abort();
-            tx.failed = true;
-            s.refuseNotCounted(Reply.STORAGE_FAILED.response(), c);
-            if (last) {
-                s.resetTransaction();
-            }
+            failed(s, tx, Reply.STORAGE_FAILED.response(), c, last, false); // ours, not the client's
             return;
         }
         if (reader.tooBig()) {
-            failed(s, tx, Reply.MESSAGE_TOO_BIG.with(s.limits().maxMessageSize()), c, last);
+            failed(s, tx, Reply.MESSAGE_TOO_BIG.with(s.limits().maxMessageSize()), c, last, true);
             return;
         }
         if (!last) {
@@ -128,11 +123,19 @@ final class BdatHandler implements CommandHandler {
         MessageIntake.end(s, reader);
     }
 
-    /** This chunk failed: the message is dropped, later chunks are read and refused until LAST. */
-    private static void failed(Session s, Transaction tx, Response reply, Command c, boolean last) throws IOException {
+    /**
+     * This chunk failed: the message is dropped, later chunks are read and refused until LAST.
+     * {@code clientsFault} says whether the refusal counts toward the error limit.
+     */
+    private static void failed(Session s, Transaction tx, Response reply, Command c, boolean last, boolean clientsFault)
+            throws IOException {
         tx.abort();
         tx.failed = true;
-        s.refuse(reply, c);
+        if (clientsFault) {
+            s.refuse(reply, c);
+        } else {
+            s.refuseNotCounted(reply, c);
+        }
         if (last) {
             s.resetTransaction();
         }

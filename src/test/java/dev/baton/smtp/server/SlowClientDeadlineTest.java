@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -36,11 +37,13 @@ class SlowClientDeadlineTest {
 
     private Thread dripper;
     private final AtomicReference<Throwable> dripFailure = new AtomicReference<>();
+    /** Counted down when the test is over: the dripper stops at its next pause. */
+    private final CountDownLatch over = new CountDownLatch(1);
 
     @AfterEach
     void stopDripping() throws Exception {
+        over.countDown();
         if (dripper != null) {
-            dripper.interrupt();
             dripper.join(5000);
             assertThat(dripper.isAlive()).as("dripper stopped").isFalse();
         }
@@ -55,7 +58,10 @@ class SlowClientDeadlineTest {
                 for (byte b : octets) {
                     out.write(b);
                     out.flush();
-                    Thread.sleep(DRIP.toMillis());
+                    // the client's pace is what is under test; the pause ends early when the test is over
+                    if (over.await(DRIP.toMillis(), TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
                 }
             } catch (IOException | InterruptedException e) {
                 // the server closed the connection (what the test wants) or the test is over
@@ -156,10 +162,13 @@ class SlowClientDeadlineTest {
         OutputStream out = c.socket().getOutputStream();
         long start = System.nanoTime();
         out.write(ascii("Subject: steady\r\n\r\n"));
+        c.readTimeout(Duration.ofMillis(200));
         for (int i = 0; i < 15; i++) {
             out.write(ascii(line));
             out.flush();
-            Thread.sleep(200);
+            // the pace between lines: in it the server neither replies nor closes
+            assertThat(c.isClosedByServer()).as("closed after line %d", i).isFalse();
+            assertThat(c.buffered()).as("a reply before the end of data, after line %d", i).isZero();
         }
         out.write(ascii(".\r\n"));
         out.flush();
