@@ -93,6 +93,7 @@ class ArchitectureTest {
     void onlyTheSpoolMakesAMessageDurable() {
         noClasses().that().resideOutsideOfPackage("dev.baton.queue..")
                 .and().doNotHaveFullyQualifiedName("dev.baton.delivery.Maildir")
+                .and().doNotHaveFullyQualifiedName("dev.baton.org.FileDirectoryStore") // org.yml replaced only when on disk
                 .should().callMethod(FileChannel.class, "force", boolean.class)
                 .because("a 250 means durable, and that is Spool.Receipt.commit's decision alone (ADR 0002)")
                 .check(classes);

@@ -12,6 +12,7 @@ import java.util.List;
  * @param queue           spool location and delivery workers
  * @param mailboxes       local Maildir delivery
  * @param delivery        delivery to other servers (SMTP, LMTP, MX)
+ * @param directory       where the organization's directory is
  */
 public record BatonConfig(
         ServerSettings server,
@@ -20,7 +21,14 @@ public record BatonConfig(
         List<RouteSettings> routes,
         QueueSettings queue,
         MailboxSettings mailboxes,
-        DeliverySettings delivery) {
+        DeliverySettings delivery,
+        DirectorySettings directory) {
+
+    /** Without a directory section (the default: DIR/org.yml when it exists). */
+    public BatonConfig(ServerSettings server, List<String> acceptedDomains, List<VirtualServerSettings> virtualServers,
+                       List<RouteSettings> routes, QueueSettings queue, MailboxSettings mailboxes, DeliverySettings delivery) {
+        this(server, acceptedDomains, virtualServers, routes, queue, mailboxes, delivery, DirectorySettings.DEFAULT);
+    }
 
     public BatonConfig {
         acceptedDomains = List.copyOf(acceptedDomains);

@@ -67,7 +67,7 @@ public final class ConfigLoader {
     }
 
     private BatonConfig build(Node root) throws ConfigException {
-        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "mailboxes", "delivery");
+        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "mailboxes", "delivery", "directory");
         Node srv = root.get("server");
         srv.allow("name", "fqdn");
         String fqdn = srv.get("fqdn").text("localhost.localdomain");
@@ -184,7 +184,20 @@ public final class ConfigLoader {
         }
         MailboxSettings mailboxes = new MailboxSettings(mb.get("directory").text("mailboxes"),
                 mb.get("autoCreate").bool(users.isEmpty()), users, mb.get("quota").size(0), aliases);
-        return new BatonConfig(server, domains, vss, routes, queue, mailboxes, delivery);
+        return new BatonConfig(server, domains, vss, routes, queue, mailboxes, delivery, directory(root.get("directory")));
+    }
+
+    private static DirectorySettings directory(Node d) throws ConfigException {
+        d.allow("file", "poll");
+        if (d.missing()) {
+            return DirectorySettings.DEFAULT;
+        }
+        String file = d.get("file").text(null);
+        Duration poll = d.get("poll").duration(DirectorySettings.DEFAULT.poll());
+        if (poll.isZero() || poll.isNegative()) {
+            throw d.get("poll").error("must be a positive duration (example: 5s)");
+        }
+        return new DirectorySettings(file == null ? DirectorySettings.DEFAULT.file() : file, file != null, poll);
     }
 
     private VirtualServerSettings virtualServer(Node n, int index, String serverFqdn) throws ConfigException {

@@ -31,10 +31,18 @@ public final class Directory {
     public static final String RELAY_NETWORKS = "relay-networks";
     static final Set<String> BUILT_IN_GROUPS = Set.of(ORGANIZATION_SERVERS, AUTHENTICATED_USERS, EVERYONE, RELAY_NETWORKS);
 
-    /** The organization: its name and the domains it accepts mail for. */
-    public record Organization(String name, List<String> acceptedDomains) {
+    /**
+     * The organization: its name, the domains it accepts mail for, and its Kerberos realm (or
+     * null: then every server names its principal itself, or has none).
+     */
+    public record Organization(String name, List<String> acceptedDomains, String realm) {
         public Organization {
             acceptedDomains = acceptedDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
+            realm = realm == null || realm.isBlank() ? null : realm.toUpperCase(Locale.ROOT);
+        }
+
+        public Organization(String name, List<String> acceptedDomains) {
+            this(name, acceptedDomains, null);
         }
     }
 
@@ -188,6 +196,8 @@ public final class Directory {
         return d;
     }
 
+    private static final int BUILT_IN_ENTRIES = 3;
+
     private static List<AccessEntry> withBuiltIns(List<AccessEntry> entries) {
         List<AccessEntry> all = new ArrayList<>();
         Member servers = Member.group(ORGANIZATION_SERVERS);
@@ -315,6 +325,31 @@ public final class Directory {
     /** Every entry, the built-in ones first. */
     public List<AccessEntry> entries() {
         return entries;
+    }
+
+    /** The entries the directory defines: every entry but the built-in ones (what a backend stores). */
+    public List<AccessEntry> definedEntries() {
+        return entries.subList(BUILT_IN_ENTRIES, entries.size());
+    }
+
+    /** Two snapshots are equal when they hold the same organization, objects and entries, in the same order. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Directory d && organization.equals(d.organization) && servers.equals(d.servers) && users.equals(d.users)
+                && groups.equals(d.groups) && distributionGroups.equals(d.distributionGroups) && connectors.equals(d.connectors)
+                && entries.equals(d.entries);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(organization, servers, users, groups, entries);
+    }
+
+    /** A one-line summary for logs and events: how many of each. */
+    public String summary() {
+        return organization.name() + ": " + servers.size() + " servers, " + users.size() + " users, " + groups.size() + " groups, "
+                + distributionGroups.size() + " distribution groups, " + connectors.size() + " connectors, "
+                + definedEntries().size() + " entries";
     }
 
     /** The server with this Kerberos principal (X-EXPS maps a ticket to a server with it), or null. */

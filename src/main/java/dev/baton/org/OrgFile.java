@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -42,14 +43,15 @@ public final class OrgFile {
         r.allow("organization", "realm", "servers", "users", "groups", "distributionGroups", "connectors", "rights");
         At o = r.get("organization").required();
         o.allow("name", "acceptedDomains");
-        Directory.Organization org = new Directory.Organization(o.get("name").required().text(), o.get("acceptedDomains").texts());
         String realm = r.get("realm").textOr(null);
+        Directory.Organization org = new Directory.Organization(o.get("name").required().text(), o.get("acceptedDomains").texts(),
+                realm);
 
         List<Directory.Server> servers = new ArrayList<>();
         for (At s : r.get("servers").list()) {
             s.allow("name", "fqdn", "principal", "virtualServers");
             String fqdn = s.get("fqdn").required().text();
-            String principal = s.get("principal").textOr(realm == null ? null : Directory.Server.principalFor(fqdn, realm));
+            String principal = s.get("principal").textOr(org.realm() == null ? null : Directory.Server.principalFor(fqdn, org.realm()));
             List<String> vss = s.get("virtualServers").texts();
             servers.add(new Directory.Server(s.get("name").required().text(), fqdn, principal, vss.isEmpty() ? List.of("default") : vss));
         }
@@ -113,6 +115,92 @@ public final class OrgFile {
         } catch (DirectoryException ex) {
             throw new DirectoryException(source + ": " + ex.getMessage());
         }
+    }
+
+    /**
+     * The directory as org.yml text, in the form {@link #parse} reads: one flow mapping per
+     * object, principals left out where the realm gives them, defaults left out. Comments in a
+     * file written by hand are not kept (docs/directory.md says so); the built-in entries are
+     * not written.
+     */
+    public static String format(Directory d) {
+        StringBuilder out = new StringBuilder();
+        out.append("# The organization's directory (docs/directory.md). Written by 'baton org'; edit it by hand or with\n")
+                .append("# 'baton org add|remove|allow|deny' (running servers pick up a change within seconds).\n");
+        Directory.Organization o = d.organization();
+        out.append("organization: { name: ").append(q(o.name())).append(", acceptedDomains: ").append(list(o.acceptedDomains()))
+                .append(" }\n");
+        if (o.realm() != null) {
+            out.append("realm: ").append(q(o.realm())).append('\n');
+        }
+        section(out, "servers", d.servers().values(), s -> {
+            StringBuilder b = new StringBuilder("{ name: " + q(s.name()) + ", fqdn: " + q(s.fqdn()));
+            boolean derived = o.realm() != null && s.principal() != null
+                    && s.principal().equals(Directory.Server.principalFor(s.fqdn(), o.realm()));
+            if (s.principal() != null && !derived) {
+                b.append(", principal: ").append(q(s.principal()));
+            }
+            return b.append(", virtualServers: ").append(list(s.virtualServers())).append(" }").toString();
+        });
+        section(out, "users", d.users().values(), u -> "{ name: " + q(u.name())
+                + (u.homeServer() == null ? "" : ", home: " + q(u.homeServer()))
+                + ", addresses: " + list(u.addresses())
+                + (u.passwordHash() == null ? "" : ", password: " + q(u.passwordHash())) + " }");
+        section(out, "groups", d.groups().values(), g -> "{ name: " + q(g.name()) + ", members: " + members(g.members()) + " }");
+        section(out, "distributionGroups", d.distributionGroups().values(), g -> "{ name: " + q(g.name()) + ", address: "
+                + q(g.address()) + ", members: " + members(g.members())
+                + (g.owner() == null ? "" : ", owner: " + q(g.owner().toString()))
+                + (g.allowedSenders().isEmpty() ? "" : ", allowedSenders: " + members(g.allowedSenders()))
+                + (g.hiddenMembership() ? ", hiddenMembership: true" : "")
+                + ", reports: " + g.reports().name().toLowerCase(Locale.ROOT) + " }");
+        section(out, "connectors", d.connectors().values(), c -> "{ name: " + q(c.name()) + ", addressSpaces: "
+                + list(c.addressSpaces()) + (c.smarthost() == null ? "" : ", smarthost: " + q(c.smarthost()))
+                + ", trustedWithProperties: " + c.trustedWithProperties() + " }");
+        section(out, "rights", d.definedEntries(), e -> "{ " + (e.allow() ? "allow: " : "deny: ") + e.right().wireName()
+                + ", to: " + q(e.trustee().toString()) + ", on: " + q(e.on().toString()) + " }");
+        return out.toString();
+    }
+
+    private interface Line<T> {
+        String of(T t);
+    }
+
+    private static <T> void section(StringBuilder out, String name, Collection<T> items, Line<T> line) {
+        if (items.isEmpty()) {
+            return;
+        }
+        out.append(name).append(":\n");
+        for (T t : items) {
+            out.append("  - ").append(line.of(t)).append('\n');
+        }
+    }
+
+    private static String members(List<Member> members) {
+        return list(members.stream().map(Member::toString).toList());
+    }
+
+    private static String list(List<String> items) {
+        return "[" + String.join(", ", items.stream().map(OrgFile::q).toList()) + "]";
+    }
+
+    /** A YAML double-quoted scalar: always quoted, so no value is read back as another type or as syntax. */
+    private static String q(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\x%02x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
     }
 
     /** A position in the YAML tree that knows its path, for messages. */

@@ -1,0 +1,332 @@
+package dev.baton.org;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One change an administrator makes to the directory ({@code baton org add|remove|allow|deny}).
+ * Applying it makes a new snapshot, checked whole: a change that would leave the directory
+ * inconsistent is refused with the reason, and nothing is stored. Removing an object removes
+ * what only made sense with it (its memberships, the entries naming it as trustee or set on
+ * it), as deleting an object from a directory does; {@link #describe} says what went with it.
+ */
+public sealed interface DirectoryChange {
+
+    /** @throws DirectoryException when the change does not fit the directory (naming why) */
+    Directory applyTo(Directory d) throws DirectoryException;
+
+    /** What the change does, in words, for the command's answer and the event log. */
+    String describe();
+
+    record AddServer(Directory.Server server) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            if (d.servers().containsKey(server.name())) {
+                throw new DirectoryException("server \"" + server.name() + "\" is in the directory already");
+            }
+            Directory.Server s = server;
+            if (s.principal() == null && d.organization().realm() != null) {
+                s = new Directory.Server(s.name(), s.fqdn(), Directory.Server.principalFor(s.fqdn(), d.organization().realm()),
+                        s.virtualServers());
+            }
+            Parts p = new Parts(d);
+            p.servers.put(s.name(), s);
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "add server " + server.name() + " (" + server.fqdn() + ")";
+        }
+    }
+
+    record RemoveServer(String name) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (!d.servers().containsKey(n)) {
+                throw new DirectoryException("server \"" + n + "\" is not in the directory");
+            }
+            for (Directory.User u : d.users().values()) {
+                if (n.equals(u.homeServer())) {
+                    throw new DirectoryException("server \"" + n + "\" is the home server of user \"" + u.name()
+                            + "\"; move the user's mailbox to another server first");
+                }
+            }
+            Parts p = new Parts(d);
+            p.servers.remove(n);
+            p.forget(Member.server(n));
+            p.entries.removeIf(e -> n.equals(e.on().server()));
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "remove server " + name + " (with its group memberships and the entries naming it or set on it)";
+        }
+    }
+
+    record AddUser(Directory.User user) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            if (d.users().containsKey(user.name())) {
+                throw new DirectoryException("user \"" + user.name() + "\" is in the directory already");
+            }
+            for (Directory.User other : d.users().values()) {
+                for (String a : user.addresses()) {
+                    if (other.addresses().stream().anyMatch(a::equalsIgnoreCase)) {
+                        throw new DirectoryException("the address " + a + " belongs to user \"" + other.name() + "\" already");
+                    }
+                }
+            }
+            Parts p = new Parts(d);
+            p.users.put(user.name(), user);
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "add user " + user.name() + " " + user.addresses();
+        }
+    }
+
+    record RemoveUser(String name) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (!d.users().containsKey(n)) {
+                throw new DirectoryException("user \"" + n + "\" is not in the directory");
+            }
+            Parts p = new Parts(d);
+            p.users.remove(n);
+            p.forget(Member.user(n));
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "remove user " + name + " (with its group memberships and the entries naming it)";
+        }
+    }
+
+    /** Sets (or, with null, clears) a user's password hash. */
+    record SetPassword(String user, String passwordHash) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            String n = user.toLowerCase(Locale.ROOT);
+            Directory.User u = d.users().get(n);
+            if (u == null) {
+                throw new DirectoryException("user \"" + n + "\" is not in the directory");
+            }
+            Parts p = new Parts(d);
+            p.users.put(n, new Directory.User(u.name(), u.homeServer(), u.addresses(), passwordHash));
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return (passwordHash == null ? "clear the password of user " : "set the password of user ") + user;
+        }
+    }
+
+    record AddGroup(String name, List<Member> members) implements DirectoryChange {
+        public AddGroup {
+            name = name.toLowerCase(Locale.ROOT);
+            members = List.copyOf(members);
+        }
+
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            if (d.groups().containsKey(name)) {
+                throw new DirectoryException("group \"" + name + "\" is in the directory already");
+            }
+            Parts p = new Parts(d);
+            p.groups.put(name, new Directory.Group(name, members));
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "add group " + name + (members.isEmpty() ? "" : " with " + members);
+        }
+    }
+
+    record RemoveGroup(String name) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (Directory.BUILT_IN_GROUPS.contains(n)) {
+                throw new DirectoryException("group \"" + n + "\" is built in and cannot be removed");
+            }
+            if (!d.groups().containsKey(n)) {
+                throw new DirectoryException("group \"" + n + "\" is not in the directory");
+            }
+            Parts p = new Parts(d);
+            p.groups.remove(n);
+            p.forget(Member.group(n));
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "remove group " + name + " (with its memberships in other groups and the entries naming it)";
+        }
+    }
+
+    record AddMember(String group, Member member) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            Directory.Group g = definedGroup(d, group);
+            if (g.members().contains(member)) {
+                throw new DirectoryException("group \"" + g.name() + "\" has member " + member + " already");
+            }
+            List<Member> members = new ArrayList<>(g.members());
+            members.add(member);
+            Parts p = new Parts(d);
+            p.groups.put(g.name(), new Directory.Group(g.name(), members));
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "add " + member + " to group " + group;
+        }
+    }
+
+    record RemoveMember(String group, Member member) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            Directory.Group g = definedGroup(d, group);
+            if (!g.members().contains(member)) {
+                throw new DirectoryException("group \"" + g.name() + "\" has no member " + member + " (its members: "
+                        + g.members() + ")");
+            }
+            List<Member> members = new ArrayList<>(g.members());
+            members.remove(member);
+            Parts p = new Parts(d);
+            p.groups.put(g.name(), new Directory.Group(g.name(), members));
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "remove " + member + " from group " + group;
+        }
+    }
+
+    record AddEntry(AccessEntry entry) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            if (d.definedEntries().contains(entry)) {
+                throw new DirectoryException("the entry \"" + entry + "\" is in the directory already");
+            }
+            Parts p = new Parts(d);
+            p.entries.add(entry);
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "add the entry \"" + entry + "\"";
+        }
+    }
+
+    record RemoveEntry(AccessEntry entry) implements DirectoryChange {
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            if (!d.definedEntries().contains(entry)) {
+                throw new DirectoryException(d.entries().contains(entry)
+                        ? "the entry \"" + entry + "\" is built in and cannot be removed (a deny entry overrides it)"
+                        : "the entry \"" + entry + "\" is not in the directory");
+            }
+            Parts p = new Parts(d);
+            p.entries.remove(entry);
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return "remove the entry \"" + entry + "\"";
+        }
+    }
+
+    /** Adds or removes an accepted domain of the organization. */
+    record AcceptedDomain(String domain, boolean add) implements DirectoryChange {
+        public AcceptedDomain {
+            domain = domain.toLowerCase(Locale.ROOT);
+        }
+
+        @Override
+        public Directory applyTo(Directory d) throws DirectoryException {
+            List<String> domains = new ArrayList<>(d.organization().acceptedDomains());
+            if (add == domains.contains(domain)) {
+                throw new DirectoryException(add ? "the organization accepts " + domain + " already"
+                        : "the organization does not accept " + domain + " (it accepts " + domains + ")");
+            }
+            if (add) {
+                domains.add(domain);
+            } else {
+                domains.remove(domain);
+            }
+            Parts p = new Parts(d);
+            p.organization = new Directory.Organization(d.organization().name(), domains, d.organization().realm());
+            return p.build();
+        }
+
+        @Override
+        public String describe() {
+            return (add ? "accept mail for " : "stop accepting mail for ") + domain;
+        }
+    }
+
+    private static Directory.Group definedGroup(Directory d, String name) throws DirectoryException {
+        String n = name.toLowerCase(Locale.ROOT);
+        if (Directory.BUILT_IN_GROUPS.contains(n)) {
+            throw new DirectoryException("group \"" + n + "\" is built in: its members follow from the directory and the session"
+                    + " (docs/directory.md)");
+        }
+        Directory.Group g = d.groups().get(n);
+        if (g == null) {
+            throw new DirectoryException("group \"" + n + "\" is not in the directory");
+        }
+        return g;
+    }
+
+    /** The parts of a snapshot, to change and check again. */
+    final class Parts {
+        Directory.Organization organization;
+        final Map<String, Directory.Server> servers;
+        final Map<String, Directory.User> users;
+        final Map<String, Directory.Group> groups;
+        final Map<String, Directory.DistributionGroup> distributionGroups;
+        final Map<String, Directory.Connector> connectors;
+        final List<AccessEntry> entries;
+
+        Parts(Directory d) {
+            organization = d.organization();
+            servers = new LinkedHashMap<>(d.servers());
+            users = new LinkedHashMap<>(d.users());
+            groups = new LinkedHashMap<>(d.groups());
+            distributionGroups = new LinkedHashMap<>(d.distributionGroups());
+            connectors = new LinkedHashMap<>(d.connectors());
+            entries = new ArrayList<>(d.definedEntries());
+        }
+
+        /** Takes a removed object out of every group and entry that names it. */
+        void forget(Member m) {
+            groups.replaceAll((n, g) -> new Directory.Group(n, g.members().stream().filter(x -> !x.equals(m)).toList()));
+            distributionGroups.replaceAll((n, g) -> new Directory.DistributionGroup(n, g.address(),
+                    g.members().stream().filter(x -> !x.equals(m)).toList(), m.equals(g.owner()) ? null : g.owner(),
+                    g.allowedSenders().stream().filter(x -> !x.equals(m)).toList(), g.hiddenMembership(), g.reports()));
+            entries.removeIf(e -> e.trustee().equals(m));
+        }
+
+        Directory build() throws DirectoryException {
+            return Directory.of(organization, List.copyOf(servers.values()), List.copyOf(users.values()), List.copyOf(groups.values()),
+                    List.copyOf(distributionGroups.values()), List.copyOf(connectors.values()), entries);
+        }
+    }
+}
