@@ -8,7 +8,9 @@ import dev.baton.org.AccessEntry;
 import dev.baton.org.Directory;
 import dev.baton.org.DirectoryException;
 import dev.baton.org.Member;
-import dev.baton.org.OrgFile;
+import dev.baton.config.DirectorySettings;
+import dev.baton.org.DirectoryStore;
+import dev.baton.org.FileDirectoryStore;
 import dev.baton.org.Right;
 import dev.baton.org.Rights;
 import dev.baton.org.Scope;
@@ -25,8 +27,13 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code baton org}: the organization's directory, and why a principal has a right or not. */
 @Command(name = "org", mixinStandardHelpOptions = true,
-        description = "Shows the organization's directory (org.yml) and explains rights decisions.",
-        subcommands = {OrgCommand.Show.class, OrgCommand.Explain.class})
+        description = {"Shows and changes the organization's directory (org.yml, or LDAP as baton.yml says) and explains",
+            "rights decisions. Running servers pick up a change at their next poll (org.yml: within a second)."},
+        footer = {"%nExamples:", "  baton org show", "  baton org add group partners --member server:branch",
+            "  baton org deny relay --to group:partners --on server:hub/default",
+            "  baton org explain --who server:branch --right relay --on server:hub/default"},
+        subcommands = {OrgCommand.Show.class, OrgCommand.ListCmd.class, OrgEdit.Add.class, OrgEdit.Remove.class,
+            OrgEdit.Allow.class, OrgEdit.Deny.class, OrgEdit.Password.class, OrgCommand.Explain.class})
 final class OrgCommand implements Runnable {
 
     @Spec
@@ -37,25 +44,87 @@ final class OrgCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Where the directory is: --directory, else DIR/org.yml. */
+    /** Where the directory is: --directory FILE, else where DIR/baton.yml says, else DIR/org.yml. */
     static final class DirectoryOptions {
         @Mixin
         DataDirOptions data;
 
-        @Option(names = "--directory", paramLabel = "FILE", description = "The directory file. Default: DIR/org.yml")
+        @Option(names = "--directory", paramLabel = "FILE", description = "A directory file. Default: the one baton.yml names, else DIR/org.yml")
         Path file;
 
-        Directory load() {
-            Path f = file != null ? file : data.dataDir.resolve("org.yml");
-            if (!Files.exists(f)) {
-                throw new UserError("no directory at " + f + " (write one as docs/directory.md shows, or give --directory FILE)");
+        DirectoryStore store() {
+            if (file != null) {
+                return new FileDirectoryStore(file);
             }
-            try {
-                return OrgFile.load(f);
+            DirectorySettings settings = Files.exists(data.configFile()) ? data.load(false).directory() : DirectorySettings.DEFAULT;
+            Path f = data.dataDir.resolve(settings.file());
+            if (!Files.exists(f)) {
+                throw new UserError("no directory at " + f + " (this server is an organization of one, implied by its baton.yml;"
+                        + " write an org.yml as docs/directory.md shows, or give --directory FILE)");
+            }
+            return new FileDirectoryStore(f, settings.poll());
+        }
+
+        Directory load() {
+            try (DirectoryStore store = store()) {
+                return store.load();
             } catch (IOException e) {
                 throw new UserError("cannot read the directory: " + Problems.describe(e));
             } catch (DirectoryException e) {
                 throw new UserError("the directory is refused: " + e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Lists one kind of object: servers, users, groups, entries or domains, one per line.",
+            footer = {"%nExamples:", "  baton org list servers", "  baton org list entries --json"})
+    static final class ListCmd implements Callable<Integer> {
+        @Mixin
+        DirectoryOptions where;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "KIND", description = "servers, users, groups, entries or domains")
+        String kind;
+
+        @Option(names = "--json", description = "One JSON object per line")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            Directory d = where.load();
+            PrintWriter out = spec.commandLine().getOut();
+            ObjectMapper m = new ObjectMapper();
+            switch (kind.toLowerCase(java.util.Locale.ROOT)) {
+                case "servers" -> d.servers().values().forEach(s -> out.println(json ? line(m, m.createObjectNode().put("name", s.name())
+                        .put("fqdn", s.fqdn()).put("principal", s.principal()).putPOJO("virtualServers", s.virtualServers()))
+                        : s.name() + "\t" + s.fqdn() + "\t" + (s.principal() == null ? "-" : s.principal()) + "\t"
+                        + String.join(",", s.virtualServers())));
+                case "users" -> d.users().values().forEach(u -> out.println(json ? line(m, m.createObjectNode().put("name", u.name())
+                        .put("home", u.homeServer()).put("password", u.passwordHash() != null).putPOJO("addresses", u.addresses()))
+                        : u.name() + "\t" + (u.homeServer() == null ? "-" : u.homeServer()) + "\t" + String.join(",", u.addresses())));
+                case "groups" -> d.groups().values().forEach(g -> out.println(json ? line(m, m.createObjectNode().put("name", g.name())
+                        .putPOJO("members", g.members().stream().map(Member::toString).toList()))
+                        : g.name() + "\t" + String.join(",", g.members().stream().map(Member::toString).toList())));
+                case "entries" -> d.entries().forEach(e -> out.println(json ? line(m, m.createObjectNode().put("allow", e.allow())
+                        .put("right", e.right().wireName()).put("to", e.trustee().toString()).put("on", e.on().toString())
+                        .put("builtIn", !d.definedEntries().contains(e)))
+                        : e + (d.definedEntries().contains(e) ? "" : "   (built in)")));
+                case "domains" -> d.organization().acceptedDomains().forEach(x -> out.println(json ? line(m,
+                        m.createObjectNode().put("domain", x)) : x));
+                default -> throw new UserError("\"" + kind + "\" is not a kind to list (servers, users, groups, entries or domains)");
+            }
+            out.flush();
+            return 0;
+        }
+
+        private static String line(ObjectMapper m, ObjectNode o) {
+            try {
+                return m.writeValueAsString(o);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
             }
         }
     }

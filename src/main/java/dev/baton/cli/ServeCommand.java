@@ -2,7 +2,6 @@ package dev.baton.cli;
 
 import dev.baton.node.Problems;
 import dev.baton.config.BatonConfig;
-import dev.baton.config.RouteSettings;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.node.BatonNode;
 import java.io.IOException;
@@ -77,19 +76,25 @@ final class ServeCommand implements Callable<Integer> {
             out.println("  virtual server \"" + vs.name() + "\" listening on " + ls.get(i).getAddress().getHostAddress() + ":"
                     + ls.get(i).getPort() + " (STARTTLS " + vs.tls().mode().name().toLowerCase(java.util.Locale.ROOT) + ")");
         }
-        for (String d : config.acceptedDomains()) {
-            String how = node.scheduler() == null ? "" : config.routes().stream().filter(r -> r.matches(d)).findFirst()
-                    .map(r -> r.transport() == RouteSettings.Transport.LOCAL
-                            ? "mail lands in " + dir.resolve(config.mailboxes().directory()).resolve(d) + "/<user>/new/"
-                            : "mail is discarded")
+        List<String> domains = node.directory().directory().organization().acceptedDomains();
+        for (String d : domains) {
+            String how = node.routeFor(d)
+                    .map(r -> switch (r.transport()) {
+                        case LOCAL -> "mail lands in " + dir.resolve(config.mailboxes().directory()).resolve(d) + "/<user>/new/";
+                        case DISCARD -> "mail is discarded";
+                        default -> "mail goes on by " + r.transport().name().toLowerCase(java.util.Locale.ROOT)
+                                + (r.host() == null ? "" : " to " + r.host() + ":" + r.port());
+                    })
                     .orElse("no route");
             out.println("  accepted domain " + d + ": " + how);
         }
         out.println("  queue: " + node.spool().root());
         out.println("  configuration: " + data.configFile());
-        if (!config.acceptedDomains().isEmpty()) {
-            out.println("Try: ./baton send --server 127.0.0.1:" + node.smtpPort() + " --from you@" + config.acceptedDomains().get(0)
-                    + " --to alice@" + config.acceptedDomains().get(0) + " -v");
+        out.println("  directory: " + (node.directory().store() == null
+                ? "none (an organization of one, from baton.yml)" : node.directory().store().describe()));
+        if (!domains.isEmpty()) {
+            out.println("Try: ./baton send --server 127.0.0.1:" + node.smtpPort() + " --from you@" + domains.get(0)
+                    + " --to alice@" + domains.get(0) + " -v");
         }
     }
 }

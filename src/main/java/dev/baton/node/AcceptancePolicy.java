@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -32,24 +33,29 @@ import java.util.stream.Collectors;
  */
 final class AcceptancePolicy implements SessionPolicy {
 
-    private final Set<String> acceptedDomains;
     private final List<Cidr> relayNetworks;
     private final Routes routes;
     private final Set<String> users;
     private final boolean autoCreate;
     private final java.util.Map<String, String> aliases;
 
-    private final Rights rights;
+    private final Supplier<Rights> rights;
     private final Scope here;
+    private final String server;
 
     AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Routes routes) {
         this(config, vs, routes, new Rights(OrganizationOfOne.of(config)));
     }
 
     AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Routes routes, Rights rights) {
+        this(config, vs, routes, () -> rights);
+    }
+
+    /** @param rights the rights in force (the directory may change while the server runs) */
+    AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Routes routes, Supplier<Rights> rights) {
         this.rights = rights;
-        this.here = Scope.virtualServer(OrganizationOfOne.serverName(config), vs.name());
-        this.acceptedDomains = Set.copyOf(config.acceptedDomains());
+        this.server = OrganizationOfOne.serverName(config).toLowerCase(Locale.ROOT);
+        this.here = Scope.virtualServer(server, vs.name());
         this.relayNetworks = vs.relayNetworks().stream().map(Cidr::parse).toList();
         this.routes = routes;
         this.users = config.mailboxes().users().stream().map(u -> u.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
@@ -63,11 +69,12 @@ final class AcceptancePolicy implements SessionPolicy {
             return Optional.empty(); // <postmaster> (RFC 5321 4.5.1) goes to the local postmaster
         }
         String domain = rcpt.domainKey();
+        Rights rights = this.rights.get(); // one snapshot for the whole decision
         Optional<RouteSettings> route = routes.routeFor(domain);
         Member who = member(session.principal());
         List<Member> sessionGroups = relayNetworks.stream().anyMatch(n -> n.contains(session.client()))
                 ? RELAY_NETWORKS : List.of();
-        if (acceptedDomains.contains(domain)) {
+        if (rights.directory().organization().acceptedDomains().contains(domain)) {
             if (!rights.allowed(who, sessionGroups, Right.ACCEPT_AUTHORITATIVE_DOMAIN, here)) {
                 return Optional.of(Reply.RELAY_DENIED.with(rcpt));
             }
@@ -79,7 +86,7 @@ final class AcceptancePolicy implements SessionPolicy {
             if (route.isEmpty()) {
                 return Optional.of(Reply.NO_ROUTE.with(rcpt));
             }
-            if (route.get().transport() == RouteSettings.Transport.LOCAL && !knownMailbox(rcpt)) {
+            if (route.get().transport() == RouteSettings.Transport.LOCAL && !knownMailbox(rcpt, rights.directory())) {
                 return Optional.of(Reply.NO_SUCH_USER.with(rcpt));
             }
             return Optional.empty();
@@ -106,12 +113,17 @@ final class AcceptancePolicy implements SessionPolicy {
         return local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0;
     }
 
-    private boolean knownMailbox(MailAddress rcpt) {
+    private boolean knownMailbox(MailAddress rcpt, Directory directory) {
         if (autoCreate || rcpt.localPart().equalsIgnoreCase("postmaster")) {
             return true;
         }
         String full = rcpt.toString().toLowerCase(Locale.ROOT);
         String local = rcpt.localPart().toLowerCase(Locale.ROOT);
-        return users.contains(full) || users.contains(local) || aliases.containsKey(full) || aliases.containsKey(local);
+        if (users.contains(full) || users.contains(local) || aliases.containsKey(full) || aliases.containsKey(local)) {
+            return true;
+        }
+        // a user of the directory whose mailbox is here (or who has no home server: one server holds them all)
+        Directory.User u = directory.userByAddress(full);
+        return u != null && (u.homeServer() == null || u.homeServer().equals(server));
     }
 }

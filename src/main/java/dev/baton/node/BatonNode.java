@@ -2,6 +2,8 @@ package dev.baton.node;
 
 import dev.baton.admin.ControlSocket;
 import dev.baton.config.BatonConfig;
+import dev.baton.config.RouteSettings;
+import dev.baton.org.Directory;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.delivery.LocalDelivery;
@@ -43,13 +45,16 @@ public final class BatonNode implements AutoCloseable {
     private final LocalDelivery localDelivery;
     private final List<SmtpListener> listeners = new ArrayList<>();
     private final List<ProtocolLog> logs = new ArrayList<>();
+    private final LiveDirectory directory;
     private ControlSocket control;
 
-    private BatonNode(BatonConfig config, Path dataDir, Spool spool) throws IOException {
+    private BatonNode(BatonConfig config, Path dataDir, Spool spool, LiveDirectory directory) throws IOException {
         this.config = config;
         this.dataDir = dataDir;
         this.spool = spool;
-        this.routes = new Routes(config.routes());
+        this.directory = directory;
+        this.routes = new Routes(routesFor(config, directory.directory()));
+        directory.onChange(() -> routes.replace(routesFor(config, directory.directory())));
         this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
                 config.mailboxes().quota(), config.mailboxes().aliases(), spool.clock());
         this.smtp = new SmtpTransport(config.delivery(), spool::openContent);
@@ -88,12 +93,44 @@ public final class BatonNode implements AutoCloseable {
         return dataDir.resolve(config.queue().directory());
     }
 
+    /**
+     * The routes in force: an accepted domain of the organization is delivered here unless a
+     * route of baton.yml names it (exactly or as *.domain; the catch-all "*" is for the rest of
+     * the world), then baton.yml's routes in their order.
+     */
+    static List<RouteSettings> routesFor(BatonConfig config, Directory d) {
+        List<RouteSettings> all = new ArrayList<>();
+        for (String domain : d.organization().acceptedDomains()) {
+            boolean named = config.routes().stream().anyMatch(r -> !r.domain().equals("*") && r.matches(domain));
+            if (!named) {
+                all.add(RouteSettings.of(domain, RouteSettings.Transport.LOCAL));
+            }
+        }
+        all.addAll(config.routes());
+        return all;
+    }
+
     private static BatonNode start(BatonConfig config, Path dataDir, Spool spool) throws IOException {
-        BatonNode node = new BatonNode(config, dataDir, spool);
+        LiveDirectory directory;
+        try {
+            directory = LiveDirectory.open(config, dataDir, LiveDirectory.Listener.LOG_ONLY);
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
+        BatonNode node;
+        try {
+            node = new BatonNode(config, dataDir, spool, directory);
+        } catch (IOException | RuntimeException e) {
+            directory.close();
+            spool.close();
+            throw e;
+        }
         try {
             // first: the control socket is what keeps a second server off this spool
             node.control = ControlSocket.open(spool.root(), node.scheduler);
             node.scheduler.start();
+            directory.start();
             for (VirtualServerSettings vs : config.virtualServers()) {
                 node.listen(vs);
             }
@@ -130,7 +167,7 @@ public final class BatonNode implements AutoCloseable {
         }
         ProtocolLog log = vs.protocolLog() ? ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log")) : ProtocolLog.OFF;
         logs.add(log);
-        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes), log, SessionEvents.NONE,
+        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes, directory::rights), log, SessionEvents.NONE,
                 spool.clock());
         listeners.add(SmtpListener.start(ctx));
     }
@@ -141,6 +178,16 @@ public final class BatonNode implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** The directory in force, and where it comes from. */
+    public LiveDirectory directory() {
+        return directory;
+    }
+
+    /** The route in force for a domain. */
+    public java.util.Optional<RouteSettings> routeFor(String domain) {
+        return routes.routeFor(domain);
     }
 
     public Spool spool() {
@@ -173,6 +220,7 @@ public final class BatonNode implements AutoCloseable {
         if (control != null) {
             control.close();
         }
+        directory.close();
         scheduler.close();
         smtp.close();
         try {

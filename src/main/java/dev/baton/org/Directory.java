@@ -153,6 +153,15 @@ public final class Directory {
         }
         sameValue("FQDN", servers, Server::fqdn);
         sameValue("Kerberos principal", servers.stream().filter(x -> x.principal() != null).toList(), Server::principal);
+        Map<String, String> owners = new HashMap<>(); // address -> "user x" / "distribution group y"
+        for (User user : users) {
+            for (String a : user.addresses()) {
+                claim(owners, a, "user \"" + user.name() + "\"");
+            }
+        }
+        for (DistributionGroup group : distributionGroups) {
+            claim(owners, group.address(), "distribution group \"" + group.name() + "\"");
+        }
         for (User user : users) {
             if (user.homeServer() != null && !s.containsKey(user.homeServer())) {
                 throw new DirectoryException("user \"" + user.name() + "\" has home server \"" + user.homeServer()
@@ -194,6 +203,13 @@ public final class Directory {
         }
         d.refuseCycles();
         return d;
+    }
+
+    private static void claim(Map<String, String> owners, String address, String who) throws DirectoryException {
+        String other = owners.putIfAbsent(address.toLowerCase(Locale.ROOT), who);
+        if (other != null && !other.equals(who)) {
+            throw new DirectoryException(other + " and " + who + " have the same address " + address + "; an address belongs to one");
+        }
     }
 
     private static final int BUILT_IN_ENTRIES = 3;
@@ -350,6 +366,23 @@ public final class Directory {
         return organization.name() + ": " + servers.size() + " servers, " + users.size() + " users, " + groups.size() + " groups, "
                 + distributionGroups.size() + " distribution groups, " + connectors.size() + " connectors, "
                 + definedEntries().size() + " entries";
+    }
+
+    private volatile Map<String, User> byAddress;
+
+    /** The user with this address (primary or alias, compared without regard to case), or null. */
+    public User userByAddress(String address) {
+        Map<String, User> m = byAddress;
+        if (m == null) {
+            m = new HashMap<>();
+            for (User u : users.values()) {
+                for (String a : u.addresses()) {
+                    m.putIfAbsent(a.toLowerCase(Locale.ROOT), u);
+                }
+            }
+            byAddress = m; // built once per snapshot; a race builds the same map twice
+        }
+        return m.get(address.toLowerCase(Locale.ROOT));
     }
 
     /** The server with this Kerberos principal (X-EXPS maps a ticket to a server with it), or null. */

@@ -75,13 +75,6 @@ public sealed interface DirectoryChange {
             if (d.users().containsKey(user.name())) {
                 throw new DirectoryException("user \"" + user.name() + "\" is in the directory already");
             }
-            for (Directory.User other : d.users().values()) {
-                for (String a : user.addresses()) {
-                    if (other.addresses().stream().anyMatch(a::equalsIgnoreCase)) {
-                        throw new DirectoryException("the address " + a + " belongs to user \"" + other.name() + "\" already");
-                    }
-                }
-            }
             Parts p = new Parts(d);
             p.users.put(user.name(), user);
             return p.build();

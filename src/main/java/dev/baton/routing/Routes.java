@@ -14,10 +14,24 @@ public final class Routes {
 
     private static final RouteSettings LOCAL_POSTMASTER = RouteSettings.of("", RouteSettings.Transport.LOCAL);
 
-    private final List<RouteSettings> routes;
+    private volatile List<RouteSettings> routes;
 
     public Routes(List<RouteSettings> routes) {
         this.routes = List.copyOf(routes);
+    }
+
+    /**
+     * Puts other routes in place (the organization's accepted domains changed, the configuration
+     * was read again). A lookup sees the old routes or the new ones, never a mix; mail already
+     * queued takes the new ones at its next attempt.
+     */
+    public void replace(List<RouteSettings> routes) {
+        this.routes = List.copyOf(routes);
+    }
+
+    /** The routes in force, in order. */
+    public List<RouteSettings> all() {
+        return routes;
     }
 
     /** The first route that matches the domain, or empty when none does. */

@@ -72,7 +72,10 @@ class BatonCliTest {
     void everyCommandHasHelp() {
         List<List<String>> commands = List.of(List.of(), List.of("serve"), List.of("send"), List.of("queue"),
                 List.of("queue", "list"), List.of("queue", "show"), List.of("queue", "delete"), List.of("org"), List.of("org", "explain"),
-                List.of("org", "show"));
+                List.of("org", "show"), List.of("org", "list"), List.of("org", "add"), List.of("org", "add", "server"),
+                List.of("org", "add", "user"), List.of("org", "add", "group"), List.of("org", "add", "member"),
+                List.of("org", "add", "domain"), List.of("org", "remove"), List.of("org", "remove", "entry"),
+                List.of("org", "remove", "member"), List.of("org", "allow"), List.of("org", "deny"), List.of("org", "password"));
         for (List<String> c : commands) {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(c);
@@ -117,6 +120,68 @@ class BatonCliTest {
         Result none = run("org", "show", "--data-dir", dir.resolve("nothing").toString());
         assertThat(none.err()).contains("no directory at");
         assertNoStackTrace(none);
+    }
+
+    @Test
+    void orgCommandsChangeTheDirectoryOfTheDataDirectoryAndRefuseABreakingChange() throws IOException {
+        Path data = dir.resolve("data");
+        DefaultConfig.write(data.resolve("baton.yml"));
+        String d = data.toString();
+        assertThat(data.resolve("org.yml")).as("created with the data directory").exists();
+        assertThat(run("org", "list", "servers", "--data-dir", d).out()).startsWith("baton\tmail.baton.test\tsmtp/mail.baton.test@BATON.TEST");
+
+        Result added = run("org", "add", "server", "branch", "--fqdn", "branch.baton.test", "--data-dir", d);
+        assertThat(added.exit()).as(added.err()).isZero();
+        assertThat(added.out()).contains("changed file " + data.resolve("org.yml").toAbsolutePath() + ": add server branch",
+                "running servers take it up within 1s");
+        assertThat(run("org", "add", "group", "partners", "--member", "server:branch", "--data-dir", d).exit()).isZero();
+        assertThat(run("org", "deny", "relay", "--to", "group:partners", "--on", "server:baton", "--data-dir", d).exit()).isZero();
+        Result why = run("org", "explain", "--who", "server:branch", "--right", "relay", "--on", "server:baton/default", "--data-dir", d);
+        assertThat(why.exit()).isEqualTo(1);
+        assertThat(why.out()).contains("decides: deny relay to group:partners on server:baton", "via server:branch > group:partners");
+
+        Result cycle = run("org", "add", "member", "partners", "group:partners", "--data-dir", d);
+        assertThat(cycle.exit()).isEqualTo(1);
+        assertThat(cycle.err()).contains("the change is refused, nothing was stored", "cycle");
+        assertNoStackTrace(cycle);
+        Result missing = run("org", "add", "member", "partners", "user:nobody", "--data-dir", d);
+        assertThat(missing.err()).contains("user:nobody, which is not in the directory");
+
+        assertThat(run("org", "list", "entries", "--data-dir", d).out())
+                .contains("allow relay to group:organization-servers on organization   (built in)",
+                        "deny relay to group:partners on server:baton\n");
+        assertThat(run("org", "remove", "entry", "deny", "relay", "--to", "group:partners", "--on", "server:baton", "--data-dir", d)
+                .exit()).isZero();
+        assertThat(run("org", "explain", "--who", "server:branch", "--right", "relay", "--on", "server:baton", "--data-dir", d).exit())
+                .isZero();
+        Result builtIn = run("org", "remove", "entry", "allow", "relay", "--to", "group:organization-servers", "--data-dir", d);
+        assertThat(builtIn.err()).contains("is built in and cannot be removed");
+        assertThat(run("org", "remove", "server", "branch", "--data-dir", d).exit()).isZero();
+        assertThat(run("org", "list", "groups", "--json", "--data-dir", d).out()).isEqualTo("{\"name\":\"partners\",\"members\":[]}\n");
+        assertThat(run("org", "add", "domain", "not a domain", "--data-dir", d).err()).contains("is not a domain name");
+        assertThat(run("org", "add", "domain", "second.test", "--data-dir", d).exit()).isZero();
+        assertThat(run("org", "list", "domains", "--data-dir", d).out()).isEqualTo("baton.test\nsecond.test\n");
+        assertThat(run("org", "list", "planets", "--data-dir", d).err()).contains("not a kind to list");
+    }
+
+    @Test
+    void aPasswordGivenOnStandardInputIsStoredAsAnArgon2idHash() throws Exception {
+        Path data = dir.resolve("data");
+        DefaultConfig.write(data.resolve("baton.yml"));
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("correct horse\n".getBytes(StandardCharsets.UTF_8)));
+            Result r = run("org", "add", "user", "alice", "--address", "alice@baton.test", "--home", "baton", "--password-stdin",
+                    "--data-dir", data.toString());
+            assertThat(r.exit()).as(r.err()).isZero();
+        } finally {
+            System.setIn(stdin);
+        }
+        String yml = Files.readString(data.resolve("org.yml"));
+        assertThat(yml).contains("password: \"$argon2id$v=19$").doesNotContain("correct horse");
+        var alice = dev.baton.org.OrgFile.parse(yml, "org.yml").users().get("alice");
+        assertThat(dev.baton.org.Passwords.verify("correct horse".toCharArray(), alice.passwordHash())).isTrue();
+        assertThat(dev.baton.org.Passwords.verify("wrong".toCharArray(), alice.passwordHash())).isFalse();
     }
 
     @Test
