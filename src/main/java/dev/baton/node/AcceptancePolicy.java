@@ -76,7 +76,7 @@ final class AcceptancePolicy implements SessionPolicy {
                 ? RELAY_NETWORKS : List.of();
         if (rights.directory().organization().acceptedDomains().contains(domain)) {
             if (!rights.allowed(who, sessionGroups, Right.ACCEPT_AUTHORITATIVE_DOMAIN, here)) {
-                return Optional.of(Reply.RELAY_DENIED.with(rcpt));
+                return Optional.of(Reply.RECIPIENT_ACCESS_DENIED.with(rcpt));
             }
             if (routingLocalPart(rcpt.localPart())) {
                 // user%elsewhere@us, elsewhere!user@us, "user@elsewhere"@us: relaying in disguise (Postfix

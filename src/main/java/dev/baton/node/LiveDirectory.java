@@ -43,7 +43,7 @@ public final class LiveDirectory implements AutoCloseable {
 
         /** A changed directory is in force. */
         default void changed(String source, Directory before, Directory now) {
-            LOG.info("directory changed ({}): {}", source, now.summary());
+            LOG.info("directory changed ({}): {}; now {}", source, String.join("; ", before.changesTo(now)), now.summary());
         }
 
         /** A changed directory was refused; the last good one stays. */

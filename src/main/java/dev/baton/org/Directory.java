@@ -361,6 +361,76 @@ public final class Directory {
         return java.util.Objects.hash(organization, servers, users, groups, entries);
     }
 
+    /**
+     * What changed from this snapshot to {@code next}, one line each ("added group partners",
+     * "group partners: added member server:edge", "removed the entry ..."), for the log and the
+     * event of a change. Passwords are only said to have changed.
+     */
+    public List<String> changesTo(Directory next) {
+        List<String> out = new ArrayList<>();
+        if (!organization.name().equals(next.organization.name())) {
+            out.add("organization renamed " + organization.name() + " -> " + next.organization.name());
+        }
+        for (String d : next.organization.acceptedDomains()) {
+            if (!organization.acceptedDomains().contains(d)) {
+                out.add("accepted domain added: " + d);
+            }
+        }
+        for (String d : organization.acceptedDomains()) {
+            if (!next.organization.acceptedDomains().contains(d)) {
+                out.add("accepted domain removed: " + d);
+            }
+        }
+        if (!java.util.Objects.equals(organization.realm(), next.organization.realm())) {
+            out.add("realm " + organization.realm() + " -> " + next.organization.realm());
+        }
+        compare(out, "server", servers, next.servers, (a, b) -> List.of(a + " -> " + b));
+        compare(out, "user", users, next.users, (a, b) -> {
+            List<String> l = new ArrayList<>();
+            if (!java.util.Objects.equals(a.homeServer(), b.homeServer())) {
+                l.add("home server " + a.homeServer() + " -> " + b.homeServer());
+            }
+            if (!a.addresses().equals(b.addresses())) {
+                l.add("addresses " + a.addresses() + " -> " + b.addresses());
+            }
+            if (!java.util.Objects.equals(a.passwordHash(), b.passwordHash())) {
+                l.add("password changed");
+            }
+            return l;
+        });
+        compare(out, "group", groups, next.groups, (a, b) -> {
+            List<String> l = new ArrayList<>();
+            b.members().stream().filter(m -> !a.members().contains(m)).forEach(m -> l.add("added member " + m));
+            a.members().stream().filter(m -> !b.members().contains(m)).forEach(m -> l.add("removed member " + m));
+            return l;
+        });
+        compare(out, "distribution group", distributionGroups, next.distributionGroups, (a, b) -> List.of("changed"));
+        compare(out, "connector", connectors, next.connectors, (a, b) -> List.of("changed"));
+        next.entries.stream().filter(e -> !entries.contains(e)).forEach(e -> out.add("added the entry \"" + e + "\""));
+        entries.stream().filter(e -> !next.entries.contains(e)).forEach(e -> out.add("removed the entry \"" + e + "\""));
+        return out;
+    }
+
+    private interface Diff<T> {
+        List<String> of(T before, T after);
+    }
+
+    private static <T> void compare(List<String> out, String what, Map<String, T> before, Map<String, T> after, Diff<T> diff) {
+        for (Map.Entry<String, T> e : after.entrySet()) {
+            T old = before.get(e.getKey());
+            if (old == null) {
+                out.add("added " + what + " " + e.getKey());
+            } else if (!old.equals(e.getValue())) {
+                diff.of(old, e.getValue()).forEach(d -> out.add(what + " " + e.getKey() + ": " + d));
+            }
+        }
+        for (String k : before.keySet()) {
+            if (!after.containsKey(k)) {
+                out.add("removed " + what + " " + k);
+            }
+        }
+    }
+
     /** A one-line summary for logs and events: how many of each. */
     public String summary() {
         return organization.name() + ": " + servers.size() + " servers, " + users.size() + " users, " + groups.size() + " groups, "

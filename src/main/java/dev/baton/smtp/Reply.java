@@ -80,6 +80,8 @@ public enum Reply {
 
     // 5xx policy and content
     RELAY_DENIED(550, "5.7.1", "Relaying denied: <%s> is not in a domain this server accepts mail for"),
+    /** A right refused mail for an accepted domain: the text says no more (the directory's structure stays inside). */
+    RECIPIENT_ACCESS_DENIED(550, "5.7.1", "Access denied: mail for <%s> is not accepted from this client"),
     NO_SUCH_USER(550, "5.1.1", "Recipient <%s> unknown"),
     ROUTING_LOCAL_PART(550, "5.7.1", "Recipient <%s> refused: % and ! routing and quoted addresses in the local part are not relayed"),
     NO_ROUTE(550, "5.4.4", "No route to the domain of <%s>"),

@@ -179,7 +179,14 @@ class SharedDirectoryTest {
         store().apply(new DirectoryChange.AddEntry(new AccessEntry(false, Member.group("everyone"), Right.ACCEPT_AUTHORITATIVE_DOMAIN,
                 Scope.virtualServer("hub", "default"))));
         Eventually.await("the deny in force", () -> node.directory().directory().definedEntries().size() == 4);
-        assertThat(rcpt("alice@example.test")).isEqualTo(550);
+        SmtpTestClient c = SmtpTestClient.connect(node.smtpPort());
+        clients.add(c);
+        c.greetAndEhlo();
+        c.command("MAIL FROM:<someone@outside.test>").expect(250);
+        SmtpTestClient.Reply refused = c.command("RCPT TO:<alice@example.test>");
+        assertThat(refused.code()).isEqualTo(550);
+        assertThat(refused.text()).as("the reply does not tell the directory's structure")
+                .contains("Access denied").doesNotContain("everyone").doesNotContain("deny");
         assertThat(node.directory().rights().explain(Member.ANONYMOUS, Right.ACCEPT_AUTHORITATIVE_DOMAIN,
                 Scope.virtualServer("hub", "default")).explanation())
                 .contains("decides: deny accept-authoritative-domain to group:everyone on server:hub/default");

@@ -197,4 +197,16 @@ class RightsTest {
         assertThatThrownBy(() -> Member.parse("host:a")).hasMessageContaining("server, user or group");
         assertThatThrownBy(() -> Scope.parse("server:")).hasMessageContaining("organization, server:NAME");
     }
+
+    @Test
+    void theChangesBetweenTwoSnapshotsAreNamedOneByOne() throws Exception {
+        Directory before = rights(List.of(new Group("partners", List.of(B)))).directory();
+        Directory after = new DirectoryChange.AddMember("partners", Member.user("alice")).applyTo(
+                new DirectoryChange.AddEntry(deny(Right.RELAY, Member.group("partners"), ON_A)).applyTo(
+                        new DirectoryChange.AcceptedDomain("other.test", true).applyTo(before)));
+        assertThat(before.changesTo(after)).containsExactly("accepted domain added: other.test",
+                "group partners: added member user:alice", "added the entry \"deny relay to group:partners on server:a\"");
+        assertThat(after.changesTo(after)).isEmpty();
+        assertThat(new DirectoryChange.RemoveGroup("partners").applyTo(after).changesTo(after)).contains("added group partners");
+    }
 }
