@@ -22,7 +22,20 @@ import java.util.Set;
  */
 public final class OrgFile {
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /**
+     * The YAML reader, allowed a large file: SnakeYAML stops at 3 MiB by default, and a directory
+     * of 100,000 users is some 15 MiB. The file is the administrator's, not a peer's; the limit
+     * is there so a runaway file is refused instead of filling the heap.
+     */
+    static final int MAX_CODE_POINTS = 256 * 1024 * 1024;
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+            .loaderOptions(loaderOptions()).build());
+
+    private static org.yaml.snakeyaml.LoaderOptions loaderOptions() {
+        org.yaml.snakeyaml.LoaderOptions o = new org.yaml.snakeyaml.LoaderOptions();
+        o.setCodePointLimit(MAX_CODE_POINTS);
+        return o;
+    }
 
     private OrgFile() {
     }

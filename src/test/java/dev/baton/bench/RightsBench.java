@@ -71,6 +71,22 @@ public final class RightsBench {
         System.out.printf("directory: %d users, %d groups nested %d deep, %d entries%n", users, groups, depth, d.entries().size());
         System.out.printf("build objects %.0f ms, check and index (Directory.of) %.0f ms, Rights %.0f ms%n", (t1 - t0) / 1e6,
                 (t2 - t1) / 1e6, (t3 - t2) / 1e6);
+        // the same directory as org.yml: written, fingerprinted and loaded as a server does at start and on a change
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("baton-rights-bench-");
+        dev.baton.org.FileDirectoryStore file = new dev.baton.org.FileDirectoryStore(dir.resolve("org.yml"));
+        long f0 = System.nanoTime();
+        file.store(null, d);
+        long f1 = System.nanoTime();
+        String fp = file.fingerprint();
+        long f2 = System.nanoTime();
+        Directory loaded = file.load();
+        long f3 = System.nanoTime();
+        System.out.printf("org.yml %.1f MiB: write %.0f ms, fingerprint %.0f ms, load (parse, check, index) %.0f ms; same directory: %s%n",
+                java.nio.file.Files.size(dir.resolve("org.yml")) / 1048576.0, (f1 - f0) / 1e6, (f2 - f1) / 1e6, (f3 - f2) / 1e6,
+                loaded.equals(d) + " " + fp.length());
+        java.nio.file.Files.delete(dir.resolve("org.yml"));
+        java.nio.file.Files.deleteIfExists(dir.resolve("org.yml.lock"));
+        java.nio.file.Files.delete(dir);
 
         Scope[] scopes = {Scope.virtualServer("hub", "default"), Scope.virtualServer("hub", "submission"), Scope.server("hub")};
         Right[] all = Right.values();

@@ -43,4 +43,19 @@ class FileDirectoryStoreTest extends DirectoryStoreContract {
                 .hasMessageContaining("changed while this change was being made");
         assertThat(store.load().groups()).containsKey("first").doesNotContainKey("second");
     }
+
+    @Test
+    void aDirectoryLargerThanTheYamlReadersDefaultLimitLoads() throws Exception {
+        java.util.List<Directory.User> users = new java.util.ArrayList<>();
+        for (int i = 0; i < 40_000; i++) {
+            users.add(new Directory.User("user" + i, "hub", java.util.List.of("user" + i + "@example.test",
+                    "alias.of.user.number" + i + "@example.test"), null));
+        }
+        Directory big = new DirectoryChange.AddGroup("g", java.util.List.of()).applyTo(Directory.of(
+                store.load().organization(), java.util.List.copyOf(store.load().servers().values()), users, java.util.List.of(),
+                java.util.List.of(), java.util.List.of(), java.util.List.of()));
+        store.store(null, big);
+        assertThat(Files.size(dir.resolve("org.yml"))).as("over SnakeYAML's default 3 MiB").isGreaterThan(3L << 20);
+        assertThat(store.load().users()).hasSize(40_000);
+    }
 }
