@@ -48,13 +48,32 @@ public final class FileDirectoryStore implements DirectoryStore {
         return OrgFile.parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     }
 
+    private record Stat(Object key, long size, java.nio.file.attribute.FileTime modified) {
+    }
+
+    private volatile Stat lastStat;
+    private volatile String lastDigest;
+
+    /**
+     * The file's SHA-256. It is read only when its size, modification time or identity (inode)
+     * changed since the last call, so polling a large directory costs a stat, not a read.
+     */
     @Override
     public String fingerprint() throws IOException {
+        java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        Stat now = new Stat(a.fileKey(), a.size(), a.lastModifiedTime());
+        String digest = lastDigest;
+        if (digest != null && now.equals(lastStat)) {
+            return digest;
+        }
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+            digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+        lastStat = now;
+        lastDigest = digest;
+        return digest;
     }
 
     @Override
