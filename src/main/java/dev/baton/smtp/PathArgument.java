@@ -15,7 +15,7 @@ public record PathArgument(MailAddress address, Map<String, String> parameters) 
      * @param arg    the text after the verb, e.g. {@code FROM:<a@b.example> SIZE=100}
      * @param prefix "FROM:" or "TO:"
      */
-    public static PathArgument parse(String arg, String prefix) throws MailAddress.AddressException {
+    public static PathArgument parse(String arg, String prefix) throws MailAddress.AddressException, ParameterException {
         if (!arg.regionMatches(true, 0, prefix, 0, prefix.length())) {
             throw new MailAddress.AddressException("expected " + prefix + "<address>");
         }
@@ -54,10 +54,10 @@ public record PathArgument(MailAddress address, Map<String, String> parameters) 
                 int eq = p.indexOf('=');
                 String key = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
                 if (!isKeyword(key)) {
-                    throw new MailAddress.AddressException("bad parameter keyword \"" + key + "\"");
+                    throw new ParameterException(Reply.PARAMETER_SYNTAX.with("\"" + key + "\" is not a parameter keyword"));
                 }
                 if (map.containsKey(key)) {
-                    throw new MailAddress.AddressException("parameter " + key + " given twice");
+                    throw new ParameterException(Reply.PARAMETER_SYNTAX.with("parameter " + key + " given twice"));
                 }
                 map.put(key, eq < 0 ? null : p.substring(eq + 1));
             }

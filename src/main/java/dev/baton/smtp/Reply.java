@@ -50,6 +50,8 @@ public enum Reply {
     NULL_RECIPIENT(501, "5.1.3", "Bad address syntax: the null path <> is not a recipient"),
     BAD_SENDER_SYNTAX(501, "5.1.7", "Bad sender address syntax: %s"),
     NOT_IMPLEMENTED(502, "5.5.1", "Command not implemented"),
+    /** RFC 3463 5.5.4, invalid command arguments: a duplicated or malformed parameter is no address problem (5.1.7, 5.1.3). */
+    PARAMETER_SYNTAX(501, "5.5.4", "Syntax error in parameters: %s"),
     PARAMETER_NOT_IMPLEMENTED(504, "5.5.4", "Parameter not implemented: %s"),
     PARAMETER_UNRECOGNIZED(555, "5.5.4", "Unsupported parameter: %s"),
 

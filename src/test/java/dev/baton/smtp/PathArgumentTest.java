@@ -63,9 +63,15 @@ class PathArgumentTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "FROM", "FROM:", "FROM:a@b.test", "FROM:<a@b.test", "FROM:<a@b.test>SIZE=1",
-        "TO:<a@b.test>", "FROM:<@r.test a@b.test>", "FROM:<a@b.test> SIZE=1 size=2", "FROM:<a@b.test> =x",
-        "FROM:<a@b.test> S_Z=1", "FROM:<a@b.test> -X=1"})
-    void malformedArgumentsAreRefused(String arg) {
+        "TO:<a@b.test>", "FROM:<@r.test a@b.test>"})
+    void malformedPathsAreAddressErrors(String arg) {
         assertThatThrownBy(() -> PathArgument.parse(arg, "FROM:")).isInstanceOf(MailAddress.AddressException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"FROM:<a@b.test> SIZE=1 size=2", "FROM:<a@b.test> =x", "FROM:<a@b.test> S_Z=1", "FROM:<a@b.test> -X=1"})
+    void malformedParametersAreSyntaxErrorsInParameters(String arg) {
+        assertThatThrownBy(() -> PathArgument.parse(arg, "FROM:")).isInstanceOf(ParameterException.class)
+                .satisfies(e -> assertThat(((ParameterException) e).reply().oneLine(true)).startsWith("501 5.5.4 "));
     }
 }

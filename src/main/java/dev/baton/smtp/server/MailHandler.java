@@ -60,6 +60,9 @@ final class MailHandler implements CommandHandler {
         } catch (MailAddress.AddressException e) {
             s.refuse(Reply.BAD_SENDER_SYNTAX.with(e.getMessage()), c);
             return;
+        } catch (ParameterException e) {
+            s.refuse(e.reply(), c);
+            return;
         }
         MailParameters params;
         try {

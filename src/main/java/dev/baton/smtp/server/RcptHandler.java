@@ -46,6 +46,9 @@ final class RcptHandler implements CommandHandler {
         } catch (MailAddress.AddressException e) {
             s.refuse(Reply.BAD_ADDRESS_SYNTAX.with(e.getMessage()), c);
             return;
+        } catch (ParameterException e) {
+            s.refuse(e.reply(), c);
+            return;
         }
         if (pa.address().isNull()) {
             s.refuse(Reply.NULL_RECIPIENT.response(), c);

@@ -139,6 +139,18 @@ class VerbConformanceTest {
     }
 
     @Test
+    void aDuplicatedOrMalformedParameterIsASyntaxErrorInParametersNotAnAddressError() throws Exception {
+        SmtpTestClient c = ready();
+        SmtpTestClient.Reply twice = c.command("MAIL FROM:<a@sender.test> BODY=8BITMIME BODY=7BIT");
+        assertThat(twice.status()).isEqualTo("501 5.5.4");
+        assertThat(twice.text()).contains("parameter BODY given twice");
+        assertThat(c.command("MAIL FROM:<a@sender.test> SI_ZE=1").status()).isEqualTo("501 5.5.4");
+        c.command("MAIL FROM:<a@sender.test>").expect(250);
+        assertThat(c.command("RCPT TO:<alice@example.test> NOTIFY=NEVER notify=SUCCESS").status()).isEqualTo("501 5.5.4");
+        assertThat(c.command("RCPT TO:<alice@example.test>").code()).as("the transaction goes on").isEqualTo(250);
+    }
+
+    @Test
     void ehloSessionRepliesCarryEnhancedStatusCodes() throws Exception {
         SmtpTestClient c = ready();
         assertThat(c.command("NOOP").status()).isEqualTo("250 2.0.0");
