@@ -35,6 +35,8 @@ public final class ConfigLoader {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|k|K|KB|KiB|M|MB|MiB|G|GB|GiB)");
+    /** A domain name of one label or more: accepted domains and routes may be {@code localhost} or another single label. */
+    private static final Pattern DOMAIN = Pattern.compile("(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern FQDN = Pattern.compile("(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
     private ConfigLoader() {
@@ -77,7 +79,7 @@ public final class ConfigLoader {
         List<String> domains = new ArrayList<>();
         for (Node d : root.get("acceptedDomains").list()) {
             String v = d.text(null);
-            if (v == null || !FQDN.matcher(v).matches()) {
+            if (v == null || !DOMAIN.matcher(v).matches()) {
                 throw d.error("\"" + v + "\" is not a domain name (example: example.test)");
             }
             domains.add(v.toLowerCase(Locale.ROOT));
@@ -101,7 +103,7 @@ public final class ConfigLoader {
         for (Node r : root.get("routes").list()) {
             r.allow("domain", "transport", "host", "port", "tls");
             String domain = r.get("domain").required("{domain: example.test, transport: local}").text(null).toLowerCase(Locale.ROOT);
-            if (!domain.equals("*") && !FQDN.matcher(domain.startsWith("*.") ? domain.substring(2) : domain).matches()) {
+            if (!domain.equals("*") && !DOMAIN.matcher(domain.startsWith("*.") ? domain.substring(2) : domain).matches()) {
                 throw r.get("domain").error("\"" + domain + "\" is not a domain, *.domain or * (example: example.test)");
             }
             RouteSettings.Transport transport = r.get("transport").required("{domain: " + domain + ", transport: local}")

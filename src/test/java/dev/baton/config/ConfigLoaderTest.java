@@ -87,6 +87,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void localhostAndOtherSingleLabelNamesAreValidAcceptedDomainsAndRoutes() throws Exception {
+        BatonConfig c = ConfigLoader.parse("acceptedDomains: [localhost, intranet]\nroutes: [{domain: intranet, transport: discard}]\n",
+                "test");
+        assertThat(c.acceptedDomains()).containsExactly("localhost", "intranet");
+        assertThat(c.routes()).extracting(RouteSettings::domain).containsExactly("intranet");
+        assertThat(error("acceptedDomains: ['-bad']")).startsWith("config: acceptedDomains[0] ");
+        assertThat(error("acceptedDomains: ['a..b']")).startsWith("config: acceptedDomains[0] ");
+    }
+
+    @Test
     void aBadFqdnNamesItsPathAndGivesAnExample() {
         assertThat(error("server: {fqdn: localhost}"))
                 .startsWith("config: server.fqdn ").contains("\"localhost\"").contains("example: mail.example.test");

@@ -193,4 +193,16 @@ class SharedDirectoryTest {
         Duration poll = node.directory().store().pollInterval();
         assertThat(poll).isEqualTo(Duration.ofMillis(50));
     }
+
+    @Test
+    void aSingleLabelDomainSuchAsLocalhostIsAcceptedAndDeliveredHere() throws Exception {
+        node = BatonNode.start(ConfigLoader.parse(BATON_YML.replace("directory: { poll: 50ms }\n", "")
+                + "acceptedDomains: [localhost]\n", "baton.yml"), data);
+        SmtpTestClient c = SmtpTestClient.connect(node.smtpPort());
+        clients.add(c);
+        c.greetAndEhlo();
+        c.transaction("root@localhost", "alice@localhost");
+        c.data("Subject: cron\r\n\r\nfrom a local job\r\n").expect(250);
+        assertThat(Eventually.fileIn(data.resolve("mailboxes").resolve("localhost").resolve("alice").resolve("new"))).exists();
+    }
 }
