@@ -39,12 +39,32 @@ public final class Baton implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Version from the jar manifest. */
+    /** Version from the jar manifest, the commit and its date from git.properties (written by the build). */
     static final class Version implements CommandLine.IVersionProvider {
+
+        /** " (commit abc1234 of 2026-12-02T13:57:59Z, with uncommitted changes)", or "" when the build did not know. */
+        static String build() {
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.InputStream in = Baton.class.getResourceAsStream("/git.properties")) {
+                if (in == null) {
+                    return "";
+                }
+                p.load(in);
+            } catch (java.io.IOException e) {
+                return "";
+            }
+            String id = p.getProperty("git.commit.id.abbrev");
+            if (id == null || id.isBlank()) {
+                return "";
+            }
+            return " (commit " + id + " of " + p.getProperty("git.commit.time", "?")
+                    + ("true".equals(p.getProperty("git.dirty")) ? ", with uncommitted changes" : "") + ")";
+        }
+
         @Override
         public String[] getVersion() {
             String v = Baton.class.getPackage().getImplementationVersion();
-            return new String[] {"baton " + (v == null ? "(development build)" : v),
+            return new String[] {"baton " + (v == null ? "(development build)" : v) + build(),
                     "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
         }
     }

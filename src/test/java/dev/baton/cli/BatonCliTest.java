@@ -62,10 +62,12 @@ class BatonCliTest {
     }
 
     @Test
-    void versionNamesBatonAndJava() {
+    void versionNamesBatonTheBuildsCommitAndJava() {
         Result r = run("--version");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).startsWith("baton ").contains("Java ");
+        // the build writes the commit and its date (git.properties): the version names the build, not just the release
+        assertThat(r.out()).containsPattern("\\(commit [0-9a-f]{7,} of \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
     }
 
     @Test
