@@ -90,7 +90,7 @@ final class SendCommand implements Callable<Integer> {
             List<String> refused = new ArrayList<>();
             SmtpReply r = submit(c, content, refused);
             for (String x : refused) {
-                out.println("refused: " + x);
+                out.println("refused: RCPT TO:<" + x);
             }
             c.quit();
             out.println("accepted: " + r);
@@ -132,12 +132,14 @@ final class SendCommand implements Callable<Integer> {
             if (r.accepted(i)) {
                 accepted++;
             } else {
-                refused.add(to.get(i) + ": " + r.recipients().get(i));
+                refused.add(to.get(i) + ">: " + r.recipients().get(i));
             }
         }
         if (accepted == 0) {
             c.command("RSET");
-            throw new SmtpClientException("RCPT TO", new SmtpReply(554, List.of("no recipient was accepted: " + String.join("; ", refused))));
+            // each reply as the server sent it; no summary reply of our own making
+            throw new UserError("the server refused every recipient, so the message was not sent:"
+                    + refused.stream().map(x -> System.lineSeparator() + "  RCPT TO:<" + x).reduce("", String::concat));
         }
         if (r.dataRefused() != null) {
             throw new SmtpClientException("DATA", r.dataRefused());

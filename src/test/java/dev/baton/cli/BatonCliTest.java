@@ -228,6 +228,24 @@ class BatonCliTest {
         }
     }
 
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final dev.baton.testing.TestServer server = new dev.baton.testing.TestServer();
+
+    @Test
+    void sendReportsEachRefusalAsTheServerSentIt() throws Exception {
+        server.start();
+        String at = "127.0.0.1:" + server.port();
+        Result none = run("send", "--server", at, "--from", "a@example.test", "--to", "bob@elsewhere.test", "--to", "carol@elsewhere.test");
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("the server refused every recipient, so the message was not sent",
+                "RCPT TO:<bob@elsewhere.test>: 550 5.7.1 Relaying denied: <bob@elsewhere.test>",
+                "RCPT TO:<carol@elsewhere.test>: 550 5.7.1 Relaying denied: <carol@elsewhere.test>").doesNotContain("554");
+        Result some = run("send", "--server", at, "--from", "a@example.test", "--to", "bob@elsewhere.test", "--to", "alice@example.test");
+        assertThat(some.exit()).isEqualTo(1);
+        assertThat(some.out()).contains("refused: RCPT TO:<bob@elsewhere.test>: 550 5.7.1 Relaying denied")
+                .containsPattern("accepted: 250 2\\.0\\.0 OK queued as \\S+");
+    }
+
     @Test
     void sendToAClosedPortAsksWhetherTheServerRuns() throws IOException {
         int port;
