@@ -151,6 +151,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yml")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist").hasMessageContaining("baton serve");
     }
+
     @Test
     void anLdapDirectoryIsParsedWithItsMappingAndDefaults() throws ConfigException {
         BatonConfig c = ConfigLoader.parse("""
