@@ -825,22 +825,28 @@ public final class LdapDirectoryStore implements DirectoryStore {
                     this::connectorAttributes);
             rights(prev == null ? List.of() : prev.definedEntries(), next.definedEntries());
             String doing = "";
+            int done = 0;
+            int all = adds.size() + modifies.size() + deletes.size();
             try {
                 for (Entry e : adds) {
                     doing = "adding " + e.getDN();
                     c.add(e);
+                    done++;
                 }
                 for (ModifyOp m : modifies) {
                     doing = "changing " + m.dn();
                     c.modify(m.dn(), m.mods());
+                    done++;
                 }
                 Collections.reverse(deletes);
                 for (String dn : deletes) {
                     doing = "deleting " + dn;
                     c.delete(dn);
+                    done++;
                 }
             } catch (LDAPException e) {
-                throw failure(doing + " failed; the change is partly written (load again and check)", e);
+                throw failure(doing + " failed; " + (done == 0 ? "nothing was written"
+                        : "the change is partly written (" + done + " of " + all + " operations; load again and check)"), e);
             }
         }
 
