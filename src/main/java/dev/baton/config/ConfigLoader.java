@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -190,16 +192,131 @@ public final class ConfigLoader {
     }
 
     private static DirectorySettings directory(Node d) throws ConfigException {
-        d.allow("file", "poll");
+        d.allow("file", "poll", "ldap");
         if (d.missing()) {
             return DirectorySettings.DEFAULT;
         }
         String file = d.get("file").text(null);
-        Duration poll = d.get("poll").duration(DirectorySettings.DEFAULT.poll());
-        if (poll.isZero() || poll.isNegative()) {
-            throw d.get("poll").error("must be a positive duration (example: 5s)");
+        if (!d.get("ldap").missing()) {
+            if (file != null) {
+                throw d.get("ldap").error("and directory.file are exclusive: the directory is either an org.yml file or LDAP");
+            }
+            if (!d.get("poll").missing()) {
+                throw d.get("poll").error("is not used with ldap: set directory.ldap.poll (example: 30s)");
+            }
+            return DirectorySettings.ldap(ldap(d.get("ldap")));
         }
+        Duration poll = positive(d.get("poll"), DirectorySettings.DEFAULT.poll());
         return new DirectorySettings(file == null ? DirectorySettings.DEFAULT.file() : file, file != null, poll);
+    }
+
+    private static Duration positive(Node n, Duration def) throws ConfigException {
+        Duration v = n.duration(def);
+        if (v.isZero() || v.isNegative()) {
+            throw n.error("must be a positive duration (example: 5s)");
+        }
+        return v;
+    }
+
+    private static final Pattern LDAP_URL = Pattern.compile("(?i)ldaps?://[^/?#\\s]+/?");
+    private static final Pattern ATTRIBUTE = Pattern.compile("[A-Za-z][A-Za-z0-9-]*|\\d+(\\.\\d+)+");
+    private static final Pattern DN = Pattern.compile("[A-Za-z][A-Za-z0-9-]*=[^,]+(,\\s*[A-Za-z][A-Za-z0-9-]*=[^,]+)*");
+
+    private static LdapSettings ldap(Node l) throws ConfigException {
+        l.allow("url", "startTls", "trustedCertificates", "bindDn", "passwordFile", "baseDn", "timeout", "poll",
+                "changeAttribute", "pageSize", "mapping");
+        Node u = l.get("url").required("ldap://ldap.example.test:389");
+        String url = u.text(null);
+        if (!LDAP_URL.matcher(url).matches()) {
+            throw u.error("\"" + url + "\" is not an LDAP server's URL (examples: ldap://ldap.example.test:389, ldaps://ldap.example.test)");
+        }
+        boolean startTls = l.get("startTls").bool(false);
+        if (startTls && url.regionMatches(true, 0, "ldaps:", 0, 6)) {
+            throw l.get("startTls").error("is for ldap:// URLs; an ldaps:// connection is TLS from the start");
+        }
+        String bindDn = dn(l.get("bindDn"), null);
+        String passwordFile = l.get("passwordFile").text(null);
+        if (bindDn != null && passwordFile == null) {
+            throw l.get("passwordFile").error("is required with bindDn: the file holding the bind password, never the password itself"
+                    + " (example: ldap.password, mode 600)");
+        }
+        if (bindDn == null && passwordFile != null) {
+            throw l.get("bindDn").error("is required with passwordFile (example: cn=baton,ou=services,dc=example,dc=test)");
+        }
+        String baseDn = dn(l.get("baseDn").required("ou=baton,dc=example,dc=test"), null);
+        Duration timeout = positive(l.get("timeout"), LdapSettings.DEFAULT_TIMEOUT);
+        Duration poll = positive(l.get("poll"), LdapSettings.DEFAULT_POLL);
+        String change = attribute(l.get("changeAttribute"), LdapSettings.DEFAULT_CHANGE_ATTRIBUTE);
+        int pageSize = l.get("pageSize").intValue(LdapSettings.DEFAULT_PAGE_SIZE, 1, 100_000);
+        Node m = l.get("mapping");
+        List<String> kinds = new ArrayList<>();
+        for (LdapSettings.Kind k : LdapSettings.Kind.values()) {
+            kinds.add(k.key());
+        }
+        m.allow(kinds.toArray(String[]::new));
+        Map<LdapSettings.Kind, LdapSettings.ObjectMapping> mapping = new LinkedHashMap<>();
+        for (LdapSettings.Kind k : LdapSettings.Kind.values()) {
+            mapping.put(k, objectMapping(m.get(k.key()), k, baseDn));
+        }
+        return new LdapSettings(url, startTls, l.get("trustedCertificates").text(null), bindDn, passwordFile, baseDn, timeout, poll,
+                change, pageSize, mapping);
+    }
+
+    private static LdapSettings.ObjectMapping objectMapping(Node n, LdapSettings.Kind kind, String baseDn) throws ConfigException {
+        n.allow("base", "objectClasses", "filter", "attributes", "copyName");
+        String base = dn(n.get("base"), kind.relativeBase() + "," + baseDn);
+        List<String> classes = new ArrayList<>();
+        for (Node c : n.get("objectClasses").list()) {
+            classes.add(attribute(c, null));
+        }
+        if (n.get("objectClasses").missing()) {
+            classes.addAll(kind.defaultObjectClasses());
+        } else if (classes.isEmpty()) {
+            throw n.get("objectClasses").error("must name at least one object class (example: [inetOrgPerson, batonUser])");
+        }
+        String filter = n.get("filter").text(null);
+        if (filter != null && !(filter.startsWith("(") && filter.endsWith(")"))) {
+            throw n.get("filter").error("\"" + filter + "\" is not an LDAP filter (example: \"(&(objectClass=user)(objectCategory=person))\")");
+        }
+        Node a = n.get("attributes");
+        a.allow(kind.defaultAttributes().keySet().toArray(String[]::new));
+        Map<String, String> attributes = new LinkedHashMap<>();
+        boolean naming = true;
+        for (Map.Entry<String, String> e : kind.defaultAttributes().entrySet()) {
+            Node at = a.get(e.getKey());
+            String v = at.text(e.getValue());
+            if ("none".equalsIgnoreCase(v)) {
+                if (naming) {
+                    throw at.error("cannot be none: the name is what Baton knows the object by (example: uid)");
+                }
+                v = null;
+            } else {
+                attribute(at, v);
+            }
+            attributes.put(e.getKey(), v);
+            naming = false;
+        }
+        List<String> copy = new ArrayList<>();
+        for (Node c : n.get("copyName").list()) {
+            copy.add(attribute(c, null));
+        }
+        return new LdapSettings.ObjectMapping(base, classes, filter, attributes, copy);
+    }
+
+    private static String dn(Node n, String def) throws ConfigException {
+        String v = n.text(def);
+        if (v != null && !DN.matcher(v).matches()) {
+            throw n.error("\"" + v + "\" is not a DN (example: ou=baton,dc=example,dc=test)");
+        }
+        return v;
+    }
+
+    private static String attribute(Node n, String def) throws ConfigException {
+        String v = n.text(def);
+        if (v != null && !ATTRIBUTE.matcher(v).matches()) {
+            throw n.error("\"" + v + "\" is not an LDAP attribute or object class name (example: uid)");
+        }
+        return v;
     }
 
     private VirtualServerSettings virtualServer(Node n, int index, String serverFqdn) throws ConfigException {

@@ -299,10 +299,13 @@ public final class Directory {
                 }
                 Integer st = state.get(m.name());
                 if (st != null && st == 1) {
-                    List<String> cycle = new ArrayList<>(path.subList(path.indexOf(m.name()), path.size()));
-                    cycle.add(m.name());
-                    throw new DirectoryException("group nesting has a cycle: group \"" + group + "\" contains group \"" + m.name()
-                            + "\", which contains it again (" + String.join(" > ", cycle.stream().map(x -> "group:" + x).toList())
+                    // named from its first group by name, so the message does not depend on the order groups are listed in
+                    List<String> ring = new ArrayList<>(path.subList(path.indexOf(m.name()), path.size()));
+                    java.util.Collections.rotate(ring, -ring.indexOf(java.util.Collections.min(ring)));
+                    List<String> cycle = new ArrayList<>(ring);
+                    cycle.add(ring.get(0));
+                    throw new DirectoryException("group nesting has a cycle: group \"" + ring.get(ring.size() - 1)
+                            + "\" contains group \"" + ring.get(0) + "\", which contains it again (" + String.join(" > ", cycle.stream().map(x -> "group:" + x).toList())
                             + ")");
                 }
                 if (st == null) {

@@ -82,6 +82,7 @@ public final class FileDirectoryStore implements DirectoryStore {
     }
 
     @Override
+    @SuppressWarnings("try") // the lock is held for the block and never referenced in it
     public void store(Directory current, Directory next) throws IOException, DirectoryException {
         Path lock = file.resolveSibling(file.getFileName() + ".lock");
         try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

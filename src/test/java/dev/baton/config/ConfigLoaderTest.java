@@ -161,4 +161,54 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yml")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist").hasMessageContaining("baton serve");
     }
+
+    @Test
+    void anLdapDirectoryIsParsedWithItsMappingAndDefaults() throws ConfigException {
+        BatonConfig c = ConfigLoader.parse("""
+                directory:
+                  ldap:
+                    url: ldaps://ldap.example.test
+                    bindDn: cn=baton,ou=services,dc=example,dc=test
+                    passwordFile: ldap.password
+                    baseDn: ou=baton,dc=example,dc=test
+                    changeAttribute: entryCSN
+                    mapping:
+                      users: { base: "ou=people,dc=example,dc=test", objectClasses: [inetOrgPerson, batonUser],
+                               attributes: { aliases: none }, copyName: [cn, sn] }
+                """, "test.yml");
+        LdapSettings l = c.directory().ldap();
+        assertThat(c.directory().required()).isTrue();
+        assertThat(l.tls()).isTrue();
+        assertThat(l.poll()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(l.changeAttribute()).isEqualTo("entryCSN");
+        LdapSettings.ObjectMapping users = l.mapping().get(LdapSettings.Kind.USERS);
+        assertThat(users.base()).isEqualTo("ou=people,dc=example,dc=test");
+        assertThat(users.attribute("name")).isEqualTo("uid");
+        assertThat(users.attribute("aliases")).isNull();
+        assertThat(users.copyName()).containsExactly("cn", "sn");
+        assertThat(l.mapping().get(LdapSettings.Kind.SERVERS).base()).isEqualTo("ou=servers,ou=baton,dc=example,dc=test");
+        assertThat(ConfigLoader.parse("", "empty.yml").directory().ldap()).isNull();
+    }
+
+    @Test
+    void ldapSettingsAreCheckedAndErrorsNameTheirPosition() {
+        String base = "directory: { ldap: { url: ldap://ldap.example.test, baseDn: \"ou=baton,dc=example,dc=test\"";
+        assertThat(error("directory: { file: org.yml, ldap: { url: ldap://x.test, baseDn: \"dc=x\" } }"))
+                .startsWith("config: directory.ldap ").contains("exclusive");
+        assertThat(error("directory: { ldap: { baseDn: \"dc=x\" } }")).startsWith("config: directory.ldap.url is required");
+        assertThat(error("directory: { ldap: { url: http://x.test, baseDn: \"dc=x\" } }"))
+                .startsWith("config: directory.ldap.url \"http://x.test\" is not an LDAP server's URL");
+        assertThat(error(base + ", bindDn: \"cn=baton,dc=example,dc=test\" } }"))
+                .startsWith("config: directory.ldap.passwordFile is required with bindDn").contains("never the password itself");
+        assertThat(error(base + ", password: x } }")).startsWith("config: directory.ldap.password is not a setting here");
+        assertThat(error(base + ", mapping: { people: {} } } }")).startsWith("config: directory.ldap.mapping.people is not a setting here")
+                .contains("users, groups");
+        assertThat(error(base + ", mapping: { users: { attributes: { mail: x } } } } }"))
+                .startsWith("config: directory.ldap.mapping.users.attributes.mail is not a setting here").contains("address, aliases");
+        assertThat(error(base + ", mapping: { users: { attributes: { name: none } } } } }"))
+                .startsWith("config: directory.ldap.mapping.users.attributes.name cannot be none");
+        assertThat(error(base + ", mapping: { groups: { base: people } } } }"))
+                .startsWith("config: directory.ldap.mapping.groups.base \"people\" is not a DN");
+        assertThat(error(base + ", startTls: true, url: ldaps://x.test } }")).startsWith("config: directory.ldap.startTls is for ldap://");
+    }
 }

@@ -1,0 +1,23 @@
+package dev.baton.org;
+
+import dev.baton.config.DirectorySettings;
+import java.nio.file.Path;
+
+/** Opens the directory store that baton.yml's {@code directory:} section names. */
+public final class DirectoryStores {
+
+    private DirectoryStores() {
+    }
+
+    /**
+     * The LDAP store when {@code directory.ldap} is set, else the org.yml file (relative paths
+     * against the data directory). Opening connects to nothing: the first {@code load} or
+     * {@code fingerprint} does, and says what is wrong.
+     */
+    public static DirectoryStore open(DirectorySettings settings, Path dataDir) {
+        if (settings.ldap() != null) {
+            return new LdapDirectoryStore(settings.ldap(), dataDir);
+        }
+        return new FileDirectoryStore(dataDir.resolve(settings.file()), settings.poll());
+    }
+}
