@@ -10,6 +10,7 @@ import dev.baton.org.DirectoryException;
 import dev.baton.org.Member;
 import dev.baton.config.DirectorySettings;
 import dev.baton.org.DirectoryStore;
+import dev.baton.org.DirectoryStores;
 import dev.baton.org.FileDirectoryStore;
 import dev.baton.org.Right;
 import dev.baton.org.Rights;
@@ -57,12 +58,14 @@ final class OrgCommand implements Runnable {
                 return new FileDirectoryStore(file);
             }
             DirectorySettings settings = Files.exists(data.configFile()) ? data.load(false).directory() : DirectorySettings.DEFAULT;
-            Path f = data.dataDir.resolve(settings.file());
-            if (!Files.exists(f)) {
-                throw new UserError("no directory at " + f + " (this server is an organization of one, implied by its baton.yml;"
-                        + " write an org.yml as docs/directory.md shows, or give --directory FILE)");
+            if (settings.ldap() == null) {
+                Path f = data.dataDir.resolve(settings.file());
+                if (!Files.exists(f)) {
+                    throw new UserError("no directory at " + f + " (this server is an organization of one, implied by its baton.yml;"
+                            + " write an org.yml as docs/directory.md shows, or give --directory FILE)");
+                }
             }
-            return new FileDirectoryStore(f, settings.poll());
+            return DirectoryStores.open(settings, data.dataDir);
         }
 
         Directory load() {

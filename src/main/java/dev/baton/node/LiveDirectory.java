@@ -1,11 +1,12 @@
 package dev.baton.node;
 
 import dev.baton.config.BatonConfig;
+import dev.baton.config.DirectorySettings;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.org.Directory;
 import dev.baton.org.DirectoryException;
 import dev.baton.org.DirectoryStore;
-import dev.baton.org.FileDirectoryStore;
+import dev.baton.org.DirectoryStores;
 import dev.baton.org.Rights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,16 +79,16 @@ public final class LiveDirectory implements AutoCloseable {
      * server stops the start with the reason (there is no last good one yet).
      */
     public static LiveDirectory open(BatonConfig config, Path dataDir, Listener listener) throws IOException {
-        Path file = dataDir.resolve(config.directory().file());
-        if (!config.directory().required() && !Files.exists(file)) {
+        DirectorySettings settings = config.directory();
+        if (settings.ldap() == null && !settings.required() && !Files.exists(dataDir.resolve(settings.file()))) {
             return new LiveDirectory(config, null, OrganizationOfOne.of(config), null, listener);
         }
+        DirectoryStore store = DirectoryStores.open(settings, dataDir);
         if (!config.acceptedDomains().isEmpty()) {
-            throw new IOException("baton.yml lists acceptedDomains, but the organization's directory (" + file + ") is in use:"
-                    + " the accepted domains are the organization's, set in the directory alone (remove acceptedDomains from"
-                    + " baton.yml, or add them with 'baton org add domain DOMAIN')");
+            throw new IOException("baton.yml lists acceptedDomains, but the organization's directory (" + store.describe()
+                    + ") is in use: the accepted domains are the organization's, set in the directory alone (remove"
+                    + " acceptedDomains from baton.yml, or add them with 'baton org add domain DOMAIN')");
         }
-        DirectoryStore store = new FileDirectoryStore(file, config.directory().poll());
         Directory d;
         String fp;
         try {
@@ -95,13 +96,26 @@ public final class LiveDirectory implements AutoCloseable {
             d = store.load();
             fits(config, d);
         } catch (NoSuchFileException e) {
-            throw new IOException("the directory " + file + " named in baton.yml does not exist (create it, see docs/directory.md)", e);
+            throw new IOException("the directory " + e.getFile() + " named in baton.yml does not exist (create it, see docs/directory.md)",
+                    e);
         } catch (DirectoryException e) {
+            closeQuietly(store);
             throw new IOException("the directory is refused: " + e.getMessage(), e);
+        } catch (IOException e) {
+            closeQuietly(store);
+            throw new IOException("cannot read the directory (" + store.describe() + "): " + Problems.describe(e), e);
         }
         LiveDirectory live = new LiveDirectory(config, store, d, fp, listener);
         listener.loaded(store.describe(), d);
         return live;
+    }
+
+    private static void closeQuietly(DirectoryStore store) {
+        try {
+            store.close();
+        } catch (IOException e) {
+            LOG.debug("closing the directory store", e);
+        }
     }
 
     /**
