@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
             List<VirtualServerSettings> vss = new ArrayList<>(config.virtualServers());
             vss.set(0, vss.get(0).withPort(smtpPort));
             config = new BatonConfig(config.server(), config.acceptedDomains(), vss, config.routes(), config.queue(),
-                    config.mailboxes(), config.delivery());
+                    config.events(), config.mailboxes(), config.delivery());
         }
         BatonNode node;
         try {

@@ -10,6 +10,7 @@ import java.util.List;
  * @param virtualServers  the SMTP receive endpoints
  * @param routes          per-domain next hop; the first match wins; "*" matches any domain
  * @param queue           spool location and delivery workers
+ * @param events          the event log's files
  * @param mailboxes       local Maildir delivery
  * @param delivery        delivery to other servers (SMTP, LMTP, MX)
  */
@@ -19,6 +20,7 @@ public record BatonConfig(
         List<VirtualServerSettings> virtualServers,
         List<RouteSettings> routes,
         QueueSettings queue,
+        EventSettings events,
         MailboxSettings mailboxes,
         DeliverySettings delivery) {
 
