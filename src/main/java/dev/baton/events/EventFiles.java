@@ -75,17 +75,12 @@ public final class EventFiles {
     }
 
     /**
-     * Everything there is (as {@link #read}), then each new line as it is written, across
-     * rotations (the rest of the file that was rotated away, then the new one from its start),
-     * until the thread is interrupted. Looks for news every {@code every}.
+     * Everything there is, oldest first, then each new line as it is written, until the thread
+     * is interrupted. Across rotations, however many happen between two looks: the rest of the
+     * file being read (renamed meanwhile), then each file rotated after it, then the current
+     * one. Looks for news every {@code every}.
      */
     public void follow(Consumer<LoggedEvent> each, Consumer<String> bad, Duration every) throws IOException {
-        List<Path> all = files();
-        for (int i = 0; i < all.size() - 1; i++) {
-            for (String l : Files.readAllLines(all.get(i), StandardCharsets.UTF_8)) {
-                parse(l, each, bad);
-            }
-        }
         Path current = dir.resolve(EventLog.FILE);
         FileChannel ch = null;
         Object key = null;
@@ -94,24 +89,27 @@ public final class EventFiles {
         try {
             while (!Thread.currentThread().isInterrupted()) {
                 if (ch == null) {
-                    try {
-                        ch = FileChannel.open(current, StandardOpenOption.READ);
-                        key = fileKey(current);
-                        partial.reset();
-                    } catch (NoSuchFileException notYet) {
+                    Path next = after(key);
+                    if (next == null) {
                         if (pause(every)) {
                             return;
                         }
                         continue;
                     }
+                    try {
+                        ch = FileChannel.open(next, StandardOpenOption.READ);
+                    } catch (NoSuchFileException renamedMeanwhile) {
+                        continue;
+                    }
+                    key = fileKey(next);
+                    partial.reset();
                 }
-                boolean read = readLines(ch, buf, partial, each, bad);
-                if (read) {
+                if (readLines(ch, buf, partial, each, bad)) {
                     continue;
                 }
                 Object now = fileKey(current);
                 if (now != null && !Objects.equals(now, key)) {
-                    // rotated: whatever was written to the old file before the rename, then the new file
+                    // this file is not the current one (any more): its rest, then the next newer one
                     while (readLines(ch, buf, partial, each, bad)) {
                         // until its end
                     }
@@ -130,6 +128,22 @@ public final class EventFiles {
                 ch.close();
             }
         }
+    }
+
+    /**
+     * The file to read after the one with this key: the next newer one, or the oldest there is
+     * when that one is gone (rotated past the cap) or none was read yet; null when there is none.
+     */
+    private Path after(Object key) throws IOException {
+        List<Path> all = files();
+        if (key != null) {
+            for (int i = 0; i < all.size(); i++) {
+                if (Objects.equals(fileKey(all.get(i)), key)) {
+                    return i + 1 < all.size() ? all.get(i + 1) : null;
+                }
+            }
+        }
+        return all.isEmpty() ? null : all.get(0);
     }
 
     /** Reads what is there; whole lines go out, a trailing part waits for its LF. Returns whether anything was read. */
