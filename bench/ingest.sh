@@ -21,6 +21,16 @@
 #             as a long-lived server, so its JIT-compiled steady state is what counts)
 #      BATON=0 skip Baton (e.g. while it is not built)  SINK=0 skip smtp-sink
 #      BATON_CMD launcher (default <repo>/baton)  BATON_JAVA_OPTS (JVM flags)
+#      EVENTS_LEVEL (none, minimum, medium, maximum; default: leave the levels
+#             alone, i.e. none) sets every event-log category of the Baton run
+#             with 'baton events level all LEVEL' before it starts
+#      EVENTS_LEVEL2 also runs a second Baton server, "baton2", with its
+#             categories at this level, in the same rotation: the fair way to
+#             compare two levels (the ratio column becomes baton2/baton)
+#      POSTFIX=0 skip the Postfix server (smtp-source still comes from it)
+#      RCPT (b@bench.test) the recipient smtp-source sends to; one outside
+#             bench.test (x@elsewhere.test) is refused at RCPT, so each message
+#             makes two error replies (RCPT, DATA): 7010s at medium
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,16 +44,22 @@ ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-20000}
 BATON=${BATON:-1}
 SINK=${SINK:-1}
+EVENTS_LEVEL=${EVENTS_LEVEL:-}
+EVENTS_LEVEL2=${EVENTS_LEVEL2:-}
+POSTFIX=${POSTFIX:-1}
+RCPT=${RCPT:-b@bench.test}
 RUN_TIMEOUT=900 # seconds per smtp-source run
 
 WORK=$(mktemp -d /tmp/baton-bench-ingest.XXXXXX)
 PF_CONF=""
 BATON_PGID=""
+BATON2_PGID=""
 BATON_LOG=""
 SINK_PGID=""
 
 cleanup() {
     stop_group "$BATON_PGID"
+    stop_group "$BATON2_PGID"
     stop_group "$SINK_PGID"
     pf_private_stop "$PF_CONF"
     rm -rf "$WORK"
@@ -59,23 +75,39 @@ SMTP_SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
 declare -A PORT=()
 SERVERS=()
 
-PORT[postfix]=$(free_port)
-pf_private_start "$WORK/postfix" "${PORT[postfix]}" \
-    "relay_domains = bench.test" \
-    "transport_maps = inline:{bench.test=discard:}"
-SERVERS+=(postfix)
-log "Postfix $(postconf -d -h mail_version) on 127.0.0.1:${PORT[postfix]}"
+if [[ "$POSTFIX" != 0 ]]; then
+    PORT[postfix]=$(free_port)
+    pf_private_start "$WORK/postfix" "${PORT[postfix]}" \
+        "relay_domains = bench.test" \
+        "transport_maps = inline:{bench.test=discard:}"
+    SERVERS+=(postfix)
+    log "Postfix $(postconf -d -h mail_version) on 127.0.0.1:${PORT[postfix]}"
+fi
 
-if [[ "$BATON" != 0 ]]; then
-    PORT[baton]=$(free_port)
-    mkdir -p "$WORK/baton-data"
-    write_baton_config "$WORK/baton.yaml" bench.test discard offered
+# start_baton_server NAME [EVENTS_LEVEL]: a Baton server in $WORK/NAME-data
+start_baton_server() {
+    local name=$1 level=${2:-}
+    PORT[$name]=$(free_port)
+    mkdir -p "$WORK/$name-data"
+    write_baton_config "$WORK/$name.yaml" bench.test discard offered
+    if [[ -n "$level" ]]; then
+        "$BATON_CMD" events level all "$level" --config "$WORK/$name.yaml" --data-dir "$WORK/$name-data" >/dev/null
+        log "$name: every event-log category at $level"
+    fi
     if ! JAVA_OPTS="${BATON_JAVA_OPTS:-${JAVA_OPTS:-}}" \
-        start_baton "$WORK/baton.yaml" "$WORK/baton-data" "${PORT[baton]}" "$WORK/baton.log" 120; then
+        start_baton "$WORK/$name.yaml" "$WORK/$name-data" "${PORT[$name]}" "$WORK/$name.log" 120; then
         show_log_tail "$BATON_LOG" 50
         exit 1
     fi
-    SERVERS+=(baton)
+    SERVERS+=("$name")
+}
+
+if [[ "$BATON" != 0 ]]; then
+    start_baton_server baton "$EVENTS_LEVEL"
+    if [[ -n "$EVENTS_LEVEL2" ]]; then
+        BATON2_PGID=$BATON_PGID # start_baton sets BATON_PGID anew
+        start_baton_server baton2 "$EVENTS_LEVEL2"
+    fi
 fi
 
 if [[ "$SINK" != 0 ]]; then
@@ -106,7 +138,7 @@ run_load() { # run_load SERVER MODE COUNT
     [[ "$mode" == reuse ]] && flags=(-d)
     t0=$(date +%s.%N)
     if ! timeout "$RUN_TIMEOUT" "$SMTP_SOURCE" "${flags[@]}" -s "$SESSIONS" -m "$count" -l "$SIZE" \
-        -f a@bench.test -t b@bench.test "127.0.0.1:${PORT[$server]}" >"$WORK/source.out" 2>&1; then
+        -f a@bench.test -t "$RCPT" "127.0.0.1:${PORT[$server]}" >"$WORK/source.out" 2>&1; then
         log "smtp-source against $server ($mode) failed:"
         tail -n 5 "$WORK/source.out" >&2
         return 1
@@ -116,7 +148,7 @@ run_load() { # run_load SERVER MODE COUNT
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
 
-log "servers: ${SERVERS[*]}; MESSAGES=$MESSAGES SESSIONS=$SESSIONS SIZE=$SIZE ROUNDS=$ROUNDS"
+log "servers: ${SERVERS[*]}; MESSAGES=$MESSAGES SESSIONS=$SESSIONS SIZE=$SIZE ROUNDS=$ROUNDS RCPT=$RCPT"
 if ((WARMUP > 0)); then
     for s in "${SERVERS[@]}"; do
         for mode in new reuse; do
@@ -145,6 +177,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
     done
 done
 
+for s in baton baton2; do
+    if [[ -d "$WORK/$s-data/events" ]]; then
+        n=$(cat "$WORK/$s-data/events/events.log"* 2>/dev/null | wc -l)
+        log "$s's event log: $n events so far (RCPT=$RCPT)"
+    fi
+done
+
 # Table: rows = mode x round (+ median), columns = servers, then ratio.
 python3 - "$RESULTS" "$ROUNDS" "${SERVERS[@]}" <<'EOF'
 import math, statistics, sys
@@ -156,11 +195,14 @@ for line in open(path):
 
 def ratio(row):
     b, p = row.get("baton"), row.get("postfix")
+    if "baton2" in row:
+        b, p = row.get("baton2"), row.get("baton")
     if b is None or p is None or math.isnan(b) or math.isnan(p) or p == 0:
         return "-"
     return f"{b / p:.2f}"
 
-cols = servers + (["baton/postfix"] if "baton" in servers and "postfix" in servers else [])
+cols = servers + (["baton2/baton"] if "baton2" in servers
+                  else ["baton/postfix"] if "baton" in servers and "postfix" in servers else [])
 print()
 print("msgs/s (smtp-source; 'new' = new connection per message, 'reuse' = -d)")
 print(f"{'mode':<6} {'round':<7}" + "".join(f"{c:>15}" for c in cols))

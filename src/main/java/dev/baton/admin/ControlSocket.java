@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.baton.events.Category;
+import dev.baton.events.DiagnosticLevel;
+import dev.baton.events.EventLog;
 import dev.baton.queue.RecipientId;
 import dev.baton.queue.Scheduler;
 import dev.baton.queue.WaitReason;
@@ -23,7 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +36,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The running server's answer to the tools: a Unix domain socket in the spool directory,
  * {@code baton.sock}, readable and writable by its owner only. One request per connection, one
- * line of JSON each way. Today it answers {@code {"op":"why-waiting","id":ID}} with why each
+ * line of JSON each way. It answers {@code {"op":"why-waiting","id":ID}} with why each
  * recipient of a queued message waits, as the scheduler knows it (reasons that live only in the
- * server's memory: an attempt under way, a busy or dead destination, an administrator's retry).
+ * server's memory: an attempt under way, a busy or dead destination, an administrator's retry),
+ * and {@code {"op":"events-level","category":C,"level":L[,"virtualServer":V]}} by changing a
+ * diagnostic logging level of the event log (kept in its levels.json) and saying what changed.
  * A request must arrive within 5 seconds and be at most 4 KiB.
  */
 public final class ControlSocket implements AutoCloseable {
@@ -50,12 +57,14 @@ public final class ControlSocket implements AutoCloseable {
     private final Path file;
     private final ServerSocketChannel server;
     private final Scheduler scheduler;
+    private final EventLog events;
     private final Thread acceptor;
 
-    private ControlSocket(Path file, ServerSocketChannel server, Scheduler scheduler) {
+    private ControlSocket(Path file, ServerSocketChannel server, Scheduler scheduler, EventLog events) {
         this.file = file;
         this.server = server;
         this.scheduler = scheduler;
+        this.events = events;
         this.acceptor = Thread.ofVirtual().name("control-socket").unstarted(this::acceptLoop);
     }
 
@@ -67,6 +76,11 @@ public final class ControlSocket implements AutoCloseable {
      * socket, a file system without them), this returns null and the server runs without it.
      */
     public static ControlSocket open(Path spoolRoot, Scheduler scheduler) throws IOException {
+        return open(spoolRoot, scheduler, null);
+    }
+
+    /** As {@link #open(Path, Scheduler)}, also changing the event log's levels (null: no event log). */
+    public static ControlSocket open(Path spoolRoot, Scheduler scheduler, EventLog events) throws IOException {
         Path file = spoolRoot.resolve(FILE);
         refuseIfInUse(spoolRoot);
         Files.deleteIfExists(file);
@@ -79,7 +93,7 @@ public final class ControlSocket implements AutoCloseable {
             LOG.warn("no control socket at {} ({}): 'baton queue show' will show only what the queue files say", file, e.getMessage());
             return null;
         }
-        ControlSocket s = new ControlSocket(file, ch, scheduler);
+        ControlSocket s = new ControlSocket(file, ch, scheduler, events);
         s.acceptor.start();
         return s;
     }
@@ -141,8 +155,11 @@ public final class ControlSocket implements AutoCloseable {
 
     private JsonNode answer(JsonNode request) throws IOException {
         String op = request.path("op").asText("");
+        if (op.equals("events-level")) {
+            return eventsLevel(request);
+        }
         if (!op.equals("why-waiting")) {
-            return error("unknown op \"" + op + "\" (known: why-waiting)");
+            return error("unknown op \"" + op + "\" (known: why-waiting, events-level)");
         }
         String id = request.path("id").asText("");
         Map<RecipientId, WaitReason> reasons = scheduler.whyWaiting(id);
@@ -156,6 +173,72 @@ public final class ControlSocket implements AutoCloseable {
             n.set("waiting", toJson(why));
         });
         return o;
+    }
+
+    private JsonNode eventsLevel(JsonNode request) throws IOException {
+        if (events == null) {
+            return error("this server has no event log");
+        }
+        Category c = Category.parse(request.path("category").asText(""));
+        DiagnosticLevel l = DiagnosticLevel.parse(request.path("level").asText(""));
+        if (c == null || l == null) {
+            return error("unknown category or level (categories: " + Category.keys() + "; levels: none, minimum, medium, maximum)");
+        }
+        String vs = request.hasNonNull("virtualServer") ? request.get("virtualServer").asText() : null;
+        List<EventLog.LevelChange> changes;
+        try {
+            changes = events.setLevel(c, vs, l);
+        } catch (IllegalArgumentException e) {
+            return error(e.getMessage());
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("ok", true);
+        ArrayNode cs = o.putArray("changes");
+        for (EventLog.LevelChange ch : changes) {
+            cs.add(describe(ch));
+        }
+        return o;
+    }
+
+    /** "SMTP Protocol on virtual server \"default\": None -> Medium". */
+    public static String describe(EventLog.LevelChange ch) {
+        return ch.category().title() + (ch.virtualServer() == null ? "" : " on virtual server \"" + ch.virtualServer() + "\"")
+                + ": " + ch.from().title() + " -> " + ch.to().title();
+    }
+
+    /**
+     * What the running server said to a level change, or why it could not be asked.
+     *
+     * @param changes     one line per level changed (see {@link #describe}); null when not changed
+     * @param unavailable why the server was not asked (none runs, it did not answer); null when it answered
+     * @param refused     why the server refused the change; null when it did not
+     */
+    public record LevelAnswer(List<String> changes, String unavailable, String refused) {
+    }
+
+    /** Asks the server running on this spool to set a diagnostic logging level (virtualServer null: all or none). */
+    public static LevelAnswer setEventLevel(Path spoolRoot, Category c, DiagnosticLevel l, String virtualServer) {
+        Path file = spoolRoot.resolve(FILE);
+        if (!Files.exists(file)) {
+            return new LevelAnswer(null, "no server is running on this data directory", null);
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(file));
+            ObjectNode req = JSON.createObjectNode().put("op", "events-level").put("category", c.key()).put("level", l.key());
+            if (virtualServer != null) {
+                req.put("virtualServer", virtualServer);
+            }
+            ch.write(ByteBuffer.wrap((JSON.writeValueAsString(req) + "\n").getBytes(StandardCharsets.UTF_8)));
+            JsonNode answer = JSON.readTree(readLine(ch, REQUEST_TIME));
+            if (!answer.path("ok").asBoolean(false)) {
+                return new LevelAnswer(null, null, answer.path("error").asText("?"));
+            }
+            List<String> changes = new ArrayList<>();
+            answer.path("changes").forEach(n -> changes.add(n.asText()));
+            return new LevelAnswer(changes, null, null);
+        } catch (IOException e) {
+            return new LevelAnswer(null, "the running server could not be asked at " + file + " (" + e.getMessage() + ")", null);
+        }
     }
 
     private static ObjectNode error(String text) {

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.admin.ControlSocket;
 import dev.baton.config.BatonConfig;
+import dev.baton.events.Event;
+import dev.baton.events.EventLog;
+import dev.baton.events.Where;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
 import dev.baton.queue.RecipientState;
@@ -265,10 +268,18 @@ final class QueueCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            if (!spool(data).remove(id)) {
+            Spool spool = spool(data);
+            QueuedMessage q = queued(spool, id);
+            if (!spool.remove(id)) {
                 throw noSuchMessage(id);
             }
             spec.commandLine().getOut().println("deleted " + id);
+            try {
+                EventLog.appendOne(data.dataDir, data.load(false).server().name(), java.time.Clock.systemUTC(),
+                        Event.MESSAGE_DELETED_BY_ADMINISTRATOR, Where.message(id), id, q.envelope().sender());
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("baton: the deletion could not be written to the event log: " + e.getMessage());
+            }
             return 0;
         }
     }

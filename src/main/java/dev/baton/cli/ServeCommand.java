@@ -47,7 +47,7 @@ final class ServeCommand implements Callable<Integer> {
             List<VirtualServerSettings> vss = new ArrayList<>(config.virtualServers());
             vss.set(0, vss.get(0).withPort(smtpPort));
             config = new BatonConfig(config.server(), config.acceptedDomains(), vss, config.routes(), config.queue(),
-                    config.mailboxes(), config.delivery(), config.directory());
+                    config.events(), config.mailboxes(), config.delivery(), config.directory());
         }
         BatonNode node;
         try {

@@ -10,6 +10,7 @@ import java.util.List;
  * @param virtualServers  the SMTP receive endpoints
  * @param routes          per-domain next hop; the first match wins; "*" matches any domain
  * @param queue           spool location and delivery workers
+ * @param events          the event log's files
  * @param mailboxes       local Maildir delivery
  * @param delivery        delivery to other servers (SMTP, LMTP, MX)
  * @param directory       where the organization's directory is
@@ -20,15 +21,10 @@ public record BatonConfig(
         List<VirtualServerSettings> virtualServers,
         List<RouteSettings> routes,
         QueueSettings queue,
+        EventSettings events,
         MailboxSettings mailboxes,
         DeliverySettings delivery,
         DirectorySettings directory) {
-
-    /** Without a directory section (the default: DIR/org.yml when it exists). */
-    public BatonConfig(ServerSettings server, List<String> acceptedDomains, List<VirtualServerSettings> virtualServers,
-                       List<RouteSettings> routes, QueueSettings queue, MailboxSettings mailboxes, DeliverySettings delivery) {
-        this(server, acceptedDomains, virtualServers, routes, queue, mailboxes, delivery, DirectorySettings.DEFAULT);
-    }
 
     public BatonConfig {
         acceptedDomains = List.copyOf(acceptedDomains);

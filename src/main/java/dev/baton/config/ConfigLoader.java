@@ -71,7 +71,7 @@ public final class ConfigLoader {
     }
 
     private BatonConfig build(Node root) throws ConfigException {
-        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "mailboxes", "delivery", "directory");
+        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "events", "mailboxes", "delivery", "directory");
         Node srv = root.get("server");
         srv.allow("name", "fqdn");
         String fqdn = srv.get("fqdn").text("localhost.localdomain");
@@ -146,6 +146,14 @@ public final class ConfigLoader {
             throw q.get("maxRetryDelay").error("must not be shorter than queue.retryDelay (example: 1h)");
         }
 
+        Node ev = root.get("events");
+        ev.allow("maxFileSize", "maxFiles");
+        EventSettings events = new EventSettings(ev.get("maxFileSize").size(EventSettings.DEFAULT.maxFileSize()),
+                ev.get("maxFiles").intValue(EventSettings.DEFAULT.maxFiles(), 1, 1000));
+        if (events.maxFileSize() < 4096) {
+            throw ev.get("maxFileSize").error("must be at least 4KiB (example: 10MiB)");
+        }
+
         Node dl = root.get("delivery");
         dl.allow("heloName", "resolver", "trustedCertificates", "maxPerDestination", "timeouts");
         Node dt = dl.get("timeouts");
@@ -188,7 +196,7 @@ public final class ConfigLoader {
         }
         MailboxSettings mailboxes = new MailboxSettings(mb.get("directory").text("mailboxes"),
                 mb.get("autoCreate").bool(users.isEmpty()), users, mb.get("quota").size(0), aliases);
-        return new BatonConfig(server, domains, vss, routes, queue, mailboxes, delivery, directory(root.get("directory")));
+        return new BatonConfig(server, domains, vss, routes, queue, events, mailboxes, delivery, directory(root.get("directory")));
     }
 
     private static DirectorySettings directory(Node d) throws ConfigException {

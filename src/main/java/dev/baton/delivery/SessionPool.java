@@ -25,15 +25,17 @@ final class SessionPool implements AutoCloseable {
     record Key(String host, int port, TlsPolicy tls, boolean lmtp) {
     }
 
-    /** A connected, greeted session and the peer it talks to ("host[addr]:port"). */
+    /** A connected, greeted session, the peer it talks to ("host[addr]:port") and its connection number. */
     static final class Session {
         final SmtpClient client;
         final String peer;
+        final long number;
         long idleSince;
 
-        Session(SmtpClient client, String peer) {
+        Session(SmtpClient client, String peer, long number) {
             this.client = client;
             this.peer = peer;
+            this.number = number;
         }
     }
 

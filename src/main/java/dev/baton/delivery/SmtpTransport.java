@@ -99,6 +99,8 @@ public final class SmtpTransport implements AutoCloseable {
     private final SessionPool pool;
     private final SSLSocketFactory anyCertificate;
     private final SSLSocketFactory verifying;
+    private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
+    private volatile HopEvents events = HopEvents.NONE;
 
     public SmtpTransport(DeliverySettings settings, ContentOpener content) throws IOException {
         this(settings, content, SYSTEM_RESOLVER, Duration.ofSeconds(5), 32);
@@ -120,6 +122,22 @@ public final class SmtpTransport implements AutoCloseable {
         this.anyCertificate = TlsContexts.clientFactory(false);
         this.verifying = TlsContexts.verifyingClientFactory(
                 settings.trustedCertificates() == null ? null : Path.of(settings.trustedCertificates()));
+    }
+
+    /** Where error replies of next hops are reported from now on (the node: event 7004). */
+    public void reportTo(HopEvents events) {
+        this.events = events == null ? HopEvents.NONE : events;
+    }
+
+    /** Reports the error replies of this session's peer as being about message m. */
+    private void watch(SmtpClient c, String queueId, String peer, long number) {
+        HopEvents to = events;
+        if (to == HopEvents.NONE) {
+            c.onRefusal(null);
+            return;
+        }
+        c.onRefusal((verb, command, reply) -> to.commandRefused(queueId, number, peer, verb, PeerText.quote(command),
+                PeerText.quote(reply.toString())));
     }
 
     /** This hop cannot take the message now; the reply names the hop and says why. */
@@ -217,7 +235,9 @@ public final class SmtpTransport implements AutoCloseable {
                 conn = pool.take(key);
                 boolean reused = conn != null;
                 if (!reused) {
-                    conn = connect(hop, tls, lmtp);
+                    conn = connect(hop, tls, lmtp, m.id());
+                } else {
+                    watch(conn.client, m.id(), conn.peer, conn.number);
                 }
                 DeliveryReply refusal = refusal(m, conn.client, conn.peer, eightBit);
                 if (refusal != null) {
@@ -457,7 +477,7 @@ public final class SmtpTransport implements AutoCloseable {
 
     // ---------------------------------------------------------------- connecting
 
-    private SessionPool.Session connect(NextHop hop, TlsPolicy tls, boolean lmtp) throws HopFailure {
+    private SessionPool.Session connect(NextHop hop, TlsPolicy tls, boolean lmtp, String queueId) throws HopFailure {
         String host = bare(hop.host());
         List<InetAddress> addresses;
         try {
@@ -482,18 +502,21 @@ public final class SmtpTransport implements AutoCloseable {
                 failure = describe(e, peer, DialogueStage.CONNECT);
                 continue;
             }
-            return session(s, host, hop.port(), peer, tls, lmtp);
+            return session(s, host, hop.port(), peer, tls, lmtp, queueId);
         }
         throw new HopFailure(failure);
     }
 
     /** Greeting, EHLO/LHLO, STARTTLS per policy; a failure closes the socket. */
-    private SessionPool.Session session(Socket s, String host, int port, String peer, TlsPolicy tls, boolean lmtp) throws HopFailure {
+    private SessionPool.Session session(Socket s, String host, int port, String peer, TlsPolicy tls, boolean lmtp, String queueId)
+            throws HopFailure {
         DialogueStage stage = DialogueStage.GREETING;
         DialogueStage hello = lmtp ? DialogueStage.LHLO : DialogueStage.EHLO;
         SmtpClient c = null;
+        long number = connections.incrementAndGet();
         try {
             c = SmtpClient.open(s, host, port, timeouts, line -> log.debug("{} {}", peer, line));
+            watch(c, queueId, peer, number);
             SmtpReply greeting = c.greeting();
             if (greeting.code() != 220) {
                 // RFC 5321 3.1: 554 means no service here; another MX may still take it, so it defers
@@ -524,7 +547,7 @@ public final class SmtpTransport implements AutoCloseable {
                     log.info("{}: STARTTLS refused ({}), continuing without TLS", peer, refused.reply());
                 }
             }
-            return new SessionPool.Session(c, peer);
+            return new SessionPool.Session(c, peer, number);
         } catch (HopFailure f) {
             closeQuietly(s);
             throw f;

@@ -9,6 +9,9 @@ import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.delivery.LocalDelivery;
 import dev.baton.delivery.Router;
 import dev.baton.delivery.SmtpTransport;
+import dev.baton.events.Event;
+import dev.baton.events.EventLog;
+import dev.baton.events.Where;
 import dev.baton.routing.MxResolver;
 import dev.baton.routing.Routes;
 import dev.baton.queue.RetryPolicy;
@@ -16,7 +19,6 @@ import dev.baton.queue.Scheduler;
 import dev.baton.queue.Spool;
 import dev.baton.smtp.server.ProtocolLog;
 import dev.baton.smtp.server.ServerContext;
-import dev.baton.smtp.server.SessionEvents;
 import dev.baton.smtp.server.SmtpListener;
 import dev.baton.tls.TlsContexts;
 import java.io.IOException;
@@ -46,25 +48,30 @@ public final class BatonNode implements AutoCloseable {
     private final List<SmtpListener> listeners = new ArrayList<>();
     private final List<ProtocolLog> logs = new ArrayList<>();
     private final LiveDirectory directory;
+    private final EventLog events;
+    private final EventReports reports;
     private ControlSocket control;
 
-    private BatonNode(BatonConfig config, Path dataDir, Spool spool, LiveDirectory directory) throws IOException {
+    private BatonNode(BatonConfig config, Path dataDir, Spool spool, EventLog events, LiveDirectory directory) throws IOException {
         this.config = config;
         this.dataDir = dataDir;
         this.spool = spool;
+        this.events = events;
         this.directory = directory;
+        this.reports = new EventReports(events, config);
         this.routes = new Routes(routesFor(config, directory.directory()));
         directory.onChange(() -> routes.replace(routesFor(config, directory.directory())));
         this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
                 config.mailboxes().quota(), config.mailboxes().aliases(), spool.clock());
         this.smtp = new SmtpTransport(config.delivery(), spool::openContent);
+        smtp.reportTo(reports);
         this.mx = new MxResolver(config.delivery().resolver(), config.delivery().commandTimeout().compareTo(Duration.ofSeconds(30)) > 0
                 ? Duration.ofSeconds(30) : config.delivery().commandTimeout());
         this.router = new Router(routes, localDelivery, smtp, mx, config.delivery().maxPerDestination(), spool.clock());
         RetryPolicy retry = new RetryPolicy(config.queue().retryDelay(), config.queue().maxRetryDelay(),
                 config.queue().lifetime(), config.queue().delayWarning());
         this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), retry,
-                new DsnNotifier(spool, config.server().fqdn(), retry));
+                new DsnNotifier(spool, config.server().fqdn(), retry, events), reports);
     }
 
     /** Opens the spool (recovering it), starts delivery, then opens every virtual server. */
@@ -111,24 +118,37 @@ public final class BatonNode implements AutoCloseable {
     }
 
     private static BatonNode start(BatonConfig config, Path dataDir, Spool spool) throws IOException {
+        EventLog events;
+        try {
+            events = EventLog.open(dataDir, config.server().name(),
+                    config.virtualServers().stream().map(VirtualServerSettings::name).toList(), config.events(), spool.clock());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(spool);
+            throw e;
+        }
         LiveDirectory directory;
         try {
-            directory = LiveDirectory.open(config, dataDir, LiveDirectory.Listener.LOG_ONLY);
+            directory = LiveDirectory.open(config, dataDir, new DirectoryEvents(events));
         } catch (IOException | RuntimeException e) {
-            spool.close();
+            // a directory that stops the start is an error that stops mail: the event log says so too
+            events.emit(Event.DIRECTORY_REFUSED, Where.SERVER, config.directory().ldap() != null ? config.directory().ldap().url()
+                    : String.valueOf(dataDir.resolve(String.valueOf(config.directory().file()))), e.getMessage());
+            events.close();
+            closeQuietly(spool);
             throw e;
         }
         BatonNode node;
         try {
-            node = new BatonNode(config, dataDir, spool, directory);
+            node = new BatonNode(config, dataDir, spool, events, directory);
         } catch (IOException | RuntimeException e) {
             directory.close();
-            spool.close();
+            events.close();
+            closeQuietly(spool);
             throw e;
         }
         try {
             // first: the control socket is what keeps a second server off this spool
-            node.control = ControlSocket.open(spool.root(), node.scheduler);
+            node.control = ControlSocket.open(spool.root(), node.scheduler, events);
             node.scheduler.start();
             directory.start();
             for (VirtualServerSettings vs : config.virtualServers()) {
@@ -138,7 +158,21 @@ public final class BatonNode implements AutoCloseable {
             node.close();
             throw e;
         }
+        List<String> vss = new ArrayList<>();
+        List<java.net.InetSocketAddress> at = node.endpoints();
+        for (int i = 0; i < at.size(); i++) {
+            vss.add(config.virtualServers().get(i).name() + " on " + at.get(i).getAddress().getHostAddress() + ":" + at.get(i).getPort());
+        }
+        events.emit(Event.SERVER_STARTED, Where.SERVER, config.server().name(), config.server().fqdn(), String.join(", ", vss));
         return node;
+    }
+
+    private static void closeQuietly(Spool spool) {
+        try {
+            spool.close();
+        } catch (IOException ignored) {
+            // only directory handles; the start failed for another reason, which is what counts
+        }
     }
 
     private void listen(VirtualServerSettings vs) throws IOException {
@@ -167,7 +201,7 @@ public final class BatonNode implements AutoCloseable {
         }
         ProtocolLog log = vs.protocolLog() ? ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log")) : ProtocolLog.OFF;
         logs.add(log);
-        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes, directory::rights), log, SessionEvents.NONE,
+        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes, directory::rights), log, reports,
                 spool.clock());
         listeners.add(SmtpListener.start(ctx));
     }
@@ -200,6 +234,15 @@ public final class BatonNode implements AutoCloseable {
 
     public LocalDelivery localDelivery() {
         return localDelivery;
+    }
+
+    /**
+     * The server's event log. Other parts of the node write to it with
+     * {@link EventLog#emit(Event, Where, Object...)}, e.g. a directory reload:
+     * {@code events().emit(Event.DIRECTORY_LOADED, Where.SERVER, source, summary)}.
+     */
+    public EventLog events() {
+        return events;
     }
 
     /** Where each virtual server listens, in the order of the configuration. */
@@ -235,5 +278,8 @@ public final class BatonNode implements AutoCloseable {
                 // closing a diagnostic log
             }
         }
+        // last: everything above may still have reported something
+        events.emit(Event.SERVER_STOPPED, Where.SERVER, config.server().name());
+        events.close();
     }
 }

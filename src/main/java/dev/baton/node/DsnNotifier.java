@@ -4,6 +4,8 @@ import dev.baton.dsn.Action;
 import dev.baton.dsn.Dsn;
 import dev.baton.dsn.DsnBuilder;
 import dev.baton.dsn.DsnRecipient;
+import dev.baton.events.EventLog;
+import dev.baton.events.Where;
 import dev.baton.queue.DeliveryReply;
 import dev.baton.queue.Envelope;
 import dev.baton.queue.Notifier;
@@ -32,9 +34,11 @@ final class DsnNotifier implements Notifier {
     private final RetryPolicy retry;
     private final java.time.Clock clock;
     private final DsnBuilder builder;
+    private final EventLog events;
 
-    DsnNotifier(Spool spool, String reportingMta, RetryPolicy retry) {
+    DsnNotifier(Spool spool, String reportingMta, RetryPolicy retry, EventLog events) {
         this.spool = spool;
+        this.events = events;
         this.reportingMta = reportingMta;
         this.retry = retry;
         this.clock = spool.clock();
@@ -75,6 +79,13 @@ final class DsnNotifier implements Notifier {
             QueuedMessage queued = receipt.commit();
             LOG.info("dsn: {} queued as {} to <{}> about {} ({} recipient(s): {})", dsn.messageId(), queued.id(),
                     dsn.recipient(), m.id(), report.size(), report.get(0).action().field());
+            long failed = report.stream().filter(r -> r.action() == Action.FAILED).count();
+            if (failed > 0) {
+                events.emit(dev.baton.events.Event.MESSAGE_BOUNCED, Where.message(m.id()), m.id(), env.sender(), failed, queued.id());
+            } else {
+                String actions = String.join(", ", report.stream().map(r -> r.action().field()).distinct().toList());
+                events.emit(dev.baton.events.Event.DSN_SENT, Where.message(m.id()), actions, m.id(), report.size(), queued.id(), dsn.recipient());
+            }
         }
     }
 

@@ -40,6 +40,7 @@ public final class Scheduler implements AutoCloseable {
     private final DeliveryAgent agent;
     private final RetryPolicy retry;
     private final Notifier notifier;
+    private final QueueEvents events;
     private final Clock clock;
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
@@ -64,10 +65,16 @@ public final class Scheduler implements AutoCloseable {
 
     /** @param notifier where DSNs go; null to keep messages with failed recipients in the spool */
     public Scheduler(Spool spool, DeliveryAgent agent, int workers, RetryPolicy retry, Notifier notifier) {
+        this(spool, agent, workers, retry, notifier, QueueEvents.NONE);
+    }
+
+    /** As the constructor before, reporting each recipient's outcome to {@code events}. */
+    public Scheduler(Spool spool, DeliveryAgent agent, int workers, RetryPolicy retry, Notifier notifier, QueueEvents events) {
         this.spool = spool;
         this.agent = agent;
         this.retry = retry;
         this.notifier = notifier;
+        this.events = events;
         this.clock = spool.clock();
         this.workerCount = workers;
         this.workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("delivery-", 0).factory());
@@ -171,6 +178,7 @@ public final class Scheduler implements AutoCloseable {
             }
             spool.remove(id);
             remembered.remove(id);
+            events.returnedByAdministrator(m, notices.size());
             LOG.info("queue: {} returned to <{}> by the administrator", id, m.envelope().sender());
         } finally {
             attempting.remove(id);
@@ -271,6 +279,7 @@ public final class Scheduler implements AutoCloseable {
         boolean warnDelay = !retry.delayWarning().isZero() && !now.isBefore(m.envelope().arrival().plus(retry.delayWarning()));
         boolean postponed = false;
         boolean changed = false;
+        List<Runnable> reports = new ArrayList<>(outcomes.size());
         for (DeliveryOutcome o : outcomes) {
             RecipientState s = updated.state(o.recipient());
             if (o.waiting() != null) {
@@ -306,6 +315,15 @@ public final class Scheduler implements AutoCloseable {
                 }
             }
             updated = updated.withState(next);
+            Recipient rcpt = m.recipient(o.recipient());
+            RecipientState reported = next;
+            QueuedMessage about = m;
+            boolean expired = o.kind() == DeliveryOutcome.Kind.DEFERRED && next.status() == RecipientStatus.FAILED;
+            reports.add(switch (next.status()) {
+                case DELIVERED -> () -> events.delivered(about, rcpt, reported);
+                case FAILED -> () -> events.failed(about, rcpt, reported, expired);
+                case PENDING -> () -> events.deferred(about, rcpt, reported);
+            });
             if (next.status() != RecipientStatus.DELIVERED) {
                 LOG.warn("queue: {} to <{}> {}: {}", id, m.recipient(o.recipient()).address(),
                         next.status() == RecipientStatus.FAILED ? "failed" : "deferred", next.lastReply());
@@ -322,6 +340,7 @@ public final class Scheduler implements AutoCloseable {
             schedule(id, now.plus(POSTPONE));
             return;
         }
+        reports.forEach(Runnable::run); // what happened, before the reports it causes
         if (notifier != null && !notices.isEmpty()) {
             // durable before the states that caused them: a crash repeats a DSN, never loses one
             notifier.notify(updated, notices);

@@ -76,6 +76,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theEventLogsFilesAreTenOfTenMebibytesUnlessSetAndTheirSettingsAreChecked() throws ConfigException {
+        assertThat(ConfigLoader.parse("", "test.yml").events()).isEqualTo(new EventSettings(10L * 1024 * 1024, 10));
+        assertThat(ConfigLoader.parse("events: {maxFileSize: 1MiB, maxFiles: 3}", "test.yml").events())
+                .isEqualTo(new EventSettings(1024 * 1024, 3));
+        assertThat(error("events: {maxFileSize: 1KiB}")).startsWith("config: events.maxFileSize ").contains("at least 4KiB");
+        assertThat(error("events: {maxFiles: 0}")).startsWith("config: events.maxFiles ").contains("from 1 to 1000");
+        assertThat(error("events: {level: medium}")).startsWith("config: events.level ").contains("known: maxFileSize, maxFiles");
+    }
+
+    @Test
     void anUnknownKeyIsAnErrorNamingItsPathAndTheKnownSettings() {
         assertThat(error("server: {fqdn: mx.example.test, nmae: x}"))
                 .startsWith("config: server.nmae ")

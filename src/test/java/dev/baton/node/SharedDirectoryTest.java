@@ -129,6 +129,9 @@ class SharedDirectoryTest {
         Files.writeString(data.resolve("org.yml"), ORG_YML + "  - { allow: relay, to: group:nobody }\n");
         Eventually.await("the change refused", () -> node.directory().lastRefusal() != null);
         assertThat(node.directory().lastRefusal()).contains("group:nobody, which is not in the directory");
+        Path events = data.resolve("events").resolve("events.log");
+        Eventually.await("event 4002 in the event log, whatever the level", () -> Files.exists(events)
+                && Files.readString(events).contains("\"id\":4002") && Files.readString(events).contains("group:nobody"));
         assertThat(rcpt("alice@example.test")).isEqualTo(250);
         assertThat(rcpt("bob@elsewhere.test")).isEqualTo(550);
 

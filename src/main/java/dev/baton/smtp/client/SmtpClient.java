@@ -2,6 +2,7 @@ package dev.baton.smtp.client;
 
 import dev.baton.mail.DialogueStage;
 import dev.baton.mail.PeerText;
+import dev.baton.smtp.Command;
 import dev.baton.smtp.Extension;
 import dev.baton.smtp.SmtpChannel;
 import dev.baton.tls.TlsContexts;
@@ -47,6 +48,22 @@ public final class SmtpClient implements AutoCloseable {
     private final Map<String, String> otherExtensions = new HashMap<>();
     private boolean tls;
     private String tlsDescription;
+    private Refusals refusals = Refusals.NONE;
+
+    /**
+     * Told of every reply of 400 or more to a command this client sent (the event log's 7004).
+     * The greeting answers no command and is not reported.
+     */
+    @FunctionalInterface
+    public interface Refusals {
+        Refusals NONE = (verb, command, reply) -> { };
+
+        /**
+         * @param verb    the command's verb in upper case ("RCPT"); DATA or BDAT for the end of data
+         * @param command the line as sent (AUTH and X-EXPS without their secrets), or "&lt;end of data&gt;"
+         */
+        void refused(String verb, String command, SmtpReply reply);
+    }
 
     private SmtpClient(SmtpChannel ch, String host, int port, ClientTimeouts timeouts, Consumer<String> transcript) {
         this.ch = ch;
@@ -80,6 +97,29 @@ public final class SmtpClient implements AutoCloseable {
             throws IOException {
         return new SmtpClient(new SmtpChannel(connected), host, port, timeouts, transcript);
     }
+
+    /** Who is told of error replies from now on (replaces the one before); null for nobody. */
+    public void onRefusal(Refusals r) {
+        refusals = r == null ? Refusals.NONE : r;
+    }
+
+    private SmtpReply checked(String line, SmtpReply r) {
+        if (r.code() >= 400) {
+            Command c = Command.parse(line);
+            refusals.refused(c.verb(), c.loggable(), r);
+        }
+        return r;
+    }
+
+    private SmtpReply checkedEndOfData(String verb, SmtpReply r) {
+        if (r.code() >= 400) {
+            refusals.refused(verb, END_OF_DATA, r);
+        }
+        return r;
+    }
+
+    /** What the refusals report as the command for the end of a message's data. */
+    public static final String END_OF_DATA = "<end of data>";
 
     public boolean offers(Extension extension) {
         return offered.containsKey(extension);
@@ -205,7 +245,7 @@ public final class SmtpClient implements AutoCloseable {
                     write(cmds.get(k));
                 }
                 ch.flush();
-                SmtpReply reset = readReply(timeouts.command());
+                SmtpReply reset = checked("RSET", readReply(timeouts.command()));
                 if (reset.code() != 250) {
                     throw new IOException("the session answered RSET with " + reset);
                 }
@@ -220,12 +260,12 @@ public final class SmtpClient implements AutoCloseable {
                 write(cmds.get(0));
                 ch.flush();
             }
-            SmtpReply mail = readReply(timeouts.command());
+            SmtpReply mail = checked(cmds.get(0), readReply(timeouts.command()));
             if (!mail.positive()) {
                 if (pipelining) {
                     stage = DialogueStage.RCPT;
                     for (int k = 1; k < cmds.size(); k++) {
-                        readReply(timeouts.command());
+                        checked(cmds.get(k), readReply(timeouts.command()));
                     }
                 }
                 return new TransactionResult(mail, List.of(), null, null, List.of());
@@ -237,7 +277,7 @@ public final class SmtpClient implements AutoCloseable {
                     write(cmds.get(k));
                     ch.flush();
                 }
-                SmtpReply r = readReply(timeouts.command());
+                SmtpReply r = checked(cmds.get(k), readReply(timeouts.command()));
                 rcpt.add(r);
                 if (r.code() >= 200 && r.code() < 300) {
                     accepted++;
@@ -256,7 +296,7 @@ public final class SmtpClient implements AutoCloseable {
                     stage = dataStage = DialogueStage.DATA;
                     write("DATA");
                     ch.flush();
-                    SmtpReply go = readReply(timeouts.dataInitiation());
+                    SmtpReply go = checked("DATA", readReply(timeouts.dataInitiation()));
                     refused = go.code() == 354 ? null : go;
                     if (refused == null) {
                         stage = DialogueStage.CONTENT;
@@ -275,7 +315,7 @@ public final class SmtpClient implements AutoCloseable {
             int replies = t.lmtp() ? accepted : 1;
             List<SmtpReply> finals = new ArrayList<>(replies);
             for (int k = 0; k < replies; k++) {
-                finals.add(readReply(timeouts.dataTermination()));
+                finals.add(checkedEndOfData(dataStage == DialogueStage.BDAT ? "BDAT" : "DATA", readReply(timeouts.dataTermination())));
             }
             ch.writeTimeout(timeouts.command());
             return new TransactionResult(mail, rcpt, null, dataStage, finals);
@@ -306,7 +346,7 @@ public final class SmtpClient implements AutoCloseable {
             if (last) {
                 return null;
             }
-            SmtpReply r = readReply(timeouts.dataBlock());
+            SmtpReply r = checked(line, readReply(timeouts.dataBlock()));
             if (!r.positive()) {
                 return r;
             }
@@ -343,7 +383,7 @@ public final class SmtpClient implements AutoCloseable {
     public SmtpReply command(String line) throws IOException {
         write(line);
         ch.flush();
-        return readReply(timeouts.command());
+        return checked(line, readReply(timeouts.command()));
     }
 
     private void write(String line) throws IOException {

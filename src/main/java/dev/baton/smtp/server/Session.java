@@ -318,7 +318,7 @@ public final class Session implements Runnable {
      */
     void refuse(Response r, Command c) throws IOException {
         reply(r);
-        ctx.events().commandRefused(vs, conn.number(), conn.client(), c, r);
+        ctx.events().commandRefused(vs, conn.number(), conn.client(), c, r, conn.esmtp());
         if (conn.countError() >= limits.maxErrors()) {
             reply(Reply.TOO_MANY_ERRORS.with(vs.fqdn()));
             quit = true; // the replies go out when the session closes, however much input is pending
@@ -331,7 +331,7 @@ public final class Session implements Runnable {
      */
     void refuseNotCounted(Response r, Command c) throws IOException {
         reply(r);
-        ctx.events().commandRefused(vs, conn.number(), conn.client(), c, r);
+        ctx.events().commandRefused(vs, conn.number(), conn.client(), c, r, conn.esmtp());
     }
 
     /** RFC 2920: replies are sent when the client's pipelined commands have all been read. */

@@ -6,13 +6,18 @@ import dev.baton.smtp.Response;
 import java.net.InetAddress;
 
 /**
- * What a session reports to the event log. The diagnostics layer turns
- * {@link #commandRefused} into event 7010 (at diagnostic level Medium or higher).
+ * What a session reports to the event log. The node turns {@link #commandRefused} into event
+ * 7010 (written at diagnostic level Medium or higher of the virtual server's SMTP Protocol).
  */
 public interface SessionEvents {
 
-    SessionEvents NONE = (vs, connection, client, command, reply) -> { };
+    SessionEvents NONE = (vs, connection, client, command, reply, enhancedCodes) -> { };
 
-    /** The server answered a client's command (null for an over-long line or the end of data) with an error reply. */
-    void commandRefused(VirtualServerSettings vs, long connection, InetAddress client, Command command, Response reply);
+    /**
+     * The server answered a client's command (null for an over-long line or the end of data)
+     * with an error reply; enhancedCodes says whether the reply went out with its enhanced code
+     * (after EHLO). Called on the session's thread: an implementation must not block.
+     */
+    void commandRefused(VirtualServerSettings vs, long connection, InetAddress client, Command command, Response reply,
+                        boolean enhancedCodes);
 }

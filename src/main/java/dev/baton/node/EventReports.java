@@ -1,0 +1,92 @@
+package dev.baton.node;
+
+import dev.baton.config.BatonConfig;
+import dev.baton.config.VirtualServerSettings;
+import dev.baton.delivery.HopEvents;
+import dev.baton.events.Event;
+import dev.baton.events.EventLog;
+import dev.baton.events.Where;
+import dev.baton.queue.QueueEvents;
+import dev.baton.queue.QueuedMessage;
+import dev.baton.queue.Recipient;
+import dev.baton.queue.RecipientState;
+import dev.baton.smtp.Command;
+import dev.baton.smtp.Reply;
+import dev.baton.smtp.Response;
+import dev.baton.smtp.server.SessionEvents;
+import java.net.InetAddress;
+
+/**
+ * What the receive sessions, delivery and the queue report, written to the event log: the
+ * parts below know only their small interfaces ({@link SessionEvents}, {@link HopEvents},
+ * {@link QueueEvents}), never the log. Each report first asks whether its event is written at
+ * the current levels, so at level None a refused command costs one volatile read.
+ */
+final class EventReports implements SessionEvents, HopEvents, QueueEvents {
+
+    /** What 7010 says instead of a command when the refusal answers no command line. */
+    static final String OVER_LONG_LINE = "<over-long line>";
+    static final String END_OF_DATA = "<end of data>";
+
+    private final EventLog log;
+    /** Delivery is not a virtual server's; its 7004s are written as the first virtual server's, as Exchange's default one. */
+    private final VirtualServerSettings outbound;
+
+    EventReports(EventLog log, BatonConfig config) {
+        this.log = log;
+        this.outbound = config.virtualServers().get(0);
+    }
+
+    @Override
+    public void commandRefused(VirtualServerSettings vs, long connection, InetAddress client, Command command, Response reply,
+            boolean enhancedCodes) {
+        if (!log.writes(Event.CLIENT_COMMAND_REFUSED, vs.name())) {
+            return;
+        }
+        String verb;
+        String line;
+        if (command != null) {
+            verb = dev.baton.mail.PeerText.quote(command.verb());
+            line = dev.baton.mail.PeerText.quote(command.loggable());
+        } else {
+            verb = line = reply.id() == Reply.LINE_TOO_LONG ? OVER_LONG_LINE : END_OF_DATA;
+        }
+        log.emit(Event.CLIENT_COMMAND_REFUSED, Where.session(vs.name(), connection), vs.id(), connection, client.getHostAddress(),
+                verb, reply.oneLine(enhancedCodes), line);
+    }
+
+    @Override
+    public void commandRefused(String queueId, long connection, String host, String verb, String command, String reply) {
+        if (!log.writes(Event.REMOTE_COMMAND_REFUSED, outbound.name())) {
+            return;
+        }
+        log.emit(Event.REMOTE_COMMAND_REFUSED, new Where(outbound.name(), connection, queueId), outbound.id(), connection, host,
+                verb, reply, command);
+    }
+
+    @Override
+    public void delivered(QueuedMessage m, Recipient r, RecipientState state) {
+        if (log.writes(Event.MESSAGE_DELIVERED, null)) {
+            log.emit(Event.MESSAGE_DELIVERED, Where.message(m.id()), m.id(), r.address(), state.lastReply());
+        }
+    }
+
+    @Override
+    public void deferred(QueuedMessage m, Recipient r, RecipientState state) {
+        if (log.writes(Event.DELIVERY_DEFERRED, null)) {
+            log.emit(Event.DELIVERY_DEFERRED, Where.message(m.id()), m.id(), r.address(), state.attempts(), state.nextAttempt(),
+                    state.lastReply());
+        }
+    }
+
+    @Override
+    public void failed(QueuedMessage m, Recipient r, RecipientState state, boolean expired) {
+        Event e = expired ? Event.MESSAGE_EXPIRED : Event.DELIVERY_FAILED;
+        log.emit(e, Where.message(m.id()), m.id(), r.address(), state.lastReply());
+    }
+
+    @Override
+    public void returnedByAdministrator(QueuedMessage m, int recipients) {
+        log.emit(Event.MESSAGE_RETURNED_BY_ADMINISTRATOR, Where.message(m.id()), m.id(), m.envelope().sender(), recipients);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.baton.queue;
+
+/**
+ * What the scheduler reports to the event log, per recipient and attempt (the node turns it
+ * into the Delivery and Queue events of docs/events.md). Called on a delivery thread: an
+ * implementation must not block.
+ */
+public interface QueueEvents {
+
+    QueueEvents NONE = new QueueEvents() { };
+
+    /** The recipient was delivered (or relayed); {@code state} is its new state. */
+    default void delivered(QueuedMessage m, Recipient r, RecipientState state) {
+    }
+
+    /** The recipient waits for another attempt at {@code state.nextAttempt()}. */
+    default void deferred(QueuedMessage m, Recipient r, RecipientState state) {
+    }
+
+    /** The recipient failed for good; {@code expired} when it was the queue lifetime that ended it. */
+    default void failed(QueuedMessage m, Recipient r, RecipientState state, boolean expired) {
+    }
+
+    /** An administrator returned the message to its sender; {@code recipients} had not been delivered. */
+    default void returnedByAdministrator(QueuedMessage m, int recipients) {
+    }
+}
