@@ -1,10 +1,8 @@
 package dev.baton.org;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * One change an administrator makes to the directory ({@code baton org add|remove|allow|deny}).
@@ -32,7 +30,7 @@ public sealed interface DirectoryChange {
                 s = new Directory.Server(s.name(), s.fqdn(), Directory.Server.principalFor(s.fqdn(), d.organization().realm()),
                         s.virtualServers());
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.servers.put(s.name(), s);
             return p.build();
         }
@@ -56,7 +54,7 @@ public sealed interface DirectoryChange {
                             + "\"; move the user's mailbox to another server first");
                 }
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.servers.remove(n);
             p.forget(Member.server(n));
             p.entries.removeIf(e -> n.equals(e.on().server()));
@@ -75,7 +73,7 @@ public sealed interface DirectoryChange {
             if (d.users().containsKey(user.name())) {
                 throw new DirectoryException("user \"" + user.name() + "\" is in the directory already");
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.users.put(user.name(), user);
             return p.build();
         }
@@ -93,7 +91,7 @@ public sealed interface DirectoryChange {
             if (!d.users().containsKey(n)) {
                 throw new DirectoryException("user \"" + n + "\" is not in the directory");
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.users.remove(n);
             p.forget(Member.user(n));
             return p.build();
@@ -114,7 +112,7 @@ public sealed interface DirectoryChange {
             if (u == null) {
                 throw new DirectoryException("user \"" + n + "\" is not in the directory");
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.users.put(n, new Directory.User(u.name(), u.homeServer(), u.addresses(), passwordHash));
             return p.build();
         }
@@ -136,7 +134,7 @@ public sealed interface DirectoryChange {
             if (d.groups().containsKey(name)) {
                 throw new DirectoryException("group \"" + name + "\" is in the directory already");
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.groups.put(name, new Directory.Group(name, members));
             return p.build();
         }
@@ -157,7 +155,7 @@ public sealed interface DirectoryChange {
             if (!d.groups().containsKey(n)) {
                 throw new DirectoryException("group \"" + n + "\" is not in the directory");
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.groups.remove(n);
             p.forget(Member.group(n));
             return p.build();
@@ -178,7 +176,7 @@ public sealed interface DirectoryChange {
             }
             List<Member> members = new ArrayList<>(g.members());
             members.add(member);
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.groups.put(g.name(), new Directory.Group(g.name(), members));
             return p.build();
         }
@@ -199,7 +197,7 @@ public sealed interface DirectoryChange {
             }
             List<Member> members = new ArrayList<>(g.members());
             members.remove(member);
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.groups.put(g.name(), new Directory.Group(g.name(), members));
             return p.build();
         }
@@ -216,7 +214,7 @@ public sealed interface DirectoryChange {
             if (d.definedEntries().contains(entry)) {
                 throw new DirectoryException("the entry \"" + entry + "\" is in the directory already");
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.entries.add(entry);
             return p.build();
         }
@@ -235,7 +233,7 @@ public sealed interface DirectoryChange {
                         ? "the entry \"" + entry + "\" is built in and cannot be removed (a deny entry overrides it)"
                         : "the entry \"" + entry + "\" is not in the directory");
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.entries.remove(entry);
             return p.build();
         }
@@ -264,7 +262,7 @@ public sealed interface DirectoryChange {
             } else {
                 domains.remove(domain);
             }
-            Parts p = new Parts(d);
+            DirectoryParts p = new DirectoryParts(d);
             p.organization = new Directory.Organization(d.organization().name(), domains, d.organization().realm());
             return p.build();
         }
@@ -286,40 +284,5 @@ public sealed interface DirectoryChange {
             throw new DirectoryException("group \"" + n + "\" is not in the directory");
         }
         return g;
-    }
-
-    /** The parts of a snapshot, to change and check again. */
-    final class Parts {
-        Directory.Organization organization;
-        final Map<String, Directory.Server> servers;
-        final Map<String, Directory.User> users;
-        final Map<String, Directory.Group> groups;
-        final Map<String, Directory.DistributionGroup> distributionGroups;
-        final Map<String, Directory.Connector> connectors;
-        final List<AccessEntry> entries;
-
-        Parts(Directory d) {
-            organization = d.organization();
-            servers = new LinkedHashMap<>(d.servers());
-            users = new LinkedHashMap<>(d.users());
-            groups = new LinkedHashMap<>(d.groups());
-            distributionGroups = new LinkedHashMap<>(d.distributionGroups());
-            connectors = new LinkedHashMap<>(d.connectors());
-            entries = new ArrayList<>(d.definedEntries());
-        }
-
-        /** Takes a removed object out of every group and entry that names it. */
-        void forget(Member m) {
-            groups.replaceAll((n, g) -> new Directory.Group(n, g.members().stream().filter(x -> !x.equals(m)).toList()));
-            distributionGroups.replaceAll((n, g) -> new Directory.DistributionGroup(n, g.address(),
-                    g.members().stream().filter(x -> !x.equals(m)).toList(), m.equals(g.owner()) ? null : g.owner(),
-                    g.allowedSenders().stream().filter(x -> !x.equals(m)).toList(), g.hiddenMembership(), g.reports()));
-            entries.removeIf(e -> e.trustee().equals(m));
-        }
-
-        Directory build() throws DirectoryException {
-            return Directory.of(organization, List.copyOf(servers.values()), List.copyOf(users.values()), List.copyOf(groups.values()),
-                    List.copyOf(distributionGroups.values()), List.copyOf(connectors.values()), entries);
-        }
     }
 }
