@@ -86,6 +86,8 @@ final class ServeCommand implements Callable<Integer> {
             out.println("  accepted domain " + d + ": " + how);
         }
         out.println("  queue: " + node.spool().root());
+        out.println("  events: " + node.events().directory().resolve(dev.baton.events.EventLog.FILE)
+                + " (read: baton events; more detail: baton events level CATEGORY medium)");
         out.println("  configuration: " + data.configFile());
         if (!config.acceptedDomains().isEmpty()) {
             out.println("Try: ./baton send --server 127.0.0.1:" + node.smtpPort() + " --from you@" + config.acceptedDomains().get(0)
