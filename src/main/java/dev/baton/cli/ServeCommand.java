@@ -89,6 +89,8 @@ final class ServeCommand implements Callable<Integer> {
             out.println("  accepted domain " + d + ": " + how);
         }
         out.println("  queue: " + node.spool().root());
+        out.println("  events: " + node.events().directory().resolve(dev.baton.events.EventLog.FILE)
+                + " (read: baton events; more detail: baton events level CATEGORY medium)");
         out.println("  configuration: " + data.configFile());
         out.println("  directory: " + (node.directory().store() == null
                 ? "none (an organization of one, from baton.yml)" : node.directory().store().describe()));
