@@ -12,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -98,18 +97,15 @@ public final class EventLevels {
         }
         EventLevels out = NONE;
         JsonNode srv = root.path("server");
-        for (Iterator<Map.Entry<String, JsonNode>> it = srv.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : srv.properties()) {
             Category c = category(file, e.getKey());
             if (c.perVirtualServer()) {
                 throw new IOException(file + ": category " + c.key() + " is set per virtual server (under \"virtualServers\")");
             }
             out = out.with(c, null, level(file, e.getValue()));
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("virtualServers").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> vs = it.next();
-            for (Iterator<Map.Entry<String, JsonNode>> fs = vs.getValue().fields(); fs.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = fs.next();
+        for (Map.Entry<String, JsonNode> vs : root.path("virtualServers").properties()) {
+            for (Map.Entry<String, JsonNode> e : vs.getValue().properties()) {
                 Category c = category(file, e.getKey());
                 if (!c.perVirtualServer()) {
                     throw new IOException(file + ": category " + c.key() + " is set for the whole server (under \"server\")");
