@@ -208,4 +208,29 @@ class SharedDirectoryTest {
         c.data("Subject: cron\r\n\r\nfrom a local job\r\n").expect(250);
         assertThat(Eventually.fileIn(data.resolve("mailboxes").resolve("localhost").resolve("alice").resolve("new"))).exists();
     }
+
+    @Test
+    void twoServersReadOneDirectoryAndEachTakesUpAChangeScopedToIt(@TempDir Path shared, @TempDir Path branchData) throws Exception {
+        Path org = shared.resolve("org.yml");
+        Files.writeString(org, ORG_YML.replace("- { name: branch, fqdn: branch.example.test }",
+                "- { name: branch, fqdn: branch.example.test, virtualServers: [default] }"));
+        String directory = "directory: { file: \"" + org + "\", poll: 50ms }";
+        node = BatonNode.start(ConfigLoader.parse(BATON_YML.replace("directory: { poll: 50ms }", directory), "hub.yml"), data);
+        try (BatonNode branch = BatonNode.start(ConfigLoader.parse(BATON_YML.replace("directory: { poll: 50ms }", directory)
+                .replace("{ name: hub, fqdn: hub.example.test }", "{ name: branch, fqdn: branch.example.test }"), "branch.yml"), branchData)) {
+            assertThat(rcpt("alice@example.test")).isEqualTo(250);
+            new FileDirectoryStore(org).apply(new DirectoryChange.AddEntry(new AccessEntry(false, Member.ANONYMOUS,
+                    Right.ACCEPT_AUTHORITATIVE_DOMAIN, Scope.server("branch"))));
+            Eventually.await("both servers on the new directory", () -> node.directory().directory().definedEntries().size() == 4
+                    && branch.directory().directory().definedEntries().size() == 4);
+            assertThat(rcpt("alice@example.test")).as("the deny is set on the other server").isEqualTo(250);
+            BatonNode hub = node;
+            node = branch;
+            try {
+                assertThat(rcpt("alice@example.test")).as("on branch itself it decides").isEqualTo(550);
+            } finally {
+                node = hub;
+            }
+        }
+    }
 }
