@@ -24,6 +24,7 @@ public final class LocalDelivery {
     private final long quota;
     private final Map<String, String> aliases;
     private final java.time.Clock clock;
+    private volatile java.util.function.UnaryOperator<String> primaryAddress = a -> null;
 
     public LocalDelivery(Path root, Spool spool) {
         this(root, spool, 0);
@@ -51,7 +52,19 @@ public final class LocalDelivery {
         this.clock = clock;
     }
 
-    /** The address whose mailbox takes mail for this recipient: the recipient, or the user an alias names. */
+    /**
+     * Where the addresses of a directory's users lead: an address (primary or alias) to the
+     * user's primary address, or null for an address that is no user's. Asked after baton.yml's
+     * aliases, at each delivery (the directory may change while the server runs).
+     */
+    public void primaryAddresses(java.util.function.UnaryOperator<String> lookup) {
+        this.primaryAddress = lookup;
+    }
+
+    /**
+     * The address whose mailbox takes mail for this recipient: the recipient, the user an alias
+     * of baton.yml names, or the primary address of the directory user it belongs to.
+     */
     public String mailboxAddress(Recipient r) {
         String address = r.address().toLowerCase(Locale.ROOT);
         String user = aliases.get(address);
@@ -59,7 +72,8 @@ public final class LocalDelivery {
             user = aliases.get(r.localPart().toLowerCase(Locale.ROOT));
         }
         if (user == null) {
-            return r.address();
+            String primary = primaryAddress.apply(address);
+            return primary != null ? primary : r.address();
         }
         return user.contains("@") || r.domain().isEmpty() ? user : user + "@" + r.domain();
     }

@@ -63,6 +63,10 @@ public final class BatonNode implements AutoCloseable {
         directory.onChange(() -> routes.replace(routesFor(config, directory.directory())));
         this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
                 config.mailboxes().quota(), config.mailboxes().aliases(), spool.clock());
+        localDelivery.primaryAddresses(address -> {
+            Directory.User u = directory.directory().userByAddress(address);
+            return u == null || u.addresses().isEmpty() ? null : u.addresses().get(0);
+        });
         this.smtp = new SmtpTransport(config.delivery(), spool::openContent);
         smtp.reportTo(reports);
         this.mx = new MxResolver(config.delivery().resolver(), config.delivery().commandTimeout().compareTo(Duration.ofSeconds(30)) > 0

@@ -233,4 +233,21 @@ class SharedDirectoryTest {
             }
         }
     }
+
+    @Test
+    void mailForADirectoryUsersAliasLandsInTheMailboxOfTheirPrimaryAddress() throws Exception {
+        start(BATON_YML + "mailboxes: { autoCreate: false }\n", ORG_YML);
+        assertThat(rcpt("a.smith@example.test")).as("not yet a user's address, and no mailbox is made up").isEqualTo(550);
+        store().apply(new DirectoryChange.AddUser(new dev.baton.org.Directory.User("alice", "hub",
+                List.of("alice@example.test", "a.smith@example.test"), null)));
+        Eventually.await("alice in the directory", () -> node.directory().directory().users().containsKey("alice"));
+        SmtpTestClient c = SmtpTestClient.connect(node.smtpPort());
+        clients.add(c);
+        c.greetAndEhlo();
+        c.transaction("someone@outside.test", "a.smith@example.test");
+        c.data("Subject: to an alias\r\n\r\nhello\r\n").expect(250);
+        Path file = Eventually.fileIn(data.resolve("mailboxes").resolve("example.test").resolve("alice").resolve("new"));
+        assertThat(Files.readString(file)).contains("Delivered-To: alice@example.test");
+        assertThat(data.resolve("mailboxes").resolve("example.test").resolve("a.smith")).doesNotExist();
+    }
 }
