@@ -77,7 +77,8 @@ class BatonCliTest {
                 List.of("org", "show"), List.of("org", "list"), List.of("org", "add"), List.of("org", "add", "server"),
                 List.of("org", "add", "user"), List.of("org", "add", "group"), List.of("org", "add", "member"),
                 List.of("org", "add", "domain"), List.of("org", "remove"), List.of("org", "remove", "entry"),
-                List.of("org", "remove", "member"), List.of("org", "allow"), List.of("org", "deny"), List.of("org", "password"));
+                List.of("org", "remove", "member"), List.of("org", "allow"), List.of("org", "deny"), List.of("org", "password"),
+                List.of("config"), List.of("config", "check"));
         for (List<String> c : commands) {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(c);
@@ -164,6 +165,30 @@ class BatonCliTest {
         assertThat(run("org", "add", "domain", "second.test", "--data-dir", d).exit()).isZero();
         assertThat(run("org", "list", "domains", "--data-dir", d).out()).isEqualTo("baton.test\nsecond.test\n");
         assertThat(run("org", "list", "planets", "--data-dir", d).err()).contains("not a kind to list");
+    }
+
+    @Test
+    void configCheckSaysWhatItLookedAtAndFailsOnADirectoryThatDoesNotFitOrAMissingCertificate() throws IOException {
+        Path data = dir.resolve("data");
+        DefaultConfig.write(data.resolve("baton.yml"));
+        Result good = run("config", "check", "--data-dir", data.toString());
+        assertThat(good.exit()).as(good.out() + good.err()).isZero();
+        assertThat(good.out()).contains("ok: " + data.resolve("baton.yml"), "ok: directory: file ", "baton.test: 1 servers",
+                "ok: virtual server \"default\" TLS: offered, self-signed certificate for mail.baton.test");
+
+        Files.writeString(data.resolve("baton.yml"), Files.readString(data.resolve("baton.yml"))
+                .replace("name: baton ", "name: elsewhere ").replace("tls: { mode: offered }",
+                        "tls: { mode: required, certificate: missing.pem, key: missing.key }"));
+        Result bad = run("config", "check", "--data-dir", data.toString());
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.out()).contains("FAILED: directory: the directory is refused: this server, \"elsewhere\"",
+                "FAILED: virtual server \"default\" TLS: cannot use " + data.resolve("missing.pem"));
+        assertNoStackTrace(bad);
+
+        Files.writeString(data.resolve("baton.yml"), "virtualServers: [{ port: 99999 }]\n");
+        Result refused = run("config", "check", "--data-dir", data.toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("virtualServers[0].port");
     }
 
     @Test
