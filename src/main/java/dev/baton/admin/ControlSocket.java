@@ -59,6 +59,7 @@ public final class ControlSocket implements AutoCloseable {
     private final Scheduler scheduler;
     private final EventLog events;
     private final Thread acceptor;
+    private volatile java.util.function.Supplier<JsonNode> status;
 
     private ControlSocket(Path file, ServerSocketChannel server, Scheduler scheduler, EventLog events) {
         this.file = file;
@@ -153,13 +154,28 @@ public final class ControlSocket implements AutoCloseable {
         }
     }
 
+    /** What {@code {"op":"status"}} answers: the node's own account of itself (listeners, queue, directory, uptime). */
+    public void status(java.util.function.Supplier<JsonNode> status) {
+        this.status = status;
+    }
+
     private JsonNode answer(JsonNode request) throws IOException {
         String op = request.path("op").asText("");
         if (op.equals("events-level")) {
             return eventsLevel(request);
         }
+        if (op.equals("status")) {
+            java.util.function.Supplier<JsonNode> s = status;
+            if (s == null) {
+                return error("this server gives no status");
+            }
+            ObjectNode o = JSON.createObjectNode();
+            o.put("ok", true);
+            o.set("status", s.get());
+            return o;
+        }
         if (!op.equals("why-waiting")) {
-            return error("unknown op \"" + op + "\" (known: why-waiting, events-level)");
+            return error("unknown op \"" + op + "\" (known: why-waiting, events-level, status)");
         }
         String id = request.path("id").asText("");
         Map<RecipientId, WaitReason> reasons = scheduler.whyWaiting(id);
@@ -290,6 +306,34 @@ public final class ControlSocket implements AutoCloseable {
             return new Live(out, null);
         } catch (IOException e) {
             return new Live(null, "the running server could not be asked at " + file + " (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * The running server's status, or why it could not be asked.
+     *
+     * @param status      what the server said (see BatonNode.status), null when it was not asked
+     * @param unavailable why not: none runs on this spool, or it did not answer
+     */
+    public record StatusAnswer(JsonNode status, String unavailable) {
+    }
+
+    /** Asks the server running on this spool how it is. */
+    public static StatusAnswer askStatus(Path spoolRoot) {
+        Path file = spoolRoot.resolve(FILE);
+        if (!Files.exists(file)) {
+            return new StatusAnswer(null, "no server is running on this data directory (no " + file + ")");
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(file));
+            ch.write(ByteBuffer.wrap("{\"op\":\"status\"}\n".getBytes(StandardCharsets.UTF_8)));
+            JsonNode answer = JSON.readTree(readLine(ch, REQUEST_TIME));
+            if (!answer.path("ok").asBoolean(false)) {
+                return new StatusAnswer(null, "the server at " + file + " said: " + answer.path("error").asText("?"));
+            }
+            return new StatusAnswer(answer.path("status"), null);
+        } catch (IOException e) {
+            return new StatusAnswer(null, "no server answers at " + file + " (" + e.getMessage() + ")");
         }
     }
 

@@ -153,6 +153,9 @@ public final class BatonNode implements AutoCloseable {
         try {
             // first: the control socket is what keeps a second server off this spool
             node.control = ControlSocket.open(spool.root(), node.scheduler, events);
+            if (node.control != null) {
+                node.control.status(node::status);
+            }
             node.scheduler.start();
             directory.start();
             for (VirtualServerSettings vs : config.virtualServers()) {
@@ -221,6 +224,37 @@ public final class BatonNode implements AutoCloseable {
     /** The directory in force, and where it comes from. */
     public LiveDirectory directory() {
         return directory;
+    }
+
+    private final java.time.Instant started = java.time.Instant.now();
+
+    /** What {@code baton status} shows: the server, since when, its listeners, its queue, its directory. */
+    com.fasterxml.jackson.databind.JsonNode status() {
+        var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        var o = json.objectNode();
+        o.put("server", config.server().name());
+        o.put("fqdn", config.server().fqdn());
+        o.put("pid", ProcessHandle.current().pid());
+        o.put("started", started.toString());
+        o.put("uptimeSeconds", Duration.between(started, java.time.Instant.now()).toSeconds());
+        var ls = o.putArray("listeners");
+        List<java.net.InetSocketAddress> at = endpoints();
+        for (int i = 0; i < at.size(); i++) {
+            ls.addObject().put("virtualServer", config.virtualServers().get(i).name())
+                    .put("address", at.get(i).getAddress().getHostAddress()).put("port", at.get(i).getPort());
+        }
+        var q = o.putObject("queue");
+        try {
+            q.put("messages", spool.list().size());
+        } catch (IOException e) {
+            q.put("error", Problems.describe(e));
+        }
+        q.put("waitingForRetry", scheduler.waiting());
+        var d = o.putObject("directory");
+        d.put("source", directory.store() == null ? "an organization of one, from baton.yml" : directory.store().describe());
+        d.put("summary", directory.directory().summary());
+        d.put("lastRefusal", directory.lastRefusal());
+        return o;
     }
 
     /** The route in force for a domain. */

@@ -78,7 +78,7 @@ class BatonCliTest {
                 List.of("org", "add", "user"), List.of("org", "add", "group"), List.of("org", "add", "member"),
                 List.of("org", "add", "domain"), List.of("org", "remove"), List.of("org", "remove", "entry"),
                 List.of("org", "remove", "member"), List.of("org", "allow"), List.of("org", "deny"), List.of("org", "password"),
-                List.of("config"), List.of("config", "check"));
+                List.of("config"), List.of("config", "check"), List.of("status"));
         for (List<String> c : commands) {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(c);
@@ -189,6 +189,26 @@ class BatonCliTest {
         Result refused = run("config", "check", "--data-dir", data.toString());
         assertThat(refused.exit()).isEqualTo(2);
         assertThat(refused.err()).contains("virtualServers[0].port");
+    }
+
+    @Test
+    void statusTellsARunningServerFromNone() throws Exception {
+        Path data = dir.resolve("data");
+        DefaultConfig.write(data.resolve("baton.yml"));
+        Files.writeString(data.resolve("baton.yml"), Files.readString(data.resolve("baton.yml")).replace("port: 2525", "port: 0"));
+        dev.baton.config.BatonConfig config = dev.baton.config.ConfigLoader.load(data.resolve("baton.yml"));
+        try (dev.baton.node.BatonNode node = dev.baton.node.BatonNode.start(config, data)) {
+            Result up = run("status", "--data-dir", data.toString());
+            assertThat(up.exit()).as(up.err()).isZero();
+            assertThat(up.out()).startsWith("running: baton (mail.baton.test), pid " + ProcessHandle.current().pid())
+                    .contains("virtual server \"default\" on 127.0.0.1:" + node.smtpPort(), "queue: 0 message(s)",
+                            "directory: file " + data.resolve("org.yml").toAbsolutePath());
+            assertThat(run("status", "--json", "--data-dir", data.toString()).out()).contains("\"running\":true", "\"port\":" + node.smtpPort());
+        }
+        Result down = run("status", "--data-dir", data.toString());
+        assertThat(down.exit()).isEqualTo(3);
+        assertThat(down.out()).startsWith("not running: ").contains("queue: 0 message(s)");
+        assertNoStackTrace(down);
     }
 
     @Test
