@@ -11,8 +11,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code baton config}: the configuration, checked without starting a server. */
-@Command(name = "config", mixinStandardHelpOptions = true, description = "Checks the configuration without starting a server.",
-        subcommands = {ConfigCommand.Check.class})
+@Command(name = "config", mixinStandardHelpOptions = true,
+        description = "Checks the configuration without starting a server, and shows it with every default filled in.",
+        subcommands = {ConfigCommand.Check.class, ConfigCommand.Show.class})
 final class ConfigCommand implements Runnable {
 
     @Spec
@@ -21,6 +22,39 @@ final class ConfigCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = {"Prints the effective configuration as baton.yml: every setting with its value, defaults filled in",
+                "(as postconf). With --defaults, what an empty baton.yml means. The output reads back as the same configuration."},
+            footer = {"%nExamples:", "  baton config show --data-dir /var/lib/baton", "  baton config show --defaults"})
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        DataDirOptions data;
+
+        @picocli.CommandLine.Option(names = "--defaults", description = "The defaults, not this data directory's configuration")
+        boolean defaults;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            BatonConfig config;
+            if (defaults) {
+                try {
+                    config = dev.baton.config.ConfigLoader.parse("", "defaults");
+                } catch (dev.baton.config.ConfigException e) {
+                    throw new IllegalStateException("the defaults are a valid configuration", e);
+                }
+            } else {
+                config = data.load(false);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(dev.baton.config.ConfigWriter.yaml(config));
+            out.flush();
+            return 0;
+        }
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,

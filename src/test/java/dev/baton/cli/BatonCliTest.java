@@ -78,7 +78,7 @@ class BatonCliTest {
                 List.of("org", "add", "user"), List.of("org", "add", "group"), List.of("org", "add", "member"),
                 List.of("org", "add", "domain"), List.of("org", "remove"), List.of("org", "remove", "entry"),
                 List.of("org", "remove", "member"), List.of("org", "allow"), List.of("org", "deny"), List.of("org", "password"),
-                List.of("config"), List.of("config", "check"), List.of("status"));
+                List.of("config"), List.of("config", "check"), List.of("config", "show"), List.of("status"));
         for (List<String> c : commands) {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(c);
