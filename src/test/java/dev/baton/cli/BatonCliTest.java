@@ -78,7 +78,8 @@ class BatonCliTest {
                 List.of("org", "add", "user"), List.of("org", "add", "group"), List.of("org", "add", "member"),
                 List.of("org", "add", "domain"), List.of("org", "remove"), List.of("org", "remove", "entry"),
                 List.of("org", "remove", "member"), List.of("org", "allow"), List.of("org", "deny"), List.of("org", "password"),
-                List.of("config"), List.of("config", "check"), List.of("config", "show"), List.of("status"));
+                List.of("config"), List.of("config", "check"), List.of("config", "show"), List.of("status"),
+                List.of("sendmail"));
         for (List<String> c : commands) {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(c);
@@ -209,6 +210,61 @@ class BatonCliTest {
         assertThat(down.exit()).isEqualTo(3);
         assertThat(down.out()).startsWith("not running: ").contains("queue: 0 message(s)");
         assertNoStackTrace(down);
+    }
+
+    private static Result withStdin(String input, String... args) {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+            return run(args);
+        } finally {
+            System.setIn(stdin);
+        }
+    }
+
+    @Test
+    void sendmailTakesTheMessageFromStandardInputAndAnswersInSysexits() throws Exception {
+        Path data = dir.resolve("data");
+        DefaultConfig.write(data.resolve("baton.yml"));
+        Files.writeString(data.resolve("baton.yml"), Files.readString(data.resolve("baton.yml")).replace("port: 2525", "port: 0"));
+        String d = data.toString();
+        String message = "From: cron <root@baton.test>\nTo: Alice <alice@baton.test>, \"Smith, Bob\" <bob@baton.test>\n"
+                + "Bcc: carol@baton.test\nSubject: nightly\n\nall done\n.\nafter the dot\n";
+        Result none = withStdin(message, "sendmail", "-t", "--data-dir", d);
+        assertThat(none.exit()).as("no server: try again later").isEqualTo(75);
+        assertThat(none.err()).contains("no Baton server runs on", "the message was not sent");
+
+        dev.baton.config.BatonConfig config = dev.baton.config.ConfigLoader.load(data.resolve("baton.yml"));
+        try (dev.baton.node.BatonNode node = dev.baton.node.BatonNode.start(config, data)) {
+            Result sent = withStdin(message, "sendmail", "-t", "-oem", "--data-dir", d);
+            assertThat(sent.exit()).as(sent.err()).isZero();
+            Path mailboxes = data.resolve("mailboxes").resolve("baton.test");
+            for (String user : List.of("alice", "bob", "carol")) {
+                Path file = dev.baton.testing.Eventually.fileIn(mailboxes.resolve(user).resolve("new"));
+                String stored = Files.readString(file);
+                assertThat(stored).as(user + " (a Maildir keeps LF line ends)").contains("Subject: nightly\n", "\n\nall done\n")
+                        .doesNotContain("Bcc")
+                        .doesNotContain("after the dot");
+            }
+            Result dots = withStdin("Subject: dots\n\n.\nkept\n", "sendmail", "-i", "-f", "root@baton.test", "dave@baton.test",
+                    "--data-dir", d);
+            assertThat(dots.exit()).isZero();
+            assertThat(Files.readString(dev.baton.testing.Eventually.fileIn(mailboxes.resolve("dave").resolve("new"))))
+                    .contains("From: <root@baton.test>", "\n\n.\nkept\n");
+
+            Result refused = withStdin("Subject: x\n\nhi\n", "sendmail", "bob@elsewhere.test", "--data-dir", d);
+            assertThat(refused.exit()).as("a recipient refused for good").isEqualTo(67);
+            assertThat(refused.err()).contains("bob@elsewhere.test: 550 5.7.1 Relaying denied");
+            assertThat(withStdin("Subject: x\n\nhi\n", "sendmail", "--data-dir", d).exit()).as("no recipient").isEqualTo(65);
+            assertThat(withStdin("Subject: x\n\nhi\n", "sendmail", "-q", "a@baton.test", "--data-dir", d).exit()).isEqualTo(64);
+        }
+    }
+
+    @Test
+    void sendmailFindsEveryAddressOfAnAddressList() {
+        assertThat(SendmailCommand.Message.addresses("\"Smith, Bob\" <bob@x.test>, carol@x.test (Carol, C.), team: d@x.test, e@x.test;"))
+                .containsExactly("bob@x.test", "carol@x.test", "d@x.test", "e@x.test");
+        assertThat(SendmailCommand.Message.addresses("undisclosed-recipients:;")).isEmpty();
     }
 
     @Test
