@@ -55,6 +55,10 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError(Problems.describe(e));
         }
+        BatonConfig running = config;
+        if (!Hangup.install(() -> hangup(node, running))) {
+            org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("SIGHUP cannot be caught in this JVM: it stops the server");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();
@@ -65,6 +69,43 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * SIGHUP: the directory is looked at at once (it is taken up while running anyway), and
+     * baton.yml is read again and checked; taking up its changes while running is not built yet
+     * (issue 8), so a changed file is reported as needing a restart, and a bad one as bad. The
+     * server keeps running either way.
+     */
+    private void hangup(BatonNode node, BatonConfig running) {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
+        boolean changed = node.directory().check();
+        log.info("SIGHUP: the directory {}", changed ? "changed and is in force" : node.directory().lastRefusal() == null
+                ? "is unchanged" : "was refused: " + node.directory().lastRefusal());
+        BatonConfig now;
+        try {
+            now = dev.baton.config.ConfigLoader.load(data.configFile());
+        } catch (dev.baton.config.ConfigException e) {
+            log.warn("SIGHUP: {} is refused, the server runs on as it started: {}", data.configFile(), e.getMessage());
+            return;
+        }
+        if (now.equals(running) || smtpPort != null && sameBut(now, running)) {
+            log.info("SIGHUP: {} is unchanged", data.configFile());
+        } else {
+            log.warn("SIGHUP: {} changed; Baton does not take up baton.yml while running yet: restart it to apply the change"
+                    + " (the server runs on as it started)", data.configFile());
+        }
+    }
+
+    /** Equal apart from the first virtual server's port (which --smtp-port set). */
+    private static boolean sameBut(BatonConfig a, BatonConfig b) {
+        List<VirtualServerSettings> vss = new ArrayList<>(a.virtualServers());
+        if (vss.isEmpty() || b.virtualServers().isEmpty()) {
+            return false;
+        }
+        vss.set(0, vss.get(0).withPort(b.virtualServers().get(0).port()));
+        return new BatonConfig(a.server(), a.acceptedDomains(), vss, a.routes(), a.queue(), a.events(), a.mailboxes(), a.delivery(),
+                a.directory()).equals(b);
     }
 
     private void describe(PrintWriter out, BatonNode node, BatonConfig config) {

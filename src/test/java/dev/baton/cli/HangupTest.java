@@ -1,0 +1,90 @@
+package dev.baton.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.testing.Eventually;
+import dev.baton.testing.SmtpTestClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SIGHUP does not stop `baton serve` (the JVM's default would, silently); it says what it made of baton.yml. */
+class HangupTest {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+
+    @TempDir
+    Path dir;
+
+    private Process server;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (server != null) {
+            server.destroy(); // our own child, by its handle
+            if (!server.waitFor(20, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+                server.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private String output() throws IOException {
+        Path out = dir.resolve("out.log");
+        Path err = dir.resolve("err.log");
+        return (Files.exists(out) ? Files.readString(out) : "") + (Files.exists(err) ? Files.readString(err) : "");
+    }
+
+    private void hangup() throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(server.pid())).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -HUP our child").isTrue();
+    }
+
+    private void awaitLines(String needle, long count) {
+        Eventually.await(count + " × \"" + needle + "\"", Duration.ofSeconds(30), () -> {
+            assertThat(server.isAlive()).as("the server runs on after SIGHUP; its output:\n" + output()).isTrue();
+            return output().lines().filter(l -> l.contains(needle)).count() >= count;
+        });
+    }
+
+    @Test
+    void sighupLeavesTheServerRunningAndSaysWhatBecameOfBatonYml() throws Exception {
+        Path data = dir.resolve("data");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        server = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
+                "serve", "--data-dir", data.toString(), "--smtp-port", "0"))
+                .redirectOutput(dir.resolve("out.log").toFile()).redirectError(dir.resolve("err.log").toFile()).start();
+        int port = Eventually.awaitValue("the child server is listening", Duration.ofSeconds(60), () -> {
+            assertThat(server.isAlive()).as("child alive: " + output()).isTrue();
+            Matcher m = LISTENING.matcher(output());
+            return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
+        });
+
+        hangup();
+        awaitLines("SIGHUP: " + data.resolve("baton.yml") + " is unchanged", 1);
+        assertThat(output()).contains("SIGHUP: the directory is unchanged");
+
+        Path yml = data.resolve("baton.yml");
+        Files.writeString(yml, Files.readString(yml).replace("protocolLog: false", "protocolLog: true"));
+        hangup();
+        awaitLines("changed; Baton does not take up baton.yml while running yet", 1);
+
+        Files.writeString(yml, "virtualServers: [{ port: 99999 }]\n");
+        hangup();
+        awaitLines("is refused, the server runs on as it started", 1);
+
+        try (SmtpTestClient c = SmtpTestClient.connect(port)) {
+            c.greetAndEhlo();
+            c.command("QUIT").expect(221);
+        }
+    }
+}
