@@ -74,8 +74,8 @@ class DeliveryReplyTest {
         assertThat(refused.status()).isEqualTo("4.3.0");
         assertThat(refused.peerAnswered()).as("a hop that refused the session took part in no transaction").isFalse();
 
-        DeliveryReply expired = DeliveryText.EXPIRED.reply(5, busy.text()).causedBy(busy);
-        assertThat(expired.text()).startsWith("4.4.7 message expired after 5 day(s) in the queue; last reply: 451 4.3.0 busy");
+        DeliveryReply expired = DeliveryText.EXPIRED.reply(DeliveryText.duration(java.time.Duration.ofDays(5)), busy.text()).causedBy(busy);
+        assertThat(expired.text()).startsWith("4.4.7 message expired after 5 days in the queue; last reply: 451 4.3.0 busy");
         assertThat(expired.status()).isEqualTo("4.4.7");
         assertThat(expired.cause()).isEqualTo(busy);
 
@@ -95,5 +95,16 @@ class DeliveryReplyTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aLifetimeIsSaidInTheUnitsItHasNotAsZeroDays() {
+        assertThat(DeliveryText.duration(java.time.Duration.ofDays(5))).isEqualTo("5 days");
+        assertThat(DeliveryText.duration(java.time.Duration.ofHours(1))).isEqualTo("1 hour");
+        assertThat(DeliveryText.duration(java.time.Duration.ofHours(36))).isEqualTo("1 day 12 hours");
+        assertThat(DeliveryText.duration(java.time.Duration.ofMinutes(90))).isEqualTo("1 hour 30 minutes");
+        assertThat(DeliveryText.duration(java.time.Duration.ofSeconds(3))).isEqualTo("3 seconds");
+        assertThat(DeliveryText.EXPIRED.reply(DeliveryText.duration(java.time.Duration.ofHours(4)), "451 4.3.0 busy").text())
+                .isEqualTo("4.4.7 message expired after 4 hours in the queue; last reply: 451 4.3.0 busy");
     }
 }
