@@ -107,4 +107,18 @@ class DeliveryReplyTest {
         assertThat(DeliveryText.EXPIRED.reply(DeliveryText.duration(java.time.Duration.ofHours(4)), "451 4.3.0 busy").text())
                 .isEqualTo("4.4.7 message expired after 4 hours in the queue; last reply: 451 4.3.0 busy");
     }
+
+    @Test
+    void aPeersReplyIsKeptVerbatimApartFromBatonsNoteOfWhereItWasSaid() {
+        DeliveryReply r = DeliveryReply.peer(550, "5.1.1 <x@b.test>: unknown", "mx.b.test[192.0.2.1]:25",
+                DialogueStage.RCPT);
+        assertThat(r.text()).isEqualTo("550 5.1.1 <x@b.test>: unknown (mx.b.test[192.0.2.1]:25, in reply to RCPT TO)");
+        assertThat(r.said()).isEqualTo("550 5.1.1 <x@b.test>: unknown");
+        assertThat(r.peerHost()).isEqualTo("mx.b.test");
+        DeliveryReply literal = DeliveryReply.peer(250, "ok", "[192.0.2.1]:25", DialogueStage.END_OF_DATA);
+        assertThat(literal.peerHost()).isEqualTo("192.0.2.1");
+        DeliveryReply expired = DeliveryText.EXPIRED.reply("5 days", r.text()).causedBy(r);
+        assertThat(expired.said()).as("not a peer's reply").isNull();
+        assertThat(expired.lastPeerReply()).isSameAs(r);
+    }
 }
