@@ -5,6 +5,7 @@ import dev.baton.config.RouteSettings.TlsPolicy;
 import dev.baton.mail.DialogueStage;
 import dev.baton.mail.PeerText;
 import dev.baton.queue.DeliveryOutcome;
+import dev.baton.queue.DeliveryOutcome.Handoff;
 import dev.baton.queue.DeliveryReply;
 import dev.baton.queue.DeliveryText;
 import dev.baton.queue.Envelope;
@@ -64,8 +65,9 @@ import org.slf4j.LoggerFactory;
  *     gone. REQUIRED accepts any certificate but defers when STARTTLS is not offered. VERIFY
  *     needs a chain to a JDK trust anchor or to DeliverySettings.trustedCertificates and a
  *     certificate naming the hop's host.</li>
- * <li>When the peer offers no DSN, a DELIVERED outcome for a recipient with NOTIFY=SUCCESS
- *     carries {@link DeliveryOutcome#relayedToNonDsnHop()}: the caller owes a "relayed" DSN.</li>
+ * <li>A DELIVERED outcome says who owes its success DSN ({@link DeliveryOutcome.Handoff}): a
+ *     peer that offers DSN got NOTIFY with the RCPT and reports itself (RFC 3461 5.2.1); an SMTP
+ *     peer without DSN leaves a "relayed" DSN to us; an LMTP peer without DSN delivered finally.</li>
  * <li>A hop that fails before the recipients got their final answer hands the rest to the
  *     next hop; once the end of data has been sent, silence or a dropped connection defers
  *     (the peer may have delivered: a duplicate later is what RFC 5321 6.1 accepts).</li>
@@ -292,7 +294,8 @@ public final class SmtpTransport implements AutoCloseable {
                 int i = accepted.get(k);
                 Recipient rcpt = m.recipient(recipients.get(i));
                 SmtpReply fin = r.finals().get(lmtp ? k : 0);
-                out[i] = finalOutcome(recipients.get(i), fin, peer, !dsn && rcpt.notifyOn().contains("SUCCESS"));
+                out[i] = finalOutcome(recipients.get(i), fin, peer, dsn && !rcpt.notifyOn().isEmpty() ? Handoff.NOTIFY_PASSED_ON
+                        : !dsn && !lmtp ? Handoff.RELAYED : Handoff.FINAL);
             }
             pool.put(key, conn);
             return null;
@@ -402,9 +405,9 @@ public final class SmtpTransport implements AutoCloseable {
         return v;
     }
 
-    private static DeliveryOutcome finalOutcome(RecipientId id, SmtpReply r, String peer, boolean relayed) {
+    private static DeliveryOutcome finalOutcome(RecipientId id, SmtpReply r, String peer, Handoff handoff) {
         if (r.code() >= 200 && r.code() < 300) {
-            return DeliveryOutcome.delivered(id, said(r, peer, DialogueStage.END_OF_DATA), relayed);
+            return DeliveryOutcome.delivered(id, said(r, peer, DialogueStage.END_OF_DATA), handoff);
         }
         if (r.code() >= 500 && r.code() < 600) {
             return DeliveryOutcome.failed(id, said(r, peer, DialogueStage.END_OF_DATA));
@@ -492,7 +495,8 @@ public final class SmtpTransport implements AutoCloseable {
         }
         DeliveryReply failure = null;
         for (InetAddress a : addresses) {
-            String peer = hop.host() + "[" + a.getHostAddress() + "]:" + hop.port();
+            // Postfix's form: host[addr]:port, and for an address literal just [addr]:port
+            String peer = (hop.host().startsWith("[") ? "" : hop.host()) + "[" + a.getHostAddress() + "]:" + hop.port();
             Socket s = new Socket();
             try {
                 s.connect(new InetSocketAddress(a, hop.port()), millis(timeouts.connect()));

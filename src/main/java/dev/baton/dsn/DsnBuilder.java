@@ -292,8 +292,16 @@ public final class DsnBuilder {
 
     private static String sentence(DsnRecipient r) {
         String who = "<" + r.address() + ">";
-        String why = reason(r.status());
-        String said = r.diagnosticCode() == null ? "" : " The server said: " + diagnosticText(r.diagnosticCode());
+        String why = r.explanation() != null ? r.explanation() : reason(r.status());
+        String said = "";
+        if (r.diagnosticCode() != null) {
+            String typed = diagnostic(r.diagnosticCode());
+            if (typed.regionMatches(true, 0, "smtp;", 0, 5)) {
+                said = " The server" + (r.remoteMta() == null ? "" : " " + r.remoteMta()) + " said: " + diagnosticText(typed);
+            } else if (r.explanation() == null) {
+                said = " Details: " + diagnosticText(typed);
+            }
+        }
         String via = r.remoteMta() == null ? "" : " (" + r.remoteMta() + ")";
         return switch (r.action()) {
             case FAILED -> who + ": the message could not be delivered because " + why + "." + said

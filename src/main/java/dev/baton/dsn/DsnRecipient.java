@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
  * @param remoteMta         the host name of the server that gave the reply, null when local
  * @param lastAttempt       when delivery was last tried, null when not known
  * @param willRetryUntil    for {@link Action#DELAYED}: when the message will be given up; null otherwise
+ * @param explanation       why, in the sender's words, when this server decided it (an expiry, a
+ *                          DNS verdict); null to explain by the status
  */
 public record DsnRecipient(String address, String originalRecipient, Action action, String status, String diagnosticCode,
-        String remoteMta, Instant lastAttempt, Instant willRetryUntil) {
+        String remoteMta, Instant lastAttempt, Instant willRetryUntil, String explanation) {
 
     private static final Pattern STATUS = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
 
@@ -32,5 +34,11 @@ public record DsnRecipient(String address, String originalRecipient, Action acti
         if (originalRecipient != null && originalRecipient.indexOf(';') <= 0) {
             throw new IllegalArgumentException("ORCPT must be \"addr-type;address\": " + originalRecipient);
         }
+    }
+
+    /** Without an explanation: the status says why. */
+    public DsnRecipient(String address, String originalRecipient, Action action, String status, String diagnosticCode,
+            String remoteMta, Instant lastAttempt, Instant willRetryUntil) {
+        this(address, originalRecipient, action, status, diagnosticCode, remoteMta, lastAttempt, willRetryUntil, null);
     }
 }

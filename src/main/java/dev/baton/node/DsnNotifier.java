@@ -1,6 +1,7 @@
 package dev.baton.node;
 
 import dev.baton.dsn.Action;
+import dev.baton.dsn.Diagnosis;
 import dev.baton.dsn.Dsn;
 import dev.baton.dsn.DsnBuilder;
 import dev.baton.dsn.DsnRecipient;
@@ -60,9 +61,10 @@ final class DsnNotifier implements Notifier {
             if (!DsnBuilder.shouldNotify(env, r, action)) {
                 continue;
             }
-            String reply = n.reply() == null ? "" : n.reply().text();
-            report.add(new DsnRecipient(r.address(), r.orcpt(), action, status(n.reply(), action), reply, null, n.when(),
-                    action == Action.DELAYED ? env.arrival().plus(retry.lifetime()) : null));
+            Diagnosis why = Diagnosis.of(n.reply(), retry.lifetime());
+            report.add(new DsnRecipient(r.address(), r.orcpt(), action, status(n.reply(), action), why.diagnosticCode(),
+                    why.remoteMta(), n.when(), action == Action.DELAYED ? env.arrival().plus(retry.lifetime()) : null,
+                    why.explanation()));
         }
         if (report.isEmpty()) {
             return;

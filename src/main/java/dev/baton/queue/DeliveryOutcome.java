@@ -7,12 +7,13 @@ import java.util.Objects;
  *
  * @param recipient          which recipient of the message
  * @param reason             why, as data: a peer's reply or one of Baton's own conditions
- * @param relayedToNonDsnHop delivered to a next hop that does not offer DSN while the recipient
- *                           asked for NOTIFY=SUCCESS: the sender is owed a "relayed" DSN (RFC 3461 4.1)
+ * @param handoff            for a delivered recipient, who reports its success (RFC 3461 5.2): this
+ *                           server ({@link Handoff#FINAL}, {@link Handoff#RELAYED}) or the next hop
+ *                           ({@link Handoff#NOTIFY_PASSED_ON}); {@link Handoff#FINAL} for the other kinds
  * @param waiting            for a deferral or postponement that the queue cannot see in the
  *                           reply itself (a dead or busy destination), why the recipient waits; else null
  */
-public record DeliveryOutcome(RecipientId recipient, Kind kind, DeliveryReply reason, boolean relayedToNonDsnHop,
+public record DeliveryOutcome(RecipientId recipient, Kind kind, DeliveryReply reason, Handoff handoff,
                               WaitReason waiting) {
 
     /**
@@ -22,14 +23,30 @@ public record DeliveryOutcome(RecipientId recipient, Kind kind, DeliveryReply re
      */
     public enum Kind { DELIVERED, FAILED, DEFERRED, POSTPONED }
 
+    /** Where a delivered recipient went, as far as its success DSN is concerned. */
+    public enum Handoff {
+        /** Delivered here or by a final delivery agent (Maildir, LMTP): "delivered" is ours to report. */
+        FINAL,
+        /** Passed to a next hop without DSN: "relayed" is ours to report (RFC 3461 5.2.3). */
+        RELAYED,
+        /** Passed to a next hop that offers DSN, with NOTIFY: it reports, not we (RFC 3461 5.2.1). */
+        NOTIFY_PASSED_ON
+    }
+
     public DeliveryOutcome {
         Objects.requireNonNull(recipient, "recipient");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(handoff, "handoff");
     }
 
     public DeliveryOutcome(RecipientId recipient, Kind kind, DeliveryReply reason) {
-        this(recipient, kind, reason, false, null);
+        this(recipient, kind, reason, Handoff.FINAL, null);
+    }
+
+    /** Delivered to a next hop without DSN: the sender is owed a "relayed" DSN if it asked for success. */
+    public boolean relayedToNonDsnHop() {
+        return handoff == Handoff.RELAYED;
     }
 
     /** The reason as a mail administrator reads it. */
@@ -38,28 +55,28 @@ public record DeliveryOutcome(RecipientId recipient, Kind kind, DeliveryReply re
     }
 
     public static DeliveryOutcome delivered(RecipientId recipient, DeliveryReply reason) {
-        return new DeliveryOutcome(recipient, Kind.DELIVERED, reason, false, null);
+        return new DeliveryOutcome(recipient, Kind.DELIVERED, reason, Handoff.FINAL, null);
     }
 
-    /** Delivered; relayedToNonDsnHop when a "relayed" DSN is owed (see the record's parameters). */
-    public static DeliveryOutcome delivered(RecipientId recipient, DeliveryReply reason, boolean relayedToNonDsnHop) {
-        return new DeliveryOutcome(recipient, Kind.DELIVERED, reason, relayedToNonDsnHop, null);
+    /** Delivered, and who reports the success (see the record's parameters). */
+    public static DeliveryOutcome delivered(RecipientId recipient, DeliveryReply reason, Handoff handoff) {
+        return new DeliveryOutcome(recipient, Kind.DELIVERED, reason, handoff, null);
     }
 
     public static DeliveryOutcome failed(RecipientId recipient, DeliveryReply reason) {
-        return new DeliveryOutcome(recipient, Kind.FAILED, reason, false, null);
+        return new DeliveryOutcome(recipient, Kind.FAILED, reason, Handoff.FINAL, null);
     }
 
     public static DeliveryOutcome deferred(RecipientId recipient, DeliveryReply reason) {
-        return new DeliveryOutcome(recipient, Kind.DEFERRED, reason, false, null);
+        return new DeliveryOutcome(recipient, Kind.DEFERRED, reason, Handoff.FINAL, null);
     }
 
     /** Deferred for a reason the scheduler keeps in memory (a dead destination). */
     public static DeliveryOutcome deferred(RecipientId recipient, DeliveryReply reason, WaitReason waiting) {
-        return new DeliveryOutcome(recipient, Kind.DEFERRED, reason, false, waiting);
+        return new DeliveryOutcome(recipient, Kind.DEFERRED, reason, Handoff.FINAL, waiting);
     }
 
     public static DeliveryOutcome postponed(RecipientId recipient, DeliveryReply reason, WaitReason waiting) {
-        return new DeliveryOutcome(recipient, Kind.POSTPONED, reason, false, waiting);
+        return new DeliveryOutcome(recipient, Kind.POSTPONED, reason, Handoff.FINAL, waiting);
     }
 }

@@ -39,6 +39,51 @@ public record DeliveryReply(DeliveryText entry, int code, String enhanced, Strin
         return new DeliveryReply(DeliveryText.PEER_REPLY, code, statusOf(code, replyText), text, peer, stage, null);
     }
 
+    /**
+     * What the remote server said, as it said it (quoted as in {@link #peer}), without Baton's note
+     * of where and when: "550 5.1.1 unknown". Null when this is not a peer's reply.
+     */
+    public String said() {
+        if (!fromPeer()) {
+            return null;
+        }
+        String note = peer == null ? "" : " (" + peer + ", in reply to " + (stage == null ? "?" : stage.label()) + ")";
+        return note.isEmpty() || !text.endsWith(note) ? text : text.substring(0, text.length() - note.length());
+    }
+
+    /**
+     * The last reply a remote server gave in this chain: this one, else the one it wraps, and so
+     * on; null when no server answered (a connection refused, a DNS verdict, Baton's own checks).
+     */
+    public DeliveryReply lastPeerReply() {
+        for (DeliveryReply r = this; r != null; r = r.cause) {
+            if (r.fromPeer() && r.peer != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The host name in {@code peer} ("mx.example.test" of "mx.example.test[192.0.2.1]:25"), or its
+     * address when the hop was an address literal ("[192.0.2.1]:25"); null without a peer.
+     */
+    public String peerHost() {
+        if (peer == null) {
+            return null;
+        }
+        int open = peer.indexOf('[');
+        if (open > 0) {
+            return peer.substring(0, open);
+        }
+        int close = peer.indexOf(']');
+        if (open == 0 && close > 0) {
+            return peer.substring(1, close);
+        }
+        int colon = peer.lastIndexOf(':');
+        return colon > 0 ? peer.substring(0, colon) : peer;
+    }
+
     /** This reply as the cause of another: "(last reply: ...)". */
     public DeliveryReply causedBy(DeliveryReply why) {
         return new DeliveryReply(entry, code, enhanced, text, peer, stage, why);

@@ -77,7 +77,7 @@ public enum DeliveryText {
     INTERNAL_ERROR(Source.BATON, 451, "4.3.0", Style.STATUS, "internal error during delivery: %s"),
 
     // the queue's own verdicts
-    EXPIRED(Source.BATON, 554, "4.4.7", Style.ENHANCED, "message expired after %s day(s) in the queue; last reply: %s"),
+    EXPIRED(Source.BATON, 554, "4.4.7", Style.ENHANCED, "message expired after %s in the queue; last reply: %s"),
     RETURNED_BY_ADMINISTRATOR(Source.BATON, 554, "5.0.0", Style.ENHANCED,
             "returned to the sender by the mail administrator (last reply: %s)");
 
@@ -157,6 +157,19 @@ public enum DeliveryText {
         }
         String text = where + ": " + fill(args) + (showStage ? " (" + stage.label() + ")" : "");
         return new DeliveryReply(this, code, enhanced, text, where, stage, null);
+    }
+
+    /** A queue lifetime as a person says it: "5 days", "3 hours", "1 day 12 hours", "30 minutes". */
+    public static String duration(java.time.Duration d) {
+        long[] amounts = {d.toDaysPart(), d.toHoursPart(), d.toMinutesPart(), d.toSecondsPart()};
+        String[] units = {"day", "hour", "minute", "second"};
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < amounts.length; i++) {
+            if (amounts[i] > 0) {
+                b.append(b.isEmpty() ? "" : " ").append(amounts[i]).append(' ').append(units[i]).append(amounts[i] == 1 ? "" : "s");
+            }
+        }
+        return b.isEmpty() ? "less than a second" : b.toString();
     }
 
     private String fill(Object[] args) {

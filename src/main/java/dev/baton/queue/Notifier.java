@@ -19,7 +19,7 @@ public interface Notifier {
      */
     void notify(QueuedMessage message, List<Notice> notices) throws IOException;
 
-    /** One event of one recipient: what happened, and why. */
+    /** One event of one recipient: what happened, why, and when delivery was last tried (null: never). */
     record Notice(RecipientId recipient, Event event, DeliveryReply reply, Instant when) {
     }
 

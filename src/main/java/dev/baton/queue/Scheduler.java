@@ -170,7 +170,8 @@ public final class Scheduler implements AutoCloseable {
                     DeliveryReply why = DeliveryText.RETURNED_BY_ADMINISTRATOR
                             .reply(s.last() == null ? "none, not tried yet" : s.last().text()).causedBy(s.last());
                     states.set(i, s.returned(why, now));
-                    notices.add(new Notifier.Notice(s.recipient(), Notifier.Event.FAILED, why, now));
+                    // Last-Attempt-Date is the last delivery attempt, not this bounce; none when never tried
+                    notices.add(new Notifier.Notice(s.recipient(), Notifier.Event.FAILED, why, s.attempts() > 0 ? s.updated() : null));
                 }
             }
             if (!notices.isEmpty()) {
@@ -295,16 +296,18 @@ public final class Scheduler implements AutoCloseable {
                 case FAILED -> s.failed(o.reason(), now);
                 case DEFERRED -> now.isBefore(expires)
                         ? s.deferred(o.reason(), now.plus(retry.jittered(s.attempts() + 1)), now)
-                        : s.failed(DeliveryText.EXPIRED.reply(retry.lifetime().toDays(), o.reason().text()).causedBy(o.reason()), now);
+                        : s.failed(DeliveryText.EXPIRED.reply(DeliveryText.duration(retry.lifetime()), o.reason().text()).causedBy(o.reason()), now);
                 case POSTPONED -> throw new IllegalStateException("handled above");
             };
             switch (next.status()) {
                 case FAILED -> notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.FAILED, next.last(), now));
                 case DELIVERED -> {
-                    if (o.relayedToNonDsnHop()) {
-                        notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.RELAYED, next.last(), now));
-                    } else {
-                        notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.DELIVERED, next.last(), now));
+                    switch (o.handoff()) {
+                        case RELAYED -> notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.RELAYED, next.last(), now));
+                        case FINAL -> notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.DELIVERED, next.last(), now));
+                        case NOTIFY_PASSED_ON -> {
+                            // the next hop got NOTIFY and reports the success itself (RFC 3461 5.2.1)
+                        }
                     }
                 }
                 case PENDING -> {

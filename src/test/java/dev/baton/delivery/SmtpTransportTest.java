@@ -256,7 +256,7 @@ class SmtpTransportTest {
                 new NextHop("127.0.0.1", peer.port(), 0));
         assertThat(out).singleElement().satisfies(o -> {
             assertThat(o.kind()).isEqualTo(Kind.DELIVERED);
-            assertThat(o.relayedToNonDsnHop()).isFalse();
+            assertThat(o.handoff()).as("the peer got NOTIFY and reports the success").isEqualTo(DeliveryOutcome.Handoff.NOTIFY_PASSED_ON);
         });
         assertThat(peer.received).contains("MAIL FROM:<sender@origin.test> RET=HDRS ENVID=id+201+2B2",
                 "RCPT TO:<alice@example.test> NOTIFY=FAILURE,SUCCESS ORCPT=rfc822;Alice+2Bx+3Dy@example.test");
@@ -273,8 +273,9 @@ class SmtpTransportTest {
                 spool.clock().instant(), Map.of());
         List<DeliveryOutcome> out = deliver(spooled(env, TEXT.getBytes(StandardCharsets.US_ASCII)), TlsPolicy.NONE,
                 new NextHop("127.0.0.1", peer.port(), 0));
-        assertThat(out).extracting(DeliveryOutcome::kind, DeliveryOutcome::relayedToNonDsnHop).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(Kind.DELIVERED, true), org.assertj.core.groups.Tuple.tuple(Kind.DELIVERED, false));
+        assertThat(out).extracting(DeliveryOutcome::kind, DeliveryOutcome::handoff).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Kind.DELIVERED, DeliveryOutcome.Handoff.RELAYED),
+                org.assertj.core.groups.Tuple.tuple(Kind.DELIVERED, DeliveryOutcome.Handoff.RELAYED));
         assertThat(peer.received).noneMatch(l -> l.contains("NOTIFY=") || l.contains("RET="));
     }
 
@@ -340,6 +341,36 @@ class SmtpTransportTest {
         // RSET (pipelined with MAIL and RCPT) fails on the dead session; a new connection takes the message
         assertThat(deliver(spooled("b@example.test"), TlsPolicy.NONE, hop)).extracting(DeliveryOutcome::kind).containsExactly(Kind.DELIVERED);
         assertThat(peer.accepted()).isEqualTo(2);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void anLmtpServerWithoutDsnDeliversFinallyAndOneWithDsnTakesNotifyOn() throws Exception {
+        peer = new ScriptedPeer(ScriptedPeer.standard(List.of("PIPELINING", "8BITMIME"), a -> "250 2.1.5 ok", a -> "250 2.0.0 delivered"));
+        transport();
+        Envelope env = new Envelope("sender@origin.test", List.of(new Recipient("alice@example.test", Set.of("SUCCESS"), null, Map.of())),
+                "7BIT", false, null, null, 0, "client.test", "127.0.0.1", "ESMTP", null, null, "mx.origin.test",
+                spool.clock().instant(), Map.of());
+        QueuedMessage m = spooled(env, TEXT.getBytes(StandardCharsets.US_ASCII));
+        assertThat(transport.deliver(m, all(m), List.of(new NextHop("127.0.0.1", peer.port(), 0)), TlsPolicy.NONE, true))
+                .extracting(DeliveryOutcome::kind, DeliveryOutcome::handoff)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Kind.DELIVERED, DeliveryOutcome.Handoff.FINAL));
+        peer.close();
+        peer = new ScriptedPeer(ScriptedPeer.standard(List.of("PIPELINING", "8BITMIME", "DSN"), a -> "250 2.1.5 ok",
+                a -> "250 2.0.0 delivered"));
+        QueuedMessage again = spooled(env, TEXT.getBytes(StandardCharsets.US_ASCII));
+        assertThat(transport.deliver(again, all(again), List.of(new NextHop("127.0.0.1", peer.port(), 0)), TlsPolicy.NONE, true))
+                .extracting(DeliveryOutcome::handoff).containsExactly(DeliveryOutcome.Handoff.NOTIFY_PASSED_ON);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void anAddressLiteralHopIsNamedOnceAsPostfixDoes() throws Exception {
+        peer = new ScriptedPeer(ScriptedPeer.standard(ESMTP, a -> "550 5.1.1 unknown", a -> "250 ok"));
+        transport();
+        List<DeliveryOutcome> out = deliver(spooled("bob@example.test"), TlsPolicy.NONE, new NextHop("[127.0.0.1]", peer.port(), 0));
+        assertThat(out).singleElement().extracting(DeliveryOutcome::reply)
+                .isEqualTo("550 5.1.1 unknown ([127.0.0.1]:" + peer.port() + ", in reply to RCPT TO)");
     }
 
     @Test

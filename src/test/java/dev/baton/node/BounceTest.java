@@ -51,7 +51,8 @@ class BounceTest {
             assertThat(text).contains("Return-Path: <>", "Content-Type: multipart/report", "report-type=delivery-status",
                     "Reporting-MTA: dns; mx.example.test", "Original-Envelope-Id: msg-1",
                     "Final-Recipient: rfc822; bob@example.test", "Original-Recipient: rfc822; bob@example.test",
-                    "Action: failed", "Status: 5.2.2", "552 5.2.2 mailbox", "Subject: quarterly figures");
+                    "Action: failed", "Status: 5.2.2", "Diagnostic-Code: X-Baton; the recipient's mailbox is full",
+                    "Subject: quarterly figures");
             assertThat(text).doesNotContain("carol@example.test>\nAction");
             assertThat(await(boxes.resolve("carol").resolve("new"))).exists();
             awaitEmptyQueue(node);

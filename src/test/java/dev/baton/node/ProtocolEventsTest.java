@@ -117,7 +117,7 @@ class ProtocolEventsTest {
         String id = c.data("Subject: to a peer that does not know bob\r\n\r\nhello\r\n").expect(250).queuedId();
 
         LoggedEvent e = await(server.dataDir(), 7004, "a 7004 in the event log");
-        String host = "[127.0.0.1][127.0.0.1]:" + peer.port();
+        String host = "[127.0.0.1]:" + peer.port();
         assertThat(e.text()).isEqualTo("This is an SMTP protocol error log for virtual server ID 1, connection #" + e.connection()
                 + ". The remote host \"" + host + "\", responded to the SMTP command \"RCPT\" with \"550 5.1.1 <bob@peer.test>: no"
                 + " such user\". The full command sent was \"RCPT TO:<bob@peer.test>\". This will probably cause the connection"

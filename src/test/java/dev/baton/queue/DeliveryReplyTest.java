@@ -74,8 +74,8 @@ class DeliveryReplyTest {
         assertThat(refused.status()).isEqualTo("4.3.0");
         assertThat(refused.peerAnswered()).as("a hop that refused the session took part in no transaction").isFalse();
 
-        DeliveryReply expired = DeliveryText.EXPIRED.reply(5, busy.text()).causedBy(busy);
-        assertThat(expired.text()).startsWith("4.4.7 message expired after 5 day(s) in the queue; last reply: 451 4.3.0 busy");
+        DeliveryReply expired = DeliveryText.EXPIRED.reply(DeliveryText.duration(java.time.Duration.ofDays(5)), busy.text()).causedBy(busy);
+        assertThat(expired.text()).startsWith("4.4.7 message expired after 5 days in the queue; last reply: 451 4.3.0 busy");
         assertThat(expired.status()).isEqualTo("4.4.7");
         assertThat(expired.cause()).isEqualTo(busy);
 
@@ -95,5 +95,30 @@ class DeliveryReplyTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aLifetimeIsSaidInTheUnitsItHasNotAsZeroDays() {
+        assertThat(DeliveryText.duration(java.time.Duration.ofDays(5))).isEqualTo("5 days");
+        assertThat(DeliveryText.duration(java.time.Duration.ofHours(1))).isEqualTo("1 hour");
+        assertThat(DeliveryText.duration(java.time.Duration.ofHours(36))).isEqualTo("1 day 12 hours");
+        assertThat(DeliveryText.duration(java.time.Duration.ofMinutes(90))).isEqualTo("1 hour 30 minutes");
+        assertThat(DeliveryText.duration(java.time.Duration.ofSeconds(3))).isEqualTo("3 seconds");
+        assertThat(DeliveryText.EXPIRED.reply(DeliveryText.duration(java.time.Duration.ofHours(4)), "451 4.3.0 busy").text())
+                .isEqualTo("4.4.7 message expired after 4 hours in the queue; last reply: 451 4.3.0 busy");
+    }
+
+    @Test
+    void aPeersReplyIsKeptVerbatimApartFromBatonsNoteOfWhereItWasSaid() {
+        DeliveryReply r = DeliveryReply.peer(550, "5.1.1 <x@b.test>: unknown", "mx.b.test[192.0.2.1]:25",
+                DialogueStage.RCPT);
+        assertThat(r.text()).isEqualTo("550 5.1.1 <x@b.test>: unknown (mx.b.test[192.0.2.1]:25, in reply to RCPT TO)");
+        assertThat(r.said()).isEqualTo("550 5.1.1 <x@b.test>: unknown");
+        assertThat(r.peerHost()).isEqualTo("mx.b.test");
+        DeliveryReply literal = DeliveryReply.peer(250, "ok", "[192.0.2.1]:25", DialogueStage.END_OF_DATA);
+        assertThat(literal.peerHost()).isEqualTo("192.0.2.1");
+        DeliveryReply expired = DeliveryText.EXPIRED.reply("5 days", r.text()).causedBy(r);
+        assertThat(expired.said()).as("not a peer's reply").isNull();
+        assertThat(expired.lastPeerReply()).isSameAs(r);
     }
 }

@@ -40,6 +40,7 @@ class SchedulerNotificationTest {
     /** Records every notice; can be made to fail like a full disk. */
     static final class RecordingNotifier implements Notifier {
         final List<String> notices = new CopyOnWriteArrayList<>();
+        final List<Notice> received = new CopyOnWriteArrayList<>();
         final AtomicBoolean broken = new AtomicBoolean();
 
         @Override
@@ -47,6 +48,7 @@ class SchedulerNotificationTest {
             if (broken.get()) {
                 throw new IOException("No space left on device");
             }
+            received.addAll(list);
             for (Notice n : list) {
                 notices.add(n.event() + " " + message.recipient(n.recipient()).address() + " " + n.reply());
             }
@@ -155,6 +157,38 @@ class SchedulerNotificationTest {
                 .startsWith("FAILED slow@baton.test 5.0.0 returned to the sender by the mail administrator")
                 .contains("451 4.3.0 later");
         assertThat(agent.callsFor(id)).hasSize(2);
+    }
+
+    @Test
+    void anAdministratorsBounceGivesTheLastDeliveryAttemptAsItsTimeNotTheTimeOfTheBounce() throws Exception {
+        ManualClock clock = new ManualClock(Instant.parse("2025-06-01T10:00:00Z"));
+        Spool spool = spool(clock);
+        SchedulerTest.ScriptedAgent agent = new SchedulerTest.ScriptedAgent();
+        agent.outcomes.put("slow@baton.test", DeliveryOutcome.Kind.DEFERRED);
+        RecordingNotifier notifier = new RecordingNotifier();
+        scheduler = new Scheduler(spool, agent, 1, RetryPolicy.DEFAULT, notifier);
+        scheduler.start();
+        String id = store(spool, "slow@baton.test").id();
+        await("the first attempt", () -> state(spool, id, 0).attempts() == 1);
+
+        clock.advance(Duration.ofHours(2));
+        scheduler.bounceNow(id);
+        assertThat(notifier.received).singleElement().satisfies(n -> {
+            assertThat(n.event()).isEqualTo(Notifier.Event.FAILED);
+            assertThat(n.when()).as("the attempt, two hours before the bounce").isEqualTo(Instant.parse("2025-06-01T10:00:00Z"));
+        });
+    }
+
+    @Test
+    void anAdministratorsBounceOfAMessageNeverTriedGivesNoLastAttempt() throws Exception {
+        Spool spool = spool(new ManualClock(Instant.parse("2025-06-01T10:00:00Z")));
+        RecordingNotifier notifier = new RecordingNotifier();
+        SchedulerTest.ScriptedAgent agent = new SchedulerTest.ScriptedAgent();
+        scheduler = new Scheduler(spool, agent, 1, RetryPolicy.DEFAULT, notifier); // not started: nothing is attempted
+        String id = store(spool, "waiting@baton.test").id();
+        scheduler.bounceNow(id);
+        assertThat(agent.callsFor(id)).isEmpty();
+        assertThat(notifier.received).singleElement().satisfies(n -> assertThat(n.when()).isNull());
     }
 
     private static QueuedMessage load(Spool spool, String id) {

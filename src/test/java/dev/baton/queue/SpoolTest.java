@@ -223,7 +223,7 @@ class SpoolTest {
         assertThat(spool.load(m.id()).orElseThrow().states()).isEqualTo(states);
 
         List<RecipientState> again = List.of(states.get(0), states.get(1),
-                states.get(2).deferred(DeliveryText.EXPIRED.reply(5, "451 4.3.0 still later").causedBy(states.get(2).last()),
+                states.get(2).deferred(DeliveryText.EXPIRED.reply("5 days", "451 4.3.0 still later").causedBy(states.get(2).last()),
                         now.plus(15, ChronoUnit.MINUTES), now.plusSeconds(300)));
         spool.saveStates(m.withStates(again));
         assertThat(Spool.open(dir).load(m.id()).orElseThrow().states()).isEqualTo(again);
