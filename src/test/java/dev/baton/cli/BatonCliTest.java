@@ -236,6 +236,7 @@ class BatonCliTest {
 
         dev.baton.config.BatonConfig config = dev.baton.config.ConfigLoader.load(data.resolve("baton.yml"));
         try (dev.baton.node.BatonNode node = dev.baton.node.BatonNode.start(config, data)) {
+            assertThat(node.smtpPort()).as("sendmail finds the port the server bound (0 in baton.yml)").isPositive();
             Result sent = withStdin(message, "sendmail", "-t", "-oem", "--data-dir", d);
             assertThat(sent.exit()).as(sent.err()).isZero();
             Path mailboxes = data.resolve("mailboxes").resolve("baton.test");
