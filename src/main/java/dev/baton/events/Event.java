@@ -40,11 +40,11 @@ public enum Event {
                     + " authenticating where authentication is required; access denied."),
 
     // ---- Directory (per server)
-    DIRECTORY_LOADED(4001, Category.DIRECTORY, Severity.INFORMATION, DiagnosticLevel.MINIMUM,
+    DIRECTORY_LOADED(4001, Category.DIRECTORY, Severity.INFORMATION, DiagnosticLevel.NONE,
             "The directory was loaded from \"{source}\": {summary}."),
     DIRECTORY_REFUSED(4002, Category.DIRECTORY, Severity.ERROR, DiagnosticLevel.NONE,
             "The directory from \"{source}\" was refused: {reason}. The last good directory stays in use."),
-    DIRECTORY_CHANGED(4003, Category.DIRECTORY, Severity.INFORMATION, DiagnosticLevel.MINIMUM,
+    DIRECTORY_CHANGED(4003, Category.DIRECTORY, Severity.INFORMATION, DiagnosticLevel.NONE,
             "The directory from \"{source}\" changed: {changes}."),
 
     // ---- Queue (per server)

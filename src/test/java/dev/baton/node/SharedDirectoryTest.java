@@ -104,6 +104,9 @@ class SharedDirectoryTest {
         store().apply(new DirectoryChange.RemoveGroup("blocked"));
         Eventually.await("the directory without group:blocked in force",
                 () -> !node.directory().directory().groups().containsKey("blocked"));
+        Path events = data.resolve("events").resolve("events.log");
+        Eventually.await("event 4003 naming what changed, at the default level", () -> Files.exists(events)
+                && Files.readString(events).contains("\"id\":4003") && Files.readString(events).contains("removed group blocked"));
         assertThat(rcpt("bob@elsewhere.test")).as("the deny went with its trustee; the allow on the server remains").isEqualTo(250);
     }
 
