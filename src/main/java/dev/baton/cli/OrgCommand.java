@@ -58,14 +58,9 @@ final class OrgCommand implements Runnable {
                 return new FileDirectoryStore(file);
             }
             DirectorySettings settings = Files.exists(data.configFile()) ? data.load(false).directory() : DirectorySettings.DEFAULT;
-            if (settings.ldap() == null) {
-                Path f = data.dataDir.resolve(settings.file());
-                if (!Files.exists(f)) {
-                    throw new UserError("no directory at " + f + " (this server is an organization of one, implied by its baton.yml;"
-                            + " write an org.yml as docs/directory.md shows, or give --directory FILE)");
-                }
-            }
-            return DirectoryStores.open(settings, data.dataDir);
+            return DirectoryStores.configured(settings, data.dataDir).orElseThrow(() -> new UserError("no directory at "
+                    + data.dataDir.resolve(settings.file()) + " (this server is an organization of one, implied by its baton.yml;"
+                    + " write an org.yml as docs/directory.md shows, or give --directory FILE)"));
         }
 
         Directory load() {

@@ -1,7 +1,6 @@
 package dev.baton.node;
 
 import dev.baton.config.BatonConfig;
-import dev.baton.config.DirectorySettings;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.org.Directory;
 import dev.baton.org.DirectoryException;
@@ -9,7 +8,6 @@ import dev.baton.org.DirectoryStore;
 import dev.baton.org.DirectoryStores;
 import dev.baton.org.Rights;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,11 +77,11 @@ public final class LiveDirectory implements AutoCloseable {
      * server stops the start with the reason (there is no last good one yet).
      */
     public static LiveDirectory open(BatonConfig config, Path dataDir, Listener listener) throws IOException {
-        DirectorySettings settings = config.directory();
-        if (settings.ldap() == null && !settings.required() && !Files.exists(dataDir.resolve(settings.file()))) {
+        java.util.Optional<DirectoryStore> configured = DirectoryStores.configured(config.directory(), dataDir);
+        if (configured.isEmpty()) {
             return new LiveDirectory(config, null, OrganizationOfOne.of(config), null, listener);
         }
-        DirectoryStore store = DirectoryStores.open(settings, dataDir);
+        DirectoryStore store = configured.get();
         if (!config.acceptedDomains().isEmpty()) {
             throw new IOException("baton.yml lists acceptedDomains, but the organization's directory (" + store.describe()
                     + ") is in use: the accepted domains are the organization's, set in the directory alone (remove"

@@ -10,6 +10,17 @@ public final class DirectoryStores {
     }
 
     /**
+     * The store this server's directory is in, or empty when it has none (baton.yml names no
+     * file or LDAP and {@code DIR/org.yml} does not exist: an organization of one).
+     */
+    public static java.util.Optional<DirectoryStore> configured(DirectorySettings settings, Path dataDir) {
+        if (settings.ldap() == null && !settings.required() && !java.nio.file.Files.exists(dataDir.resolve(settings.file()))) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(open(settings, dataDir));
+    }
+
+    /**
      * The LDAP store when {@code directory.ldap} is set, else the org.yml file (relative paths
      * against the data directory). Opening connects to nothing: the first {@code load} or
      * {@code fingerprint} does, and says what is wrong.

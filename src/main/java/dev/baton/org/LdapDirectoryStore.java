@@ -178,13 +178,12 @@ public final class LdapDirectoryStore implements DirectoryStore {
     /** The bind password: the file's first line. A file others may read is refused, as ssh refuses such a key. */
     private byte[] password() throws IOException {
         Path file = dataDir.resolve(settings.passwordFile());
-        try {
+        // on a file system without POSIX permissions its ACLs are the administrator's to set
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
             if (perms.contains(PosixFilePermission.OTHERS_READ)) {
                 throw new IOException(describe() + ": the bind password file " + file + " can be read by anyone; chmod 600 it");
             }
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: its ACLs are the administrator's to set
         }
         String text;
         try {
