@@ -210,19 +210,10 @@ final class OrgEdit {
 
     @Command(name = "member", mixinStandardHelpOptions = true, description = "Adds a member to a security group.",
             footer = "%nExample: baton org add member partners server:edge")
-    static final class AddMember implements Callable<Integer> {
-        @Mixin
-        OrgCommand.DirectoryOptions where;
-        @Spec
-        CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "GROUP")
-        String group;
-        @Parameters(index = "1", paramLabel = "MEMBER", description = "server:NAME, user:NAME or group:NAME")
-        String member;
-
+    static final class AddMember extends GroupMember {
         @Override
-        public Integer call() {
-            return apply(where, spec, new DirectoryChange.AddMember(group, member(member)));
+        DirectoryChange change(String group, Member member) {
+            return new DirectoryChange.AddMember(group, member);
         }
     }
 
@@ -248,68 +239,38 @@ final class OrgEdit {
     @Command(name = "server", mixinStandardHelpOptions = true,
             description = "Removes a server, with its group memberships and the entries naming it or set on it.",
             footer = "%nExample: baton org remove server branch")
-    static final class RemoveServer implements Callable<Integer> {
-        @Mixin
-        OrgCommand.DirectoryOptions where;
-        @Spec
-        CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class RemoveServer extends ByName {
         @Override
-        public Integer call() {
-            return apply(where, spec, new DirectoryChange.RemoveServer(name));
+        DirectoryChange change(String name) {
+            return new DirectoryChange.RemoveServer(name);
         }
     }
 
     @Command(name = "user", mixinStandardHelpOptions = true, description = "Removes a user, with its group memberships and entries.",
             footer = "%nExample: baton org remove user alice")
-    static final class RemoveUser implements Callable<Integer> {
-        @Mixin
-        OrgCommand.DirectoryOptions where;
-        @Spec
-        CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class RemoveUser extends ByName {
         @Override
-        public Integer call() {
-            return apply(where, spec, new DirectoryChange.RemoveUser(name));
+        DirectoryChange change(String name) {
+            return new DirectoryChange.RemoveUser(name);
         }
     }
 
     @Command(name = "group", mixinStandardHelpOptions = true,
             description = "Removes a security group, with its memberships in other groups and the entries naming it.",
             footer = "%nExample: baton org remove group partners")
-    static final class RemoveGroup implements Callable<Integer> {
-        @Mixin
-        OrgCommand.DirectoryOptions where;
-        @Spec
-        CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "NAME")
-        String name;
-
+    static final class RemoveGroup extends ByName {
         @Override
-        public Integer call() {
-            return apply(where, spec, new DirectoryChange.RemoveGroup(name));
+        DirectoryChange change(String name) {
+            return new DirectoryChange.RemoveGroup(name);
         }
     }
 
     @Command(name = "member", mixinStandardHelpOptions = true, description = "Removes a member from a security group.",
             footer = "%nExample: baton org remove member partners server:edge")
-    static final class RemoveMember implements Callable<Integer> {
-        @Mixin
-        OrgCommand.DirectoryOptions where;
-        @Spec
-        CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "GROUP")
-        String group;
-        @Parameters(index = "1", paramLabel = "MEMBER")
-        String member;
-
+    static final class RemoveMember extends GroupMember {
         @Override
-        public Integer call() {
-            return apply(where, spec, new DirectoryChange.RemoveMember(group, member(member)));
+        DirectoryChange change(String group, Member member) {
+            return new DirectoryChange.RemoveMember(group, member);
         }
     }
 
@@ -353,6 +314,42 @@ final class OrgEdit {
         @Override
         public Integer call() {
             return apply(where, spec, new DirectoryChange.AcceptedDomain(domain, false));
+        }
+    }
+
+    /** The commands that name one object: remove server|user|group NAME. */
+    abstract static class ByName implements Callable<Integer> {
+        @Mixin
+        OrgCommand.DirectoryOptions where;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        abstract DirectoryChange change(String name);
+
+        @Override
+        public Integer call() {
+            return apply(where, spec, change(name));
+        }
+    }
+
+    /** add|remove member GROUP MEMBER. */
+    abstract static class GroupMember implements Callable<Integer> {
+        @Mixin
+        OrgCommand.DirectoryOptions where;
+        @Spec
+        CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "GROUP")
+        String group;
+        @Parameters(index = "1", paramLabel = "MEMBER", description = "server:NAME, user:NAME or group:NAME")
+        String member;
+
+        abstract DirectoryChange change(String group, Member member);
+
+        @Override
+        public Integer call() {
+            return apply(where, spec, change(group, member(member)));
         }
     }
 
