@@ -30,14 +30,7 @@ WORK=$(mktemp -d /tmp/baton-ldap.XXXXXX)
 cleanup() {
     local rc=$?
     stop_group "$SLAPD_PGID"
-    if ((FAILED > 0 || rc != 0)); then
-        show_log_tail "$WORK/slapd.log" 40
-        echo "work dir kept for inspection: $WORK" >&2
-    elif [[ "${KEEP_WORK:-0}" == 1 ]]; then
-        echo "work dir kept: $WORK" >&2
-    else
-        rm -rf "$WORK"
-    fi
+    finish_work "$rc" 40 "$WORK/slapd.log"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -134,6 +134,23 @@ start_baton() { # start_baton CONFIG DATA_DIR PORT LOGFILE [TIMEOUT_S]
     return 1
 }
 
+finish_work() { # finish_work RC LINES LOGFILE...: the end of a script's cleanup trap
+    # On a failure (a failed check or a non-zero status) show each log's last LINES and keep
+    # $WORK for inspection; else remove it, unless KEEP_WORK=1.
+    local rc=$1 lines=$2 f
+    shift 2
+    if ((FAILED > 0 || rc != 0)); then
+        for f in "$@"; do
+            show_log_tail "$f" "$lines"
+        done
+        echo "work dir kept for inspection: $WORK" >&2
+    elif [[ "${KEEP_WORK:-0}" == 1 ]]; then
+        echo "work dir kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+}
+
 show_log_tail() { # show_log_tail FILE [LINES]
     [[ -f "$1" ]] || return 0
     echo "----- last ${2:-50} lines of $1 -----" >&2

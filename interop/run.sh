@@ -40,15 +40,7 @@ cleanup() {
     stop_group "$SINK_PGID"
     stop_group "$RELAY_PGID"
     stop_group "$BATON_PGID"
-    if ((FAILED > 0 || rc != 0)); then
-        show_log_tail "$BATON_LOG" 50
-        show_log_tail "$RELAY_LOG" 50
-        echo "work dir kept for inspection: $WORK" >&2
-    elif [[ "${KEEP_WORK:-0}" == 1 ]]; then
-        echo "work dir kept: $WORK" >&2
-    else
-        rm -rf "$WORK"
-    fi
+    finish_work "$rc" 50 "$BATON_LOG" "$RELAY_LOG"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
