@@ -1,18 +1,12 @@
 package dev.baton.bench;
 
 import dev.baton.config.LdapSettings;
-import dev.baton.org.AccessEntry;
 import dev.baton.org.Directory;
 import dev.baton.org.LdapDirectoryStore;
 import dev.baton.org.LdapTestServer;
-import dev.baton.org.Member;
-import dev.baton.org.Right;
-import dev.baton.org.Scope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -32,40 +26,7 @@ public final class LdapBench {
         int depth = Integer.getInteger("depth", 20);
         int rounds = Integer.getInteger("rounds", 3);
         int pageSize = Integer.getInteger("pageSize", 20_000);
-        Random random = new Random(42);
-        List<Directory.Server> servers = List.of(new Directory.Server("hub", "hub.example.test", null, List.of("default", "submission")));
-        int chains = groups / depth;
-        List<List<Member>> members = new ArrayList<>();
-        for (int g = 0; g < groups; g++) {
-            members.add(new ArrayList<>());
-        }
-        for (int c = 0; c < chains; c++) {
-            for (int level = 0; level < depth - 1; level++) {
-                members.get(c * depth + level).add(Member.group("g" + (c * depth + level + 1)));
-            }
-        }
-        List<Directory.User> userList = new ArrayList<>(users);
-        for (int u = 0; u < users; u++) {
-            userList.add(new Directory.User("u" + u, "hub", List.of("u" + u + "@example.test"), null));
-            members.get(random.nextInt(chains) * depth + depth - 1).add(Member.user("u" + u));
-            if (random.nextInt(4) == 0) {
-                Member m = Member.user("u" + u);
-                List<Member> second = members.get(random.nextInt(chains) * depth + random.nextInt(depth));
-                if (!second.contains(m)) {
-                    second.add(m);
-                }
-            }
-        }
-        List<Directory.Group> groupList = new ArrayList<>(groups);
-        for (int g = 0; g < groups; g++) {
-            groupList.add(new Directory.Group("g" + g, members.get(g)));
-        }
-        List<AccessEntry> entries = new ArrayList<>();
-        for (int c = 0; c < chains; c++) {
-            entries.add(new AccessEntry(true, Member.group("g" + c * depth), Right.values()[c % Right.values().length], Scope.ORGANIZATION));
-        }
-        Directory d = Directory.of(new Directory.Organization("Bench", List.of("example.test")), servers, userList, groupList, List.of(),
-                List.of(), entries);
+        Directory d = BenchDirectory.build(new Random(42), users, groups, depth, false).directory();
 
         Path dir = Files.createTempDirectory("baton-ldap-bench");
         try (LdapTestServer ldap = new LdapTestServer(dir)) {
@@ -77,7 +38,7 @@ public final class LdapBench {
             store.store(null, d);
             long t1 = System.nanoTime();
             System.out.printf("directory: %d users, %d groups nested %d deep, %d entries; seeded through the store in %.1f s%n",
-                    users, groups, depth, entries.size(), (t1 - t0) / 1e9);
+                    users, groups, depth, d.definedEntries().size(), (t1 - t0) / 1e9);
             for (int r = 0; r < rounds; r++) {
                 long l0 = System.nanoTime();
                 Directory loaded = store.load();

@@ -1,13 +1,10 @@
 package dev.baton.bench;
 
-import dev.baton.org.AccessEntry;
 import dev.baton.org.Directory;
 import dev.baton.org.Member;
 import dev.baton.org.Right;
 import dev.baton.org.Rights;
 import dev.baton.org.Scope;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -26,45 +23,12 @@ public final class RightsBench {
         int groups = Integer.getInteger("groups", 10_000);
         int depth = Integer.getInteger("depth", 20);
         int queries = Integer.getInteger("queries", 2_000_000);
-        Random random = new Random(42);
 
+        Random random = new Random(42);
         long t0 = System.nanoTime();
-        List<Directory.Server> servers = List.of(new Directory.Server("hub", "hub.example.test", null, List.of("default", "submission")));
-        int chains = groups / depth;
-        List<List<Member>> members = new ArrayList<>();
-        for (int g = 0; g < groups; g++) {
-            members.add(new ArrayList<>());
-        }
-        // chain c: group c*depth contains c*depth+1 ... contains the leaf c*depth+depth-1
-        for (int c = 0; c < chains; c++) {
-            for (int level = 0; level < depth - 1; level++) {
-                members.get(c * depth + level).add(Member.group("g" + (c * depth + level + 1)));
-            }
-        }
-        List<Directory.User> userList = new ArrayList<>(users);
-        for (int u = 0; u < users; u++) {
-            userList.add(new Directory.User("u" + u, "hub", List.of("u" + u + "@example.test"), null));
-            int leaf = random.nextInt(chains) * depth + depth - 1;
-            members.get(leaf).add(Member.user("u" + u));
-            if (random.nextInt(4) == 0) { // some users in a second chain, partway down
-                members.get(random.nextInt(chains) * depth + random.nextInt(depth)).add(Member.user("u" + u));
-            }
-        }
-        List<Directory.Group> groupList = new ArrayList<>(groups);
-        for (int g = 0; g < groups; g++) {
-            groupList.add(new Directory.Group("g" + g, members.get(g)));
-        }
-        List<AccessEntry> entries = new ArrayList<>();
-        for (int c = 0; c < chains; c++) {
-            entries.add(new AccessEntry(true, Member.group("g" + c * depth), Right.values()[c % Right.values().length], Scope.ORGANIZATION));
-            if (c % 7 == 0) {
-                entries.add(new AccessEntry(false, Member.group("g" + (c * depth + depth / 2)), Right.values()[c % Right.values().length],
-                        Scope.virtualServer("hub", "default")));
-            }
-        }
+        BenchDirectory parts = BenchDirectory.build(random, users, groups, depth, true);
         long t1 = System.nanoTime();
-        Directory d = Directory.of(new Directory.Organization("Bench", List.of("example.test")), servers, userList, groupList, List.of(),
-                List.of(), entries);
+        Directory d = parts.directory();
         long t2 = System.nanoTime();
         Rights rights = new Rights(d);
         long t3 = System.nanoTime();
