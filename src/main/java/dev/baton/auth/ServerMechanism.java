@@ -1,0 +1,28 @@
+package dev.baton.auth;
+
+/**
+ * One SASL mechanism on the server side (RFC 4422), as AUTH (RFC 4954) and X-EXPS run it: a
+ * name for EHLO, a family the virtual server switches on or off as a whole, and a new
+ * {@link Exchange} per attempt. Implementations are shared by every session; the state of one
+ * attempt lives in its exchange.
+ */
+public interface ServerMechanism {
+
+    /** The IANA name, upper case: PLAIN, LOGIN, SCRAM-SHA-256, SCRAM-SHA-256-PLUS, GSSAPI, NTLM. */
+    String name();
+
+    /** Which switch of the virtual server enables it. */
+    Family family();
+
+    /**
+     * True when the client sends the password itself (PLAIN, LOGIN): never advertised nor accepted
+     * before TLS unless the configuration allows it.
+     */
+    boolean exposesPassword();
+
+    /** Begins one attempt in the given session. */
+    Exchange start(AuthContext context);
+
+    /** The administrator's check boxes: basic (a password) or integrated (Kerberos, NTLM). */
+    enum Family { BASIC, INTEGRATED }
+}
