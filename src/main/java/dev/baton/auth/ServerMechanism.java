@@ -20,6 +20,14 @@ public interface ServerMechanism {
      */
     boolean exposesPassword();
 
+    /**
+     * Whether the mechanism can run in this session at all: SCRAM-SHA-256-PLUS needs a channel
+     * binding, GSSAPI a keytab. One that cannot is neither advertised nor accepted.
+     */
+    default boolean available(AuthContext context) {
+        return true;
+    }
+
     /** Begins one attempt in the given session. */
     Exchange start(AuthContext context);
 

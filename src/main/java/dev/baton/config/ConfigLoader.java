@@ -328,7 +328,8 @@ public final class ConfigLoader {
     }
 
     private VirtualServerSettings virtualServer(Node n, int index, String serverFqdn) throws ConfigException {
-        n.allow("name", "id", "address", "port", "fqdn", "tls", "relayNetworks", "limits", "bareLineEndings", "protocolLog");
+        n.allow("name", "id", "address", "port", "fqdn", "tls", "relayNetworks", "limits", "bareLineEndings", "protocolLog",
+                "authentication");
         String name = n.get("name").text(index == 0 ? "default" : "smtp" + (index + 1));
         int id = n.get("id").intValue(index + 1, 1, 65535);
         String address = n.get("address").text("127.0.0.1");
@@ -377,7 +378,36 @@ public final class ConfigLoader {
         }
         return new VirtualServerSettings(name, id, address, port, fqdn, tls, nets, limits,
                 n.get("bareLineEndings").enumValue(LineEndingPolicy.class, LineEndingPolicy.REJECT),
-                n.get("protocolLog").bool(false));
+                n.get("protocolLog").bool(false), authentication(n.get("authentication"), tls));
+    }
+
+    private static VirtualServerSettings.Authentication authentication(Node a, TlsSettings tls) throws ConfigException {
+        a.allow("anonymous", "basic", "integrated", "basicWithoutTls", "failures");
+        VirtualServerSettings.Authentication d = VirtualServerSettings.Authentication.DEFAULT;
+        Node f = a.get("failures");
+        f.allow("delay", "maxDelay", "perSession", "perClient", "window");
+        VirtualServerSettings.FailureLimits fd = VirtualServerSettings.FailureLimits.DEFAULT;
+        VirtualServerSettings.FailureLimits failures = new VirtualServerSettings.FailureLimits(
+                f.get("delay").duration(fd.delay()), f.get("maxDelay").duration(fd.maxDelay()),
+                f.get("perSession").intValue(fd.perSession(), 1, 100), f.get("perClient").intValue(fd.perClient(), 1, 1_000_000),
+                positive(f.get("window"), fd.window()));
+        if (failures.maxDelay().compareTo(failures.delay()) < 0) {
+            throw f.get("maxDelay").error("must not be shorter than failures.delay (example: 10s)");
+        }
+        if (failures.maxDelay().compareTo(Duration.ofMinutes(1)) > 0) {
+            throw f.get("maxDelay").error("must be at most 1m: a longer wait holds a connection for nothing (example: 10s)");
+        }
+        VirtualServerSettings.Authentication auth = new VirtualServerSettings.Authentication(a.get("anonymous").bool(d.anonymous()),
+                a.get("basic").bool(d.basic()), a.get("integrated").bool(d.integrated()),
+                a.get("basicWithoutTls").bool(d.basicWithoutTls()), failures);
+        if (!auth.anonymous() && !auth.basic() && !auth.integrated()) {
+            throw a.error("allows nobody: with anonymous false, switch basic or integrated on (example: {anonymous: false, basic: true})");
+        }
+        if (!auth.anonymous() && !auth.integrated() && tls.mode() == TlsMode.OFF && !auth.basicWithoutTls()) {
+            throw a.error("allows nobody: basic authentication needs TLS, and tls.mode is off"
+                    + " (set tls.mode: offered, or basicWithoutTls: true on a trusted network)");
+        }
+        return auth;
     }
 
     private static void requireFqdn(Node at, String fqdn) throws ConfigException {

@@ -48,6 +48,12 @@ public final class ConfigWriter {
             lim.putObject("timeouts").put("command", duration(l.commandTimeout())).put("dataBlock", duration(l.dataBlockTimeout()))
                     .put("tlsHandshake", duration(l.tlsHandshakeTimeout())).put("write", duration(l.writeTimeout()));
             v.put("bareLineEndings", lower(vs.bareLineEndings())).put("protocolLog", vs.protocolLog());
+            VirtualServerSettings.Authentication a = vs.authentication();
+            VirtualServerSettings.FailureLimits f = a.failures();
+            ObjectNode auth = v.putObject("authentication").put("anonymous", a.anonymous()).put("basic", a.basic())
+                    .put("integrated", a.integrated()).put("basicWithoutTls", a.basicWithoutTls());
+            auth.putObject("failures").put("delay", duration(f.delay())).put("maxDelay", duration(f.maxDelay()))
+                    .put("perSession", f.perSession()).put("perClient", f.perClient()).put("window", duration(f.window()));
         }
         ArrayNode routes = root.putArray("routes");
         for (RouteSettings r : c.routes()) {
@@ -126,7 +132,7 @@ public final class ConfigWriter {
     }
 
     /** The largest unit that writes it exactly: 5d, 4h, 5m, 30s, 500ms. */
-    static String duration(Duration d) {
+    public static String duration(Duration d) {
         long ms = d.toMillis();
         if (ms == 0) {
             return "0s";

@@ -9,7 +9,7 @@ import java.util.List;
  * category, level, the lowest diagnostic level of its category at which it is written, and a
  * text with named fields in braces. The ids 7004, 7010, 7006, 1704, 1706 and 1709 and their texts
  * are Exchange's; Baton's own are in 4000-4999 (Directory 40xx, Queue 41xx, Routing 42xx,
- * Delivery 43xx, Service 49xx).
+ * Delivery 43xx, Authentication 44xx, Service 49xx).
  * <p>
  * A threshold of {@link DiagnosticLevel#NONE} means always written: errors that stop mail, and
  * the few events an administrator must always be able to find (start, stop, level changes).
@@ -38,6 +38,13 @@ public enum Event {
     AUTHENTICATION_REQUIRED(1709, Category.AUTHENTICATION, Severity.WARNING, DiagnosticLevel.MEDIUM,
             "The client at \"{address}\" sent mail on virtual server ID {virtualServerId}, connection #{connection}, without"
                     + " authenticating where authentication is required; access denied."),
+
+    USER_AUTHENTICATION_FAILED(4401, Category.AUTHENTICATION, Severity.WARNING, DiagnosticLevel.MEDIUM,
+            "An authentication attempt (AUTH {mechanism}) from the client at \"{address}\" failed on virtual server ID"
+                    + " {virtualServerId}, connection #{connection}: {reason}."),
+    AUTHENTICATION_CLIENT_BLOCKED(4402, Category.AUTHENTICATION, Severity.WARNING, DiagnosticLevel.MINIMUM,
+            "The client at \"{address}\" failed to authenticate {failures} times within {window} on virtual server ID"
+                    + " {virtualServerId} (connection #{connection} was the last); its attempts are refused until {until}."),
 
     // ---- Directory (per server)
     DIRECTORY_LOADED(4001, Category.DIRECTORY, Severity.INFORMATION, DiagnosticLevel.NONE,

@@ -1,6 +1,11 @@
 package dev.baton.node;
 
 import dev.baton.admin.ControlSocket;
+import dev.baton.auth.Credentials;
+import dev.baton.auth.LoginMechanism;
+import dev.baton.auth.PlainMechanism;
+import dev.baton.auth.ScramMechanism;
+import dev.baton.auth.ServerMechanism;
 import dev.baton.config.BatonConfig;
 import dev.baton.config.RouteSettings;
 import dev.baton.org.Directory;
@@ -209,8 +214,17 @@ public final class BatonNode implements AutoCloseable {
         ProtocolLog log = vs.protocolLog() ? ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log")) : ProtocolLog.OFF;
         logs.add(log);
         ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes, directory::rights), log, reports,
-                spool.clock());
+                spool.clock()).withMechanisms(mechanisms());
         listeners.add(SmtpListener.start(ctx));
+    }
+
+    /**
+     * The SASL mechanisms AUTH offers, strongest first; each virtual server switches their
+     * families on or off. Integrated ones (GSSAPI) are added here too.
+     */
+    private List<ServerMechanism> mechanisms() {
+        Credentials credentials = new DirectoryCredentials(directory::directory);
+        return List.of(new ScramMechanism(credentials, false), new PlainMechanism(credentials), new LoginMechanism(credentials));
     }
 
     public BatonConfig config() {

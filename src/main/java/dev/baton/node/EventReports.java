@@ -56,6 +56,31 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
     }
 
     @Override
+    public void authenticationRequired(VirtualServerSettings vs, long connection, InetAddress client) {
+        if (log.writes(Event.AUTHENTICATION_REQUIRED, vs.name())) {
+            log.emit(Event.AUTHENTICATION_REQUIRED, Where.session(vs.name(), connection), client.getHostAddress(), vs.id(), connection);
+        }
+    }
+
+    @Override
+    public void authenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+            dev.baton.auth.AuthFailure failure) {
+        if (log.writes(Event.USER_AUTHENTICATION_FAILED, vs.name())) {
+            log.emit(Event.USER_AUTHENTICATION_FAILED, Where.session(vs.name(), connection), mechanism, client.getHostAddress(),
+                    vs.id(), connection, failure.detail());
+        }
+    }
+
+    @Override
+    public void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, java.time.Duration window,
+            java.time.Instant until) {
+        if (log.writes(Event.AUTHENTICATION_CLIENT_BLOCKED, vs.name())) {
+            log.emit(Event.AUTHENTICATION_CLIENT_BLOCKED, Where.session(vs.name(), connection), client.getHostAddress(), failures,
+                    dev.baton.config.ConfigWriter.duration(window), vs.id(), connection, until);
+        }
+    }
+
+    @Override
     public void commandRefused(String queueId, long connection, String host, String verb, String command, String reply) {
         if (!log.writes(Event.REMOTE_COMMAND_REFUSED, outbound.name())) {
             return;

@@ -22,6 +22,7 @@ public enum Reply {
     CANNOT_VRFY(252, "2.5.2", "Cannot VRFY user, but will accept message and attempt delivery"),
     START_DATA(354, null, "Start mail input; end with <CRLF>.<CRLF>"),
     SASL_CHALLENGE(334, null, "%s"),
+    AUTH_OK(235, "2.7.0", "Authentication successful"),
 
     // 4xx
     SERVICE_UNAVAILABLE(421, "4.3.2", "%s Service not available, closing transmission channel"),
@@ -35,6 +36,10 @@ public enum Reply {
     TOO_MANY_RECIPIENTS(452, "4.5.3", "Too many recipients"),
     TLS_NOT_AVAILABLE(454, "4.7.0", "TLS not available due to temporary reason"),
     LOCAL_ERROR(451, "4.3.0", "Local error in processing, try again later"),
+    AUTH_TEMPORARY_FAILURE(454, "4.7.0", "Temporary authentication failure"),
+    /** The client's address failed too often lately: refused, even with a good password, until the window passes. */
+    AUTH_CLIENT_BLOCKED(454, "4.7.0", "Temporary authentication failure: too many failed attempts from your address, try again later"),
+    TOO_MANY_AUTH_FAILURES(421, "4.7.0", "%s Too many failed authentication attempts, closing connection"),
 
     // 5xx syntax
     UNKNOWN_COMMAND(500, "5.5.2", "Command unrecognized: \"%s\""),
@@ -54,6 +59,11 @@ public enum Reply {
     PARAMETER_SYNTAX(501, "5.5.4", "Syntax error in parameters: %s"),
     PARAMETER_NOT_IMPLEMENTED(504, "5.5.4", "Parameter not implemented: %s"),
     PARAMETER_UNRECOGNIZED(555, "5.5.4", "Unsupported parameter: %s"),
+    AUTH_SYNTAX(501, "5.5.4", "Syntax error: AUTH <mechanism> [initial-response]"),
+    AUTH_BAD_BASE64(501, "5.5.2", "Cannot decode the response: it is not base64"),
+    AUTH_MALFORMED(501, "5.5.2", "Authentication failed: the response is not what %s expects"),
+    AUTH_CANCELLED(501, "5.0.0", "Authentication cancelled"),
+    AUTH_UNKNOWN_MECHANISM(504, "5.5.4", "Unrecognized authentication type"),
 
     // 5xx MAIL and RCPT parameters (RFC 1870, 6152, 3030, 6531, 3461)
     SIZE_NOT_A_NUMBER(501, "5.5.4", "Invalid parameter: SIZE needs a number of octets"),
@@ -79,6 +89,12 @@ public enum Reply {
     TLS_ALREADY_ACTIVE(503, "5.5.1", "TLS already active"),
     NO_VALID_RECIPIENTS(554, "5.5.1", "No valid recipients"),
     MUST_STARTTLS(530, "5.7.0", "Must issue a STARTTLS command first"),
+    AUTH_ALREADY_DONE(503, "5.5.1", "Bad sequence of commands: already authenticated"),
+    AUTH_IN_TRANSACTION(503, "5.5.1", "Bad sequence of commands: AUTH is not allowed during a mail transaction"),
+    AUTH_REQUIRED(530, "5.7.0", "Authentication required"),
+    AUTH_TOO_WEAK(534, "5.7.9", "Authentication mechanism is too weak"),
+    AUTH_INVALID_CREDENTIALS(535, "5.7.8", "Authentication credentials invalid"),
+    AUTH_NEEDS_TLS(538, "5.7.11", "Encryption required for requested authentication mechanism"),
 
     // 5xx policy and content
     RELAY_DENIED(550, "5.7.1", "Relaying denied: <%s> is not in a domain this server accepts mail for"),

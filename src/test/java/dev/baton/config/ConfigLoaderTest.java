@@ -167,6 +167,40 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void authenticationDefaultsToAnonymousBasicAndIntegratedWithBasicOnlyUnderTls() throws ConfigException {
+        VirtualServerSettings.Authentication a = ConfigLoader.parse("", "test.yml").virtualServers().get(0).authentication();
+        assertThat(a).isEqualTo(VirtualServerSettings.Authentication.DEFAULT);
+        assertThat(a.anonymous()).isTrue();
+        assertThat(a.basic()).isTrue();
+        assertThat(a.integrated()).isTrue();
+        assertThat(a.basicWithoutTls()).isFalse();
+        assertThat(a.failures().perSession()).isEqualTo(3);
+        VirtualServerSettings.Authentication sub = ConfigLoader.parse("""
+                virtualServers: [{ name: submission, authentication: { anonymous: false, integrated: false,
+                                   failures: { delay: 2s, perSession: 4, window: 1h } } }]
+                """, "test.yml").virtualServers().get(0).authentication();
+        assertThat(sub.anonymous()).isFalse();
+        assertThat(sub.integrated()).isFalse();
+        assertThat(sub.failures().delay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(sub.failures().perSession()).isEqualTo(4);
+        assertThat(sub.failures().window()).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void anAuthenticationThatAllowsNobodyIsRefusedWithTheFix() {
+        assertThat(error("virtualServers: [{ authentication: { anonymous: false, basic: false, integrated: false } }]"))
+                .startsWith("config: virtualServers[0].authentication allows nobody");
+        assertThat(error("virtualServers: [{ tls: { mode: off }, authentication: { anonymous: false, integrated: false } }]"))
+                .startsWith("config: virtualServers[0].authentication allows nobody: basic authentication needs TLS");
+        assertThat(error("virtualServers: [{ authentication: { failures: { perSession: 0 } } }]"))
+                .startsWith("config: virtualServers[0].authentication.failures.perSession ");
+        assertThat(error("virtualServers: [{ authentication: { failures: { delay: 5s, maxDelay: 1s } } }]"))
+                .startsWith("config: virtualServers[0].authentication.failures.maxDelay must not be shorter");
+        assertThat(error("virtualServers: [{ authentication: { plain: true } }]"))
+                .startsWith("config: virtualServers[0].authentication.plain is not a setting here");
+    }
+
+    @Test
     void aMissingFileSaysHowToGetOne() {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yml")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("does not exist").hasMessageContaining("baton serve");

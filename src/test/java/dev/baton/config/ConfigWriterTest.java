@@ -29,7 +29,9 @@ class ConfigWriterTest {
                   - { name: default, address: 0.0.0.0, port: 25, relayNetworks: [192.0.2.0/24, "2001:db8::/32"],
                       tls: { mode: required, certificate: c.pem, key: k.pem }, bareLineEndings: normalize, protocolLog: true,
                       limits: { maxMessageSize: 35MiB, maxErrors: 3, unknownRecipientDelay: 500ms, timeouts: { command: 90s } } }
-                  - { name: submission, port: 587 }
+                  - { name: submission, port: 587, authentication: { anonymous: false, integrated: false,
+                      failures: { delay: 2s, maxDelay: 20s, perSession: 5, perClient: 30, window: 1h } } }
+                  - { name: lab, port: 2526, tls: { mode: off }, authentication: { basicWithoutTls: true } }
                 routes:
                   - { domain: lists.example.test, transport: discard }
                   - { domain: partner.test, transport: smtp, host: "[192.0.2.10]", port: 2525, tls: verify }

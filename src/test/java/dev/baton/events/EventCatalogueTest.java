@@ -20,7 +20,7 @@ class EventCatalogueTest {
     void idsAreUniqueExchangeIdsAreExchangesAndBatonsOwnAreInTheirCategorysRange() {
         assertThat(Arrays.stream(Event.values()).map(Event::id).distinct().count()).isEqualTo(Event.values().length);
         Map<Category, Integer> ranges = Map.of(Category.DIRECTORY, 40, Category.QUEUE, 41, Category.ROUTING, 42,
-                Category.DELIVERY, 43, Category.SERVICE, 49);
+                Category.DELIVERY, 43, Category.AUTHENTICATION, 44, Category.SERVICE, 49);
         List<Integer> exchange = List.of(7004, 7010, 7006, 1704, 1706, 1709);
         for (Event e : Event.values()) {
             if (exchange.contains(e.id())) {

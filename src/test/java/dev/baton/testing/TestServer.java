@@ -34,6 +34,7 @@ public final class TestServer implements AfterEachCallback {
     private final List<String> root = new ArrayList<>();
     private final List<String> routes = new ArrayList<>(List.of("{domain: example.test, transport: local}"));
     private boolean hold;
+    private String organization;
     private Path dataDir;
     private BatonNode node;
     private final List<SmtpTestClient> clients = new ArrayList<>();
@@ -62,6 +63,15 @@ public final class TestServer implements AfterEachCallback {
         return this;
     }
 
+    /**
+     * Gives the node a directory: this text as its org.yml (the server is "mx", mx.example.test,
+     * virtual server "default"); baton.yml then lists no accepted domains.
+     */
+    public TestServer organization(String orgYml) {
+        organization = orgYml;
+        return this;
+    }
+
     public TestServer holdDelivery() {
         hold = true;
         return this;
@@ -70,7 +80,9 @@ public final class TestServer implements AfterEachCallback {
     public String yaml() {
         StringBuilder y = new StringBuilder();
         y.append("server:\n  fqdn: mx.example.test\n");
-        y.append("acceptedDomains: [example.test]\n");
+        if (organization == null) {
+            y.append("acceptedDomains: [example.test]\n");
+        }
         y.append("routes:\n");
         routes.forEach(r -> y.append("  - ").append(r).append('\n'));
         y.append("virtualServers:\n  - name: default\n    address: 127.0.0.1\n    port: 0\n");
@@ -89,6 +101,9 @@ public final class TestServer implements AfterEachCallback {
         Path tls = Files.createDirectories(dataDir.resolve("tls"));
         for (Path p : sharedCertificate()) {
             Files.copy(p, tls.resolve(p.getFileName()));
+        }
+        if (organization != null) {
+            Files.writeString(dataDir.resolve("org.yml"), organization);
         }
         if (hold) {
             Files.writeString(dataDir.resolve(config.mailboxes().directory()), "not a directory: local delivery defers\n");

@@ -22,6 +22,7 @@ final class CommandTable {
             new BdatHandler(),
             new SimpleVerbsHandler(),
             new StartTlsHandler(),
+            new AuthHandler(),
             new UnimplementedVerbsHandler()));
 
     private final List<CommandHandler> handlers;

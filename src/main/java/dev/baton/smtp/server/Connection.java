@@ -20,6 +20,9 @@ final class Connection {
     private String tlsDescription;
     private Principal principal = Principal.ANONYMOUS;
     private int errors;
+    private int authFailures;
+    /** The tls-exporter channel binding (RFC 9266) of the TLS session, or null. */
+    private byte[] channelBinding;
     private int unknownRecipients;
     /** Made when a policy first asks, again only after the state changed. */
     private SessionInfo info;
@@ -41,8 +44,9 @@ final class Connection {
      * TLS is on. RFC 3207 4.2: everything learned before it is forgotten (HELO name, ESMTP,
      * principal), so the client must EHLO again; the error count is kept.
      */
-    void tlsStarted(String description) {
+    void tlsStarted(String description, byte[] binding) {
         tlsDescription = description;
+        channelBinding = binding;
         heloName = null;
         esmtp = false;
         principal = Principal.ANONYMOUS;
@@ -58,6 +62,16 @@ final class Connection {
     /** Counts one more RCPT refused because the mailbox does not exist; returns the count so far. */
     int countUnknownRecipient() {
         return ++unknownRecipients;
+    }
+
+    /** Counts one more failed authentication attempt; returns the count so far (kept across STARTTLS, as errors are). */
+    int countAuthFailure() {
+        return ++authFailures;
+    }
+
+    /** The tls-exporter channel binding of the TLS session, or null without TLS or when the JDK cannot export it. */
+    byte[] channelBinding() {
+        return channelBinding;
     }
 
     /** Counts one more refused command; returns the count so far. */

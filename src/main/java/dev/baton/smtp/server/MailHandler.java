@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * MAIL FROM (RFC 5321 4.1.1.2) with SIZE, BODY, SMTPUTF8, RET and ENVID: opens a transaction.
- * Checks in order: HELO first (the gate), STARTTLS first when TLS is required (530), no open
+ * Checks in order: HELO first (the gate), STARTTLS first when TLS is required (530), AUTH first
+ * where anonymous clients may not send (530 5.7.0 Authentication required, event 1709), no open
  * transaction (the gate; a transaction exists only after a MAIL that passed the TLS rule, so
  * 530 is never due there), the path, the parameters, SMTPUTF8 for a non-ASCII sender, the policy.
  */
@@ -52,6 +53,11 @@ final class MailHandler implements CommandHandler {
     public void handle(Command c, Session s) throws IOException {
         if (s.settings().tls().mode() == TlsMode.REQUIRED && !s.connection().tlsActive()) {
             s.refuse(Reply.MUST_STARTTLS.response(), c);
+            return;
+        }
+        if (!s.settings().authentication().anonymous() && !s.connection().principal().isAuthenticated()) {
+            s.refuse(Reply.AUTH_REQUIRED.response(), c);
+            s.context().events().authenticationRequired(s.settings(), s.connection().number(), s.connection().client());
             return;
         }
         PathArgument pa;

@@ -1,9 +1,12 @@
 package dev.baton.smtp.server;
 
+import dev.baton.auth.ServerMechanism;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.queue.Spool;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import javax.net.ssl.SSLSocketFactory;
 
 /** What every session of one virtual server shares. */
@@ -17,6 +20,8 @@ public final class ServerContext {
     private final SessionEvents events;
     private final Clock clock;
     private final CommandTable commands;
+    private final List<ServerMechanism> mechanisms;
+    private final AuthThrottle authThrottle;
     private volatile boolean stopping;
 
     /**
@@ -33,6 +38,13 @@ public final class ServerContext {
     /** As the public constructor, with the verbs of the given table (tests add verbs of their own). */
     ServerContext(VirtualServerSettings settings, SSLSocketFactory tls, Spool spool, SessionPolicy policy,
                   ProtocolLog log, SessionEvents events, Clock clock, CommandTable commands) {
+        this(settings, tls, spool, policy, log, events, clock, commands, List.of());
+    }
+
+    private ServerContext(VirtualServerSettings settings, SSLSocketFactory tls, Spool spool, SessionPolicy policy,
+                          ProtocolLog log, SessionEvents events, Clock clock, CommandTable commands, List<ServerMechanism> mechanisms) {
+        this.mechanisms = List.copyOf(mechanisms);
+        this.authThrottle = new AuthThrottle(settings.authentication().failures(), clock);
         this.settings = settings;
         this.tls = tls;
         this.spool = spool;
@@ -78,6 +90,33 @@ public final class ServerContext {
 
     CommandTable commands() {
         return commands;
+    }
+
+    /**
+     * This context with more SASL mechanisms for AUTH, after the ones it has (EHLO lists them in
+     * this order; a virtual server offers those whose family it switches on). This is how the
+     * node plugs in PLAIN, LOGIN, SCRAM and, from its own package, GSSAPI. A mechanism whose
+     * name is taken already is refused.
+     */
+    public ServerContext withMechanisms(List<? extends ServerMechanism> more) {
+        List<ServerMechanism> all = new ArrayList<>(mechanisms);
+        for (ServerMechanism m : more) {
+            if (all.stream().anyMatch(x -> x.name().equals(m.name()))) {
+                throw new IllegalArgumentException("SASL mechanism " + m.name() + " registered twice");
+            }
+            all.add(m);
+        }
+        return new ServerContext(settings, tls, spool, policy, log, events, clock, commands, all);
+    }
+
+    /** The SASL mechanisms AUTH knows, in the order EHLO lists them. */
+    public List<ServerMechanism> mechanisms() {
+        return mechanisms;
+    }
+
+    /** Failed authentication attempts per client address, over every session of this virtual server. */
+    AuthThrottle authThrottle() {
+        return authThrottle;
     }
 
     boolean stopping() {

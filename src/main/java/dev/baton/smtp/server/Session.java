@@ -243,15 +243,14 @@ public final class Session implements Runnable {
     }
 
     /** STARTTLS succeeded: no transaction, and the connection forgets what it learned in plaintext. */
-    void tlsStarted(String description) {
+    void tlsStarted(String description, byte[] channelBinding) {
         resetTransaction();
-        conn.tlsStarted(description);
+        conn.tlsStarted(description, channelBinding);
     }
 
     /**
      * The client proved who it is: no transaction (RFC 4954 4 allows no AUTH inside one), and
-     * the principal is known to policies, the envelope and the Received header. For the AUTH
-     * and X-EXPS handlers of the next issue.
+     * the principal is known to policies, the envelope and the Received header (AUTH, X-EXPS).
      */
     void authenticated(Principal who) {
         resetTransaction();

@@ -1,9 +1,12 @@
 package dev.baton.smtp.server;
 
+import dev.baton.auth.AuthFailure;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.smtp.Command;
 import dev.baton.smtp.Response;
 import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
 
 /**
  * What a session reports to the event log. The node turns {@link #commandRefused} into event
@@ -20,4 +23,18 @@ public interface SessionEvents {
      */
     void commandRefused(VirtualServerSettings vs, long connection, InetAddress client, Command command, Response reply,
                         boolean enhancedCodes);
+
+    /** MAIL came before authentication where it is required (event 1709). */
+    default void authenticationRequired(VirtualServerSettings vs, long connection, InetAddress client) {
+    }
+
+    /** An AUTH attempt failed; the failure's detail is for the log alone (event 4401). */
+    default void authenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+                                      AuthFailure failure) {
+    }
+
+    /** A client address reached its limit of failures within the window: refused until the given time (event 4402). */
+    default void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, Duration window,
+                               Instant until) {
+    }
 }

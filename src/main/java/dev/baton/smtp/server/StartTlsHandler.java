@@ -80,6 +80,6 @@ final class StartTlsHandler implements CommandHandler {
         if (s.logging()) {
             s.log("*", "TLS established: " + description);
         }
-        s.tlsStarted(description);
+        s.tlsStarted(description, null);
     }
 }

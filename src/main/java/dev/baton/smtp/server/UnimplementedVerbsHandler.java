@@ -7,11 +7,11 @@ import java.util.List;
 
 /**
  * Verbs Baton knows but does not implement: 502, not the 500 of an unknown verb (RFC 5321
- * 4.2.4). AUTH leaves this list when the organization layer brings it.
+ * 4.2.4).
  */
 final class UnimplementedVerbsHandler implements CommandHandler {
 
-    private static final List<String> VERBS = List.of("EXPN", "TURN", "ETRN", "AUTH", "ATRN");
+    private static final List<String> VERBS = List.of("EXPN", "TURN", "ETRN", "ATRN");
 
     @Override
     public List<String> verbs() {

@@ -17,7 +17,7 @@ class ConnectionTest {
         conn.authenticated(new Principal.User("alice@example.test", "PLAIN"));
         conn.countError();
         conn.countError();
-        conn.tlsStarted("TLSv1.3 with cipher TLS_AES_128_GCM_SHA256");
+        conn.tlsStarted("TLSv1.3 with cipher TLS_AES_128_GCM_SHA256", null);
         assertThat(conn.heloName()).isNull();
         assertThat(conn.esmtp()).isFalse();
         assertThat(conn.principal()).isEqualTo(Principal.ANONYMOUS);
@@ -46,7 +46,7 @@ class ConnectionTest {
         Principal server = new Principal.Server("smtp/mx2.example.test", "GSSAPI");
         conn.authenticated(server);
         assertThat(conn.info().principal()).isEqualTo(server);
-        conn.tlsStarted("TLSv1.2 with cipher X");
+        conn.tlsStarted("TLSv1.2 with cipher X", null);
         assertThat(conn.info().tls()).isTrue();
         assertThat(conn.info().heloName()).isNull();
         assertThat(conn.info().principal()).isEqualTo(Principal.ANONYMOUS);
