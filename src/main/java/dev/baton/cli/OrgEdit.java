@@ -8,6 +8,7 @@ import dev.baton.org.DirectoryException;
 import dev.baton.org.DirectoryStore;
 import dev.baton.org.Member;
 import dev.baton.org.Passwords;
+import dev.baton.org.ScramCredential;
 import dev.baton.org.Right;
 import dev.baton.org.Scope;
 import java.io.BufferedReader;
@@ -151,13 +152,14 @@ final class OrgEdit {
 
         @Override
         public Integer call() throws IOException {
-            String hash = passwordStdin ? readPasswordHash() : null;
-            return apply(where, spec, new DirectoryChange.AddUser(new Directory.User(name, home, addresses, hash)));
+            String[] secrets = passwordStdin ? readPassword() : new String[2];
+            return apply(where, spec, new DirectoryChange.AddUser(new Directory.User(name, home, addresses, secrets[0], secrets[1])));
         }
     }
 
     @Command(name = "password", mixinStandardHelpOptions = true,
-            description = "Sets a user's password from standard input (one line), stored as an Argon2id hash; --clear removes it.",
+            description = "Sets a user's password from standard input (one line), stored as an Argon2id hash and a SCRAM-SHA-256"
+                    + " credential; --clear removes both.",
             footer = "%nExample: printf '%%s\\n' 'n3w-s3cret' | baton org password alice")
     static final class Password implements Callable<Integer> {
         @Mixin
@@ -171,11 +173,13 @@ final class OrgEdit {
 
         @Override
         public Integer call() throws IOException {
-            return apply(where, spec, new DirectoryChange.SetPassword(user, clear ? null : readPasswordHash()));
+            String[] secrets = clear ? new String[2] : readPassword();
+            return apply(where, spec, new DirectoryChange.SetPassword(user, secrets[0], secrets[1]));
         }
     }
 
-    private static String readPasswordHash() throws IOException {
+    /** The password from standard input as what is stored of it: the Argon2id hash and the SCRAM-SHA-256 credential. */
+    private static String[] readPassword() throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line = in.readLine();
         if (line == null || line.isEmpty()) {
@@ -183,7 +187,7 @@ final class OrgEdit {
         }
         char[] pw = line.toCharArray();
         try {
-            return Passwords.hash(pw);
+            return new String[] {Passwords.hash(pw), ScramCredential.create(pw).encode()};
         } finally {
             Arrays.fill(pw, '\0');
         }

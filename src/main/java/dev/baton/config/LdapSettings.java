@@ -44,7 +44,8 @@ public record LdapSettings(String url, boolean startTls, String trustedCertifica
         SERVERS("servers", "ou=servers", List.of("batonServer"), attrs(
                 "name", "cn", "fqdn", "batonFqdn", "principal", "batonPrincipal", "virtualServers", "batonVirtualServer")),
         USERS("users", "ou=users", List.of("account", "batonUser"), attrs(
-                "name", "uid", "address", "mail", "aliases", "batonAlias", "home", "batonHomeServer", "password", "batonPasswordHash")),
+                "name", "uid", "address", "mail", "aliases", "batonAlias", "home", "batonHomeServer", "password", "batonPasswordHash",
+                "scram", "batonScramCredential")),
         GROUPS("groups", "ou=groups", List.of("batonGroup"), attrs("name", "cn", "members", "member")),
         DISTRIBUTION_GROUPS("distributionGroups", "ou=distribution-groups", List.of("batonDistributionGroup"), attrs(
                 "name", "cn", "address", "mail", "members", "member", "owner", "owner", "allowedSenders", "batonAllowedSender",

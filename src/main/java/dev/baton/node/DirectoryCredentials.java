@@ -2,6 +2,7 @@ package dev.baton.node;
 
 import dev.baton.auth.Credentials;
 import dev.baton.org.Directory;
+import dev.baton.org.ScramCredential;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -26,6 +27,6 @@ final class DirectoryCredentials implements Credentials {
         if (u == null && key.indexOf('@') > 0) {
             u = d.userByAddress(key);
         }
-        return u == null ? null : new Account(u.name(), u.passwordHash(), null);
+        return u == null ? null : new Account(u.name(), u.passwordHash(), ScramCredential.parse(u.scram()));
     }
 }

@@ -59,17 +59,29 @@ public final class Directory {
         }
     }
 
-    /** A user: the home server, addresses (the first is primary, the rest aliases), a slow salted password hash or none. */
-    public record User(String name, String homeServer, List<String> addresses, String passwordHash) {
+    /**
+     * A user: the home server, addresses (the first is primary, the rest aliases), a slow salted
+     * password hash or none, and the SCRAM-SHA-256 credential made from the same password
+     * ({@link ScramCredential#encode()}) or none. Both are set together ({@code baton org
+     * password}); a directory written before SCRAM has only the hash, and SCRAM fails for such a
+     * user until the password is set again.
+     */
+    public record User(String name, String homeServer, List<String> addresses, String passwordHash, String scram) {
         public User {
             name = name.toLowerCase(Locale.ROOT);
             homeServer = homeServer == null ? null : homeServer.toLowerCase(Locale.ROOT);
             addresses = List.copyOf(addresses);
         }
 
+        /** A user without a SCRAM credential. */
+        public User(String name, String homeServer, List<String> addresses, String passwordHash) {
+            this(name, homeServer, addresses, passwordHash, null);
+        }
+
         @Override
         public String toString() {
-            return "User[" + name + ", home " + homeServer + ", " + addresses + (passwordHash == null ? "" : ", password set") + "]";
+            return "User[" + name + ", home " + homeServer + ", " + addresses + (passwordHash == null ? "" : ", password set")
+                    + (scram == null ? "" : ", SCRAM set") + "]";
         }
     }
 
@@ -396,7 +408,7 @@ public final class Directory {
             if (!a.addresses().equals(b.addresses())) {
                 l.add("addresses " + a.addresses() + " -> " + b.addresses());
             }
-            if (!java.util.Objects.equals(a.passwordHash(), b.passwordHash())) {
+            if (!java.util.Objects.equals(a.passwordHash(), b.passwordHash()) || !java.util.Objects.equals(a.scram(), b.scram())) {
                 l.add("password changed");
             }
             return l;

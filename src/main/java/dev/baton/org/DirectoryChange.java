@@ -103,8 +103,13 @@ public sealed interface DirectoryChange {
         }
     }
 
-    /** Sets (or, with null, clears) a user's password hash. */
-    record SetPassword(String user, String passwordHash) implements DirectoryChange {
+    /** Sets (or, with nulls, clears) a user's password hash and SCRAM credential, made from one password. */
+    record SetPassword(String user, String passwordHash, String scram) implements DirectoryChange {
+        /** Only the hash, no SCRAM credential. */
+        public SetPassword(String user, String passwordHash) {
+            this(user, passwordHash, null);
+        }
+
         @Override
         public Directory applyTo(Directory d) throws DirectoryException {
             String n = user.toLowerCase(Locale.ROOT);
@@ -113,7 +118,7 @@ public sealed interface DirectoryChange {
                 throw new DirectoryException("user \"" + n + "\" is not in the directory");
             }
             DirectoryParts p = new DirectoryParts(d);
-            p.users.put(n, new Directory.User(u.name(), u.homeServer(), u.addresses(), passwordHash));
+            p.users.put(n, new Directory.User(u.name(), u.homeServer(), u.addresses(), passwordHash, scram));
             return p.build();
         }
 

@@ -499,7 +499,12 @@ public final class LdapDirectoryStore implements DirectoryStore {
                 throw bad(e, Kind.USERS, "password", "is not a password hash (store an Argon2id hash in PHC form, $argon2id$v=19$...;"
                         + " plain text is never stored)");
             }
-            return new Directory.User(name(Kind.USERS, e), value(e, Kind.USERS, "home"), addresses, hash);
+            String scram = value(e, Kind.USERS, "scram");
+            if (scram != null && ScramCredential.parse(scram) == null) {
+                throw bad(e, Kind.USERS, "scram", "is not a SCRAM-SHA-256 credential (SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>,"
+                        + " as 'baton org password' writes it)");
+            }
+            return new Directory.User(name(Kind.USERS, e), value(e, Kind.USERS, "home"), addresses, hash, scram);
         }
 
         private Directory.DistributionGroup distributionGroup(Entry e) throws DirectoryException {
@@ -988,6 +993,7 @@ public final class LdapDirectoryStore implements DirectoryStore {
             }
             put(a, Kind.USERS, "home", one(u.homeServer()));
             put(a, Kind.USERS, "password", one(u.passwordHash()));
+            put(a, Kind.USERS, "scram", one(u.scram()));
             return a;
         }
 

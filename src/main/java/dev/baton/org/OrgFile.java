@@ -70,12 +70,18 @@ public final class OrgFile {
         }
         List<Directory.User> users = new ArrayList<>();
         for (At u : r.get("users").list()) {
-            u.allow("name", "home", "addresses", "password");
+            u.allow("name", "home", "addresses", "password", "scram");
             String hash = u.get("password").textOr(null);
             if (hash != null && !Passwords.isHash(hash)) {
                 throw u.get("password").error("is not a password hash (store an Argon2id hash in PHC form, $argon2id$v=19$...; plain text is never stored)");
             }
-            users.add(new Directory.User(u.get("name").required().text(), u.get("home").textOr(null), u.get("addresses").texts(), hash));
+            String scram = u.get("scram").textOr(null);
+            if (scram != null && ScramCredential.parse(scram) == null) {
+                throw u.get("scram").error("is not a SCRAM-SHA-256 credential (SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>,"
+                        + " as 'baton org password' writes it)");
+            }
+            users.add(new Directory.User(u.get("name").required().text(), u.get("home").textOr(null), u.get("addresses").texts(), hash,
+                    scram));
         }
         List<Directory.Group> groups = new ArrayList<>();
         for (At g : r.get("groups").list()) {
@@ -158,7 +164,8 @@ public final class OrgFile {
         section(out, "users", d.users().values(), u -> "{ name: " + q(u.name())
                 + (u.homeServer() == null ? "" : ", home: " + q(u.homeServer()))
                 + ", addresses: " + list(u.addresses())
-                + (u.passwordHash() == null ? "" : ", password: " + q(u.passwordHash())) + " }");
+                + (u.passwordHash() == null ? "" : ", password: " + q(u.passwordHash()))
+                + (u.scram() == null ? "" : ", scram: " + q(u.scram())) + " }");
         section(out, "groups", d.groups().values(), g -> "{ name: " + q(g.name()) + ", members: " + members(g.members()) + " }");
         section(out, "distributionGroups", d.distributionGroups().values(), g -> "{ name: " + q(g.name()) + ", address: "
                 + q(g.address()) + ", members: " + members(g.members())

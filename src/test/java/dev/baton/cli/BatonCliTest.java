@@ -269,7 +269,7 @@ class BatonCliTest {
     }
 
     @Test
-    void aPasswordGivenOnStandardInputIsStoredAsAnArgon2idHash() throws Exception {
+    void aPasswordGivenOnStandardInputIsStoredAsAnArgon2idHashAndAScramCredential() throws Exception {
         Path data = dir.resolve("data");
         DefaultConfig.write(data.resolve("baton.yml"));
         java.io.InputStream stdin = System.in;
@@ -286,6 +286,11 @@ class BatonCliTest {
         var alice = dev.baton.org.OrgFile.parse(yml, "org.yml").users().get("alice");
         assertThat(dev.baton.org.Passwords.verify("correct horse".toCharArray(), alice.passwordHash())).isTrue();
         assertThat(dev.baton.org.Passwords.verify("wrong".toCharArray(), alice.passwordHash())).isFalse();
+        // and beside it the SCRAM-SHA-256 credential of the same password (SCRAM cannot use the Argon2id hash)
+        dev.baton.org.ScramCredential scram = dev.baton.org.ScramCredential.parse(alice.scram());
+        assertThat(scram).isNotNull();
+        assertThat(dev.baton.org.ScramCredential.derive("correct horse".toCharArray(), scram.salt(), scram.iterations()))
+                .isEqualTo(scram);
     }
 
     @Test

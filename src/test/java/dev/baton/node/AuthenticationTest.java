@@ -8,6 +8,8 @@ import dev.baton.events.EventFiles;
 import dev.baton.events.EventLog;
 import dev.baton.events.LoggedEvent;
 import dev.baton.org.Passwords;
+import dev.baton.org.ScramCredential;
+import dev.baton.testing.ScramClient;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
@@ -40,6 +42,7 @@ class AuthenticationTest {
     static final String ALICE_PASSWORD = "correct horse battery staple";
     /** One hash for the whole class: Argon2id is slow on purpose. */
     static final String ALICE_HASH = Passwords.hash(ALICE_PASSWORD.toCharArray());
+    static final String ALICE_SCRAM = ScramCredential.create(ALICE_PASSWORD.toCharArray()).encode();
 
     static String organization() {
         return """
@@ -47,12 +50,14 @@ class AuthenticationTest {
                 servers:
                   - { name: mx, fqdn: mx.example.test, virtualServers: [default] }
                 users:
-                  - { name: alice, home: mx, addresses: [alice@example.test, a.smith@example.test], password: "%s" }
+                  - { name: alice, home: mx, addresses: [alice@example.test, a.smith@example.test], password: "%s",
+                      scram: "%s" }
                   - { name: bob, home: mx, addresses: [bob@example.test] }
+                  - { name: dave, home: mx, addresses: [dave@example.test], password: "%s" }
                 rights:
                   - { allow: accept-authoritative-domain, to: "group:everyone", on: organization }
                   - { allow: relay, to: "group:authenticated-users", on: organization }
-                """.formatted(ALICE_HASH);
+                """.formatted(ALICE_HASH, ALICE_SCRAM, ALICE_HASH);
     }
 
     @RegisterExtension
@@ -153,6 +158,45 @@ class AuthenticationTest {
         tls(d);
         assertThat(d.command("AUTH LOGIN " + b64("alice")).code()).isEqualTo(334); // the initial response is the user name
         assertThat(d.command(b64("not it")).status()).isEqualTo("535 5.7.8");
+    }
+
+    /** The SCRAM-SHA-256 exchange of RFC 5802 with a client written from the RFC; returns the reply to the last line. */
+    private static Reply scram(SmtpTestClient c, ScramClient client) throws Exception {
+        Reply first = c.command("AUTH SCRAM-SHA-256 " + b64(client.first()));
+        if (first.code() != 334) {
+            return first;
+        }
+        String serverFirst = new String(Base64.getDecoder().decode(first.lines().get(0)), StandardCharsets.UTF_8);
+        Reply last = c.command(b64(client.last(serverFirst)));
+        if (last.code() != 334) {
+            return last;
+        }
+        String serverFinal = new String(Base64.getDecoder().decode(last.lines().get(0)), StandardCharsets.UTF_8);
+        assertThat(client.verifies(serverFinal)).as("the server proved it knows alice's ServerKey").isTrue();
+        return c.command("");
+    }
+
+    @Test
+    void scramSha256AuthenticatesWithTheStoredCredentialAndTheServerProvesItKnowsIt() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        tls(c);
+        assertThat(scram(c, new ScramClient("alice", ALICE_PASSWORD, "fyko+d2lbbFgONRv9qkxdawL")).status()).isEqualTo("235 2.7.0");
+        c.transaction("alice@example.test", "carol@elsewhere.test");
+    }
+
+    @Test
+    void scramWithAWrongPasswordOrWithoutAStoredCredentialIs535() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        tls(c);
+        assertThat(scram(c, new ScramClient("alice", "wrong", "abcdefgh")).status()).isEqualTo("535 5.7.8");
+        assertThat(scram(c, new ScramClient("mallory", "wrong", "abcdefgh")).status()).isEqualTo("535 5.7.8");
+        SmtpTestClient d = server.connect();
+        tls(d);
+        // dave's password was set before SCRAM: only the Argon2id hash is stored, so PLAIN works and SCRAM cannot
+        assertThat(scram(d, new ScramClient("dave", ALICE_PASSWORD, "abcdefgh")).status()).isEqualTo("535 5.7.8");
+        assertThat(d.command("AUTH PLAIN " + plain("dave", ALICE_PASSWORD)).status()).isEqualTo("235 2.7.0");
     }
 
     @Test

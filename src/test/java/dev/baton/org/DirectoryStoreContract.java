@@ -111,6 +111,22 @@ public abstract class DirectoryStoreContract {
     }
 
     @Test
+    void aPasswordIsStoredAsItsHashAndItsScramCredentialTogetherAndClearedTogether() throws Exception {
+        char[] pw = "pencil".toCharArray();
+        String hash = Passwords.hash(pw);
+        String scram = ScramCredential.create(pw).encode();
+        store.apply(new DirectoryChange.SetPassword("alice", hash, scram));
+        Directory.User alice = store.load().users().get("alice");
+        assertThat(alice.passwordHash()).isEqualTo(hash);
+        assertThat(alice.scram()).isEqualTo(scram);
+        assertThat(ScramCredential.parse(alice.scram())).isEqualTo(ScramCredential.parse(scram));
+        store.apply(new DirectoryChange.SetPassword("alice", null, null));
+        alice = store.load().users().get("alice");
+        assertThat(alice.passwordHash()).isNull();
+        assertThat(alice.scram()).isNull();
+    }
+
+    @Test
     void aChangeIsStoredAndTheNextLoadDecidesByIt() throws Exception {
         store.apply(new DirectoryChange.AddGroup("blocked", List.of()));
         store.apply(new DirectoryChange.AddMember("blocked", HUB));

@@ -49,6 +49,16 @@ class OrgFileTest {
     }
 
     @Test
+    void aUserWithAScramCredentialWritesAndReadsBackAndABadOneIsRefused() throws Exception {
+        String scram = ScramCredential.create("pencil".toCharArray()).encode();
+        Directory d = OrgFile.parse("organization: { name: X }\nusers:\n  - { name: bob, scram: \"" + scram + "\" }\n", "org.yml");
+        assertThat(d.users().get("bob").scram()).isEqualTo(scram);
+        assertThat(OrgFile.parse(OrgFile.format(d), "org.yml")).isEqualTo(d);
+        assertThatThrownBy(() -> OrgFile.parse("organization: { name: X }\nusers:\n  - { name: bob, scram: \"SCRAM-SHA-256$1:x\" }\n",
+                "org.yml")).hasMessageContaining("users[0].scram: is not a SCRAM-SHA-256 credential");
+    }
+
+    @Test
     void errorsNameTheFileThePositionAndWhatWasExpected() {
         assertThatThrownBy(() -> OrgFile.parse("organization: { name: X }\nrights:\n  - { allow: fly, to: anonymous }\n", "org.yml"))
                 .hasMessageStartingWith("org.yml: rights[0].allow: \"fly\" is not a right (one of submit, relay,");
