@@ -46,6 +46,8 @@ final class DefaultConfig {
             rights:
               # anyone may send to the accepted domains
               - { allow: accept-authoritative-domain, to: "group:everyone", on: "organization" }
+              # users who authenticated may submit mail (as their own addresses: accept-any-sender lifts that)
+              - { allow: submit, to: "group:authenticated-users", on: "organization" }
               # clients that authenticated, or connect from a virtual server's relayNetworks, may relay
               - { allow: relay, to: "group:authenticated-users", on: "organization" }
               - { allow: relay, to: "group:relay-networks", on: "organization" }

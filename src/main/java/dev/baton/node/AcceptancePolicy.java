@@ -12,6 +12,7 @@ import dev.baton.org.Member;
 import dev.baton.org.Right;
 import dev.baton.org.Rights;
 import dev.baton.org.Scope;
+import dev.baton.smtp.MailParameters;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
 import dev.baton.smtp.server.SessionPolicy;
@@ -63,6 +64,38 @@ final class AcceptancePolicy implements SessionPolicy {
         this.aliases = config.mailboxes().aliases();
     }
 
+    /**
+     * A user who authenticated sends with the submit right on this virtual server, and as one of
+     * their own addresses (RFC 6409 8.1) unless they hold accept-any-sender; the null sender is
+     * theirs to use (delivery reports, auto-replies). Anonymous sessions and servers are not asked
+     * here: their mail is decided per recipient.
+     */
+    @Override
+    public Optional<Response> checkSender(MailAddress sender, MailParameters parameters, SessionInfo session) {
+        if (!(session.principal() instanceof Principal.User u)) {
+            return Optional.empty();
+        }
+        Rights rights = this.rights.get();
+        Member who = Member.user(u.name());
+        List<Member> groups = sessionGroups(session);
+        if (!rights.allowed(who, groups, Right.SUBMIT, here)) {
+            return Optional.of(Reply.SUBMIT_DENIED.response());
+        }
+        if (sender.isNull() || rights.allowed(who, groups, Right.ACCEPT_ANY_SENDER, here)) {
+            return Optional.empty();
+        }
+        Directory.User user = rights.directory().users().get(u.name());
+        String address = sender.toString();
+        if (user == null || user.addresses().stream().noneMatch(a -> a.equalsIgnoreCase(address))) {
+            return Optional.of(Reply.SENDER_NOT_OWNED.with(sender));
+        }
+        return Optional.empty();
+    }
+
+    private List<Member> sessionGroups(SessionInfo session) {
+        return relayNetworks.stream().anyMatch(n -> n.contains(session.client())) ? RELAY_NETWORKS : List.of();
+    }
+
     @Override
     public Optional<Response> checkRecipient(MailAddress rcpt, SessionInfo session) {
         if (rcpt.domain().isEmpty()) {
@@ -72,8 +105,7 @@ final class AcceptancePolicy implements SessionPolicy {
         Rights rights = this.rights.get(); // one snapshot for the whole decision
         Optional<RouteSettings> route = routes.routeFor(domain);
         Member who = member(session.principal());
-        List<Member> sessionGroups = relayNetworks.stream().anyMatch(n -> n.contains(session.client()))
-                ? RELAY_NETWORKS : List.of();
+        List<Member> sessionGroups = sessionGroups(session);
         if (rights.directory().organization().acceptedDomains().contains(domain)) {
             if (!rights.allowed(who, sessionGroups, Right.ACCEPT_AUTHORITATIVE_DOMAIN, here)) {
                 return Optional.of(Reply.RECIPIENT_ACCESS_DENIED.with(rcpt));

@@ -13,8 +13,8 @@ import java.util.List;
 /**
  * The organization a {@code baton.yml} without a directory implies (docs/directory.md): one
  * server running its virtual servers, the accepted domains, and the entries that give today's
- * rules as rights: anyone may send to an accepted domain; a client that authenticated, or
- * connects from a virtual server's relay network, may relay.
+ * rules as rights: anyone may send to an accepted domain; a user who authenticated may submit;
+ * a client that authenticated, or connects from a virtual server's relay network, may relay.
  */
 final class OrganizationOfOne {
 
@@ -26,6 +26,7 @@ final class OrganizationOfOne {
         List<String> vss = config.virtualServers().stream().map(VirtualServerSettings::name).toList();
         List<AccessEntry> entries = List.of(
                 new AccessEntry(true, Member.group(Directory.EVERYONE), Right.ACCEPT_AUTHORITATIVE_DOMAIN, Scope.ORGANIZATION),
+                new AccessEntry(true, Member.group(Directory.AUTHENTICATED_USERS), Right.SUBMIT, Scope.ORGANIZATION),
                 new AccessEntry(true, Member.group(Directory.AUTHENTICATED_USERS), Right.RELAY, Scope.ORGANIZATION),
                 new AccessEntry(true, Member.group(Directory.RELAY_NETWORKS), Right.RELAY, Scope.ORGANIZATION));
         try {

@@ -101,6 +101,10 @@ public enum Reply {
     /** A right refused mail for an accepted domain: the text says no more (the directory's structure stays inside). */
     RECIPIENT_ACCESS_DENIED(550, "5.7.1", "Access denied: mail for <%s> is not accepted from this client"),
     NO_SUCH_USER(550, "5.1.1", "Recipient <%s> unknown"),
+    /** An authenticated user without the submit right here; the text says no more. */
+    SUBMIT_DENIED(550, "5.7.1", "Access denied: you may not submit mail here"),
+    /** RFC 6409 8.1: the sender address must be the authenticated user's own. */
+    SENDER_NOT_OWNED(553, "5.7.1", "Sender address <%s> is not owned by the authenticated user"),
     ROUTING_LOCAL_PART(550, "5.7.1", "Recipient <%s> refused: % and ! routing and quoted addresses in the local part are not relayed"),
     NO_ROUTE(550, "5.4.4", "No route to the domain of <%s>"),
     MESSAGE_TOO_BIG(552, "5.3.4", "Message size exceeds the limit of %s octets"),

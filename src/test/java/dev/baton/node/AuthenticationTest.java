@@ -54,10 +54,14 @@ class AuthenticationTest {
                       scram: "%s" }
                   - { name: bob, home: mx, addresses: [bob@example.test] }
                   - { name: dave, home: mx, addresses: [dave@example.test], password: "%s" }
+                  - { name: carol, home: mx, addresses: [carol@example.test], password: "%s" }
                 rights:
                   - { allow: accept-authoritative-domain, to: "group:everyone", on: organization }
+                  - { allow: submit, to: "group:authenticated-users", on: organization }
                   - { allow: relay, to: "group:authenticated-users", on: organization }
-                """.formatted(ALICE_HASH, ALICE_SCRAM, ALICE_HASH);
+                  - { deny: submit, to: "user:dave", on: server:mx/default }
+                  - { allow: accept-any-sender, to: "user:carol", on: organization }
+                """.formatted(ALICE_HASH, ALICE_SCRAM, ALICE_HASH, ALICE_HASH);
     }
 
     @RegisterExtension
@@ -197,6 +201,31 @@ class AuthenticationTest {
         // dave's password was set before SCRAM: only the Argon2id hash is stored, so PLAIN works and SCRAM cannot
         assertThat(scram(d, new ScramClient("dave", ALICE_PASSWORD, "abcdefgh")).status()).isEqualTo("535 5.7.8");
         assertThat(d.command("AUTH PLAIN " + plain("dave", ALICE_PASSWORD)).status()).isEqualTo("235 2.7.0");
+    }
+
+    @Test
+    void anAuthenticatedUserSendsOnlyAsTheirOwnAddressesAndOnlyWithTheSubmitRight() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        tls(c);
+        c.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)).expect(235);
+        assertThat(c.command("MAIL FROM:<bob@example.test>").status()).as("someone else's address").isEqualTo("553 5.7.1");
+        assertThat(c.command("MAIL FROM:<ceo@elsewhere.test>").status()).isEqualTo("553 5.7.1");
+        c.command("MAIL FROM:<A.Smith@example.test>").expect(250); // an alias of hers, in any case
+        c.command("RSET").expect(250);
+        c.command("MAIL FROM:<>").expect(250); // the null sender: reports and auto-replies
+
+        SmtpTestClient d = server.connect();
+        tls(d);
+        d.command("AUTH PLAIN " + plain("dave", ALICE_PASSWORD)).expect(235);
+        Reply denied = d.command("MAIL FROM:<dave@example.test>");
+        assertThat(denied.status()).as("dave is denied submit here").isEqualTo("550 5.7.1");
+        assertThat(denied.text()).doesNotContain("deny", "dave");
+
+        SmtpTestClient e = server.connect();
+        tls(e);
+        e.command("AUTH PLAIN " + plain("carol", ALICE_PASSWORD)).expect(235);
+        e.command("MAIL FROM:<newsletter@example.test>").expect(250); // accept-any-sender
     }
 
     @Test
