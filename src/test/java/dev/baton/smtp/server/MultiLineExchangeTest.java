@@ -46,7 +46,7 @@ class MultiLineExchangeTest {
     void continuationLineIsReadWithTheCommandDeadlineAndNotLogged() throws Exception {
         server.limits("timeouts: {command: 1s}").start();
         SmtpTestClient c = server.connectEhlo();
-        assertThat(c.command("HELP").text()).endsWith("STARTTLS XTEST XLOGIN");
+        assertThat(c.command("HELP").text()).endsWith("STARTTLS AUTH XTEST XLOGIN");
         Reply challenge = c.command("XTEST");
         assertThat(challenge.code()).isEqualTo(334);
         assertThat(challenge.text()).isEqualTo(XtestHandler.CHALLENGE);

@@ -249,8 +249,8 @@ class VerbConformanceTest {
     }
 
     @Test
-    void authIs502() throws Exception {
-        assertThat(ready().command("AUTH PLAIN AGFsaWNlAHNlY3JldA==").status()).isEqualTo("502 5.5.1");
+    void authPlainBeforeTlsIs538() throws Exception {
+        assertThat(ready().command("AUTH PLAIN AGFsaWNlAHNlY3JldA==").status()).isEqualTo("538 5.7.11");
     }
 
     // ---- bad sequences
