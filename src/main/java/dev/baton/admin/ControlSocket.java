@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
  * server's memory: an attempt under way, a busy or dead destination, an administrator's retry),
  * and {@code {"op":"events-level","category":C,"level":L[,"virtualServer":V]}} by changing a
  * diagnostic logging level of the event log (kept in its levels.json) and saying what changed.
+ * {@code {"op":"status"}} and {@code {"op":"reload"}} (read baton.yml again) are answered by the node.
  * A request must arrive within 5 seconds and be at most 4 KiB.
  */
 public final class ControlSocket implements AutoCloseable {
@@ -60,6 +61,7 @@ public final class ControlSocket implements AutoCloseable {
     private final EventLog events;
     private final Thread acceptor;
     private volatile java.util.function.Supplier<JsonNode> status;
+    private volatile java.util.function.Supplier<JsonNode> reload;
 
     private ControlSocket(Path file, ServerSocketChannel server, Scheduler scheduler, EventLog events) {
         this.file = file;
@@ -159,8 +161,17 @@ public final class ControlSocket implements AutoCloseable {
         this.status = status;
     }
 
+    /** What {@code {"op":"reload"}} answers: the node reads baton.yml again ({"ok":true,"changes":[..]} or ok false and the error). */
+    public void reload(java.util.function.Supplier<JsonNode> reload) {
+        this.reload = reload;
+    }
+
     private JsonNode answer(JsonNode request) throws IOException {
         String op = request.path("op").asText("");
+        if (op.equals("reload")) {
+            java.util.function.Supplier<JsonNode> r = reload;
+            return r == null ? error("this server cannot reload its configuration") : r.get();
+        }
         if (op.equals("events-level")) {
             return eventsLevel(request);
         }
@@ -175,7 +186,7 @@ public final class ControlSocket implements AutoCloseable {
             return o;
         }
         if (!op.equals("why-waiting")) {
-            return error("unknown op \"" + op + "\" (known: why-waiting, events-level, status)");
+            return error("unknown op \"" + op + "\" (known: why-waiting, events-level, status, reload)");
         }
         String id = request.path("id").asText("");
         Map<RecipientId, WaitReason> reasons = scheduler.whyWaiting(id);
@@ -337,8 +348,47 @@ public final class ControlSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * What the running server said to a reload, or why it could not be asked.
+     *
+     * @param changes     one line per change put in force; null when not reloaded
+     * @param unavailable why the server was not asked (none runs, it did not answer); null when it answered
+     * @param refused     why the server refused the new baton.yml (then nothing changed); null when it did not
+     */
+    public record ReloadAnswer(List<String> changes, String unavailable, String refused) {
+    }
+
+    /** How long a reload may take (it reads the directory, certificates, binds ports). */
+    private static final Duration RELOAD_TIME = Duration.ofSeconds(60);
+
+    /** Asks the server running on this spool to read its baton.yml again and put it in force. */
+    public static ReloadAnswer askReload(Path spoolRoot) {
+        Path file = spoolRoot.resolve(FILE);
+        if (!Files.exists(file)) {
+            return new ReloadAnswer(null, "no server is running on this data directory (no " + file + ")", null);
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(file));
+            ch.write(ByteBuffer.wrap("{\"op\":\"reload\"}\n".getBytes(StandardCharsets.UTF_8)));
+            JsonNode answer = JSON.readTree(readLine(ch, RELOAD_TIME, 256 * 1024));
+            if (!answer.path("ok").asBoolean(false)) {
+                return new ReloadAnswer(null, null, answer.path("error").asText("?"));
+            }
+            List<String> changes = new ArrayList<>();
+            answer.path("changes").forEach(n -> changes.add(n.asText()));
+            return new ReloadAnswer(changes, null, null);
+        } catch (IOException e) {
+            return new ReloadAnswer(null, "no server answers at " + file + " (" + e.getMessage() + ")", null);
+        }
+    }
+
     /** One line (without its LF) of at most 4 KiB that must arrive within the time given. */
     private static String readLine(SocketChannel c, Duration within) throws IOException {
+        return readLine(c, within, MAX_REQUEST);
+    }
+
+    /** One line of at most max octets (an answer may be longer than a request). */
+    private static String readLine(SocketChannel c, Duration within, int max) throws IOException {
         c.configureBlocking(false);
         long deadline = System.nanoTime() + within.toNanos();
         ByteArrayOutputStream line = new ByteArrayOutputStream(256);
@@ -365,8 +415,8 @@ public final class ControlSocket implements AutoCloseable {
                     }
                     line.write(b);
                 }
-                if (line.size() > MAX_REQUEST) {
-                    throw new IOException("line longer than " + MAX_REQUEST + " octets");
+                if (line.size() > max) {
+                    throw new IOException("line longer than " + max + " octets");
                 }
             }
         }

@@ -81,7 +81,11 @@ public enum Event {
     LEVEL_CHANGED(4903, Category.SERVICE, Severity.INFORMATION, DiagnosticLevel.NONE,
             "The diagnostic logging level of {category} for {scope} changed from {from} to {to}."),
     EVENTS_DROPPED(4904, Category.SERVICE, Severity.WARNING, DiagnosticLevel.NONE,
-            "{count} events were dropped because the event log could not keep up.");
+            "{count} events were dropped because the event log could not keep up."),
+    CONFIG_RELOADED(4905, Category.SERVICE, Severity.INFORMATION, DiagnosticLevel.NONE,
+            "The configuration {file} was reloaded: {changes}."),
+    CONFIG_RELOAD_REFUSED(4906, Category.SERVICE, Severity.ERROR, DiagnosticLevel.NONE,
+            "The configuration {file} was not reloaded; the server runs on as before: {reason}.");
 
     private final int id;
     private final Category category;

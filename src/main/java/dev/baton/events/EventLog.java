@@ -48,7 +48,7 @@ public final class EventLog implements AutoCloseable {
     private final Path dir;
     private final Path file;
     private final String server;
-    private final List<String> virtualServers;
+    private volatile List<String> virtualServers;
     private final long maxFileSize;
     private final int maxFiles;
     private final Clock clock;
@@ -121,6 +121,11 @@ public final class EventLog implements AutoCloseable {
         return dir;
     }
 
+    /** The server's virtual servers from now on (a reloaded baton.yml added or removed some). */
+    public void virtualServers(List<String> names) {
+        virtualServers = List.copyOf(names);
+    }
+
     public String server() {
         return server;
     }
@@ -175,8 +180,9 @@ public final class EventLog implements AutoCloseable {
         if (!c.perVirtualServer() && virtualServer != null) {
             throw new IllegalArgumentException("category " + c.key() + " is set for the whole server, not per virtual server");
         }
-        if (virtualServer != null && !virtualServers.contains(virtualServer)) {
-            throw new IllegalArgumentException("no virtual server \"" + virtualServer + "\" (known: " + String.join(", ", virtualServers) + ")");
+        List<String> known = virtualServers;
+        if (virtualServer != null && !known.contains(virtualServer)) {
+            throw new IllegalArgumentException("no virtual server \"" + virtualServer + "\" (known: " + String.join(", ", known) + ")");
         }
         List<String> scopes = new ArrayList<>();
         if (!c.perVirtualServer()) {
@@ -184,7 +190,7 @@ public final class EventLog implements AutoCloseable {
         } else if (virtualServer != null) {
             scopes.add(virtualServer);
         } else {
-            scopes.addAll(virtualServers);
+            scopes.addAll(known);
         }
         List<LevelChange> changes = new ArrayList<>();
         levelChange.lock();
