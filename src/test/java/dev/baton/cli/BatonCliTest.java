@@ -212,6 +212,15 @@ class BatonCliTest {
         assertNoStackTrace(down);
     }
 
+    @Test
+    void reloadWithoutARunningServerSaysSoWithExitCode3() throws IOException {
+        Path data = dataDirWithSpool();
+        Result r = run("reload", "--data-dir", data.toString());
+        assertThat(r.exit()).isEqualTo(3);
+        assertThat(r.err()).contains("not reloaded: no server is running on this data directory");
+        assertNoStackTrace(r);
+    }
+
     private static Result withStdin(String input, String... args) {
         java.io.InputStream stdin = System.in;
         try {
