@@ -52,7 +52,7 @@ final class ConfigDiff {
             out.add("acceptedDomains " + now.acceptedDomains() + " -> " + next.acceptedDomains());
         }
         if (!now.routes().equals(next.routes())) {
-            out.add("routes changed (" + now.routes().size() + " -> " + next.routes().size() + "), for mail queued from now on");
+            out.add("routes changed (" + now.routes().size() + " -> " + next.routes().size() + "), for every delivery from now on");
         }
         Map<String, VirtualServerSettings> before = byName(now);
         Map<String, VirtualServerSettings> after = byName(next);
