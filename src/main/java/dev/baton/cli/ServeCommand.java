@@ -80,11 +80,11 @@ final class ServeCommand implements Callable<Integer> {
         boolean changed = node.directory().check();
         log.info("SIGHUP: the directory {}", changed ? "changed and is in force" : node.directory().lastRefusal() == null
                 ? "is unchanged" : "was refused: " + node.directory().lastRefusal());
-        dev.baton.node.Reload r = node.reload();
+        dev.baton.node.Reload r = node.reload(); // the node logs the details
         if (r.ok()) {
             log.info("SIGHUP: baton.yml reloaded: {}", String.join("; ", r.changes()));
         } else {
-            log.warn("SIGHUP: baton.yml refused, nothing changed (the server runs on as before): {}", r.refused());
+            log.warn("SIGHUP: baton.yml refused, nothing changed: {}", r.refused());
         }
     }
 

@@ -36,6 +36,8 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class BatonNode implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatonNode.class);
+
     private volatile BatonConfig config;
     private final Path dataDir;
     private final Spool spool;
@@ -318,6 +320,7 @@ public final class BatonNode implements AutoCloseable {
             config = next;
             directory.reconfigure(next);
             events.virtualServers(next.virtualServers().stream().map(VirtualServerSettings::name).toList());
+            reports.configuration(next);
             swaps.forEach(SmtpListener::replace);
             listeners = List.copyOf(after);
             for (SmtpListener l : current) {
@@ -331,6 +334,7 @@ public final class BatonNode implements AutoCloseable {
                 }
             }
             List<String> said = changes.isEmpty() ? List.of("no setting changed; TLS certificates and keys read again") : changes;
+            LOG.info("reloaded {}: {}", source, String.join("; ", said));
             events.emit(Event.CONFIG_RELOADED, Where.SERVER, source, String.join("; ", said));
             return Reload.applied(said);
         }
@@ -344,6 +348,7 @@ public final class BatonNode implements AutoCloseable {
     }
 
     private Reload refused(String source, String reason) {
+        LOG.warn("reload of {} refused, nothing changed (the server runs on as before): {}", source, reason);
         events.emit(Event.CONFIG_RELOAD_REFUSED, Where.SERVER, source, reason);
         return Reload.refusal(reason);
     }

@@ -30,10 +30,15 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
 
     private final EventLog log;
     /** Delivery is not a virtual server's; its 7004s are written as the first virtual server's, as Exchange's default one. */
-    private final VirtualServerSettings outbound;
+    private volatile VirtualServerSettings outbound;
 
     EventReports(EventLog log, BatonConfig config) {
         this.log = log;
+        configuration(config);
+    }
+
+    /** The configuration in force (a reload may have changed the first virtual server). */
+    void configuration(BatonConfig config) {
         this.outbound = config.virtualServers().get(0);
     }
 
@@ -57,6 +62,7 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
 
     @Override
     public void commandRefused(String queueId, long connection, String host, String verb, String command, String reply) {
+        VirtualServerSettings outbound = this.outbound;
         if (!log.writes(Event.REMOTE_COMMAND_REFUSED, outbound.name())) {
             return;
         }

@@ -303,4 +303,47 @@ class ReloadTest {
         assertThat(rcpt("bob@partner.test")).as("the relay network was not taken up").isEqualTo(550);
         assertThat(node.endpoints()).hasSize(1);
     }
+
+    private static final String DIRECTORY_BATON_YML = """
+            server: { name: hub, fqdn: hub.example.test }
+            virtualServers:
+              - { name: default, address: 127.0.0.1, port: 0, tls: { mode: "off" } }
+            EXTRA
+            routes: [{ domain: "*", transport: discard }]
+            """;
+
+    @Test
+    void withADirectoryAReloadKeepsItsRulesAndRefusesWhatDoesNotFitIt() throws Exception {
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("org.yml"), """
+                organization: { name: Example, acceptedDomains: [example.test] }
+                servers:
+                  - { name: hub, fqdn: hub.example.test, virtualServers: [default, second] }
+                rights:
+                  - { allow: accept-authoritative-domain, to: group:everyone }
+                """);
+        start(DIRECTORY_BATON_YML.replace("EXTRA", ""));
+
+        Reload domains = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA", "acceptedDomains: [other.test]"));
+        assertThat(domains.ok()).isFalse();
+        assertThat(domains.refused()).contains("the accepted domains are the organization's");
+
+        Reload unknown = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA",
+                "  - { name: third, address: 127.0.0.1, port: %d, tls: { mode: \"off\" } }".formatted(freePort())));
+        assertThat(unknown.ok()).isFalse();
+        assertThat(unknown.refused()).contains("\"third\"", "does not list");
+
+        Reload store = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA", "directory: { poll: 5s }"));
+        assertThat(store.refused()).startsWith("changing directory needs a restart");
+
+        int port = freePort();
+        Reload listed = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA",
+                "  - { name: second, address: 127.0.0.1, port: %d, tls: { mode: \"off\" } }".formatted(port)));
+        assertThat(listed.ok()).as(listed.refused()).isTrue();
+        try (SmtpTestClient c = SmtpTestClient.connect(port)) {
+            c.greetAndEhlo();
+            c.command("MAIL FROM:<someone@outside.test>").expect(250);
+            assertThat(c.command("RCPT TO:<alice@example.test>").code()).as("the directory's accepted domain").isEqualTo(250);
+        }
+    }
 }
