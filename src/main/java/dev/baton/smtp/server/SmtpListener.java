@@ -33,8 +33,6 @@ public final class SmtpListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
 
     private volatile ServerContext ctx;
-    /** Every context a session may still run under: all are told to stop on close. */
-    private final java.util.List<ServerContext> contexts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ServerSocket serverSocket;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("smtp-", 0).factory());
     private final AtomicInteger active = new AtomicInteger();
@@ -45,7 +43,6 @@ public final class SmtpListener implements AutoCloseable {
 
     private SmtpListener(ServerContext ctx, ServerSocket serverSocket) {
         this.ctx = ctx;
-        this.contexts.add(ctx);
         this.serverSocket = serverSocket;
         this.acceptor = Thread.ofPlatform().name("smtp-accept-" + ctx.settings().name()).daemon(false).unstarted(this::acceptLoop);
     }
@@ -88,7 +85,6 @@ public final class SmtpListener implements AutoCloseable {
      * address and port stay: a changed one needs a listener of its own.
      */
     public void replace(ServerContext next) {
-        contexts.add(next);
         ctx = next;
         if (serverSocket.isClosed()) {
             next.stop();
@@ -199,8 +195,10 @@ public final class SmtpListener implements AutoCloseable {
 
     /** Stops accepting, lets sessions in the middle of a message finish within the grace period. */
     public void close(Duration grace) {
-        contexts.forEach(ServerContext::stop);
+        ctx.stop();
         stopAccepting();
+        // sessions started under an earlier context (before a reload) are told too
+        sessions.values().forEach(session -> session.context().stop());
         sessions.values().forEach(Session::closeIfIdle);
         threads.shutdown();
         try {
