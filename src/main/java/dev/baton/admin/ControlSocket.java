@@ -52,6 +52,8 @@ public final class ControlSocket implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
     private static final int MAX_REQUEST = 4096;
     private static final Duration REQUEST_TIME = Duration.ofSeconds(5);
+    /** A queue change may wait for attempts under way to end (a bulk hold of messages being delivered). */
+    static final Duration QUEUE_REQUEST_TIME = Duration.ofMinutes(3);
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
@@ -175,6 +177,9 @@ public final class ControlSocket implements AutoCloseable {
         if (op.equals("events-level")) {
             return eventsLevel(request);
         }
+        if (op.equals("queue")) {
+            return QueueRequests.answer(request, scheduler);
+        }
         if (op.equals("status")) {
             java.util.function.Supplier<JsonNode> s = status;
             if (s == null) {
@@ -186,10 +191,11 @@ public final class ControlSocket implements AutoCloseable {
             return o;
         }
         if (!op.equals("why-waiting")) {
-            return error("unknown op \"" + op + "\" (known: why-waiting, events-level, status, reload)");
+            return error("unknown op \"" + op + "\" (known: why-waiting, events-level, status, reload, queue)");
         }
         String id = request.path("id").asText("");
         Map<RecipientId, WaitReason> reasons = scheduler.whyWaiting(id);
+        Map<RecipientId, String> routes = scheduler.routes(id);
         ObjectNode o = JSON.createObjectNode();
         o.put("ok", true);
         o.put("id", id);
@@ -198,6 +204,9 @@ public final class ControlSocket implements AutoCloseable {
             ObjectNode n = rs.addObject();
             n.put("recipient", r.value());
             n.set("waiting", toJson(why));
+            if (routes.get(r) != null) {
+                n.put("route", routes.get(r));
+            }
         });
         return o;
     }
@@ -290,7 +299,11 @@ public final class ControlSocket implements AutoCloseable {
      * @param reasons     recipient number to its reason (see {@link #toJson}); null when not asked
      * @param unavailable why the server was not asked (none runs, it did not answer), null when it answered
      */
-    public record Live(Map<Integer, JsonNode> reasons, String unavailable) {
+    public record Live(Map<Integer, JsonNode> reasons, String unavailable, Map<Integer, String> routes) {
+        public Live(Map<Integer, JsonNode> reasons, String unavailable) {
+            this(reasons, unavailable, Map.of());
+        }
+
         public boolean answered() {
             return reasons != null;
         }
@@ -311,10 +324,14 @@ public final class ControlSocket implements AutoCloseable {
                 return new Live(null, "the running server refused the request: " + answer.path("error").asText("?"));
             }
             Map<Integer, JsonNode> out = new HashMap<>();
+            Map<Integer, String> routes = new HashMap<>();
             for (JsonNode r : answer.path("recipients")) {
                 out.put(r.path("recipient").asInt(), r.path("waiting"));
+                if (r.hasNonNull("route")) {
+                    routes.put(r.path("recipient").asInt(), r.get("route").asText());
+                }
             }
-            return new Live(out, null);
+            return new Live(out, null, routes);
         } catch (IOException e) {
             return new Live(null, "the running server could not be asked at " + file + " (" + e.getMessage() + ")");
         }
@@ -383,12 +400,12 @@ public final class ControlSocket implements AutoCloseable {
     }
 
     /** One line (without its LF) of at most 4 KiB that must arrive within the time given. */
-    private static String readLine(SocketChannel c, Duration within) throws IOException {
+    static String readLine(SocketChannel c, Duration within) throws IOException {
         return readLine(c, within, MAX_REQUEST);
     }
 
     /** One line of at most max octets (an answer may be longer than a request). */
-    private static String readLine(SocketChannel c, Duration within, int max) throws IOException {
+    static String readLine(SocketChannel c, Duration within, int max) throws IOException {
         c.configureBlocking(false);
         long deadline = System.nanoTime() + within.toNanos();
         ByteArrayOutputStream line = new ByteArrayOutputStream(256);

@@ -95,4 +95,24 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
     public void returnedByAdministrator(QueuedMessage m, int recipients) {
         log.emit(Event.MESSAGE_RETURNED_BY_ADMINISTRATOR, Where.message(m.id()), m.id(), m.envelope().sender(), recipients);
     }
+
+    @Override
+    public void held(QueuedMessage m) {
+        log.emit(Event.MESSAGE_HELD_BY_ADMINISTRATOR, Where.message(m.id()), m.id());
+    }
+
+    @Override
+    public void released(QueuedMessage m) {
+        log.emit(Event.MESSAGE_RELEASED_BY_ADMINISTRATOR, Where.message(m.id()), m.id());
+    }
+
+    @Override
+    public void deleted(QueuedMessage m) {
+        log.emit(Event.MESSAGE_DELETED_BY_ADMINISTRATOR, Where.message(m.id()), m.id(), m.envelope().sender());
+    }
+
+    @Override
+    public void retriedByAdministrator(QueuedMessage m, String how) {
+        log.emit(Event.MESSAGE_RETRIED_BY_ADMINISTRATOR, Where.message(m.id()), m.id(), how);
+    }
 }

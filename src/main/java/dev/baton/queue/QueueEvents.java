@@ -24,4 +24,20 @@ public interface QueueEvents {
     /** An administrator returned the message to its sender; {@code recipients} had not been delivered. */
     default void returnedByAdministrator(QueuedMessage m, int recipients) {
     }
+
+    /** An administrator held the message. */
+    default void held(QueuedMessage m) {
+    }
+
+    /** An administrator released the held message. */
+    default void released(QueuedMessage m) {
+    }
+
+    /** An administrator deleted the message (no report). */
+    default void deleted(QueuedMessage m) {
+    }
+
+    /** An administrator had the message tried now; {@code how}: "retry", "flush of example.test", "re-route". */
+    default void retriedByAdministrator(QueuedMessage m, String how) {
+    }
 }

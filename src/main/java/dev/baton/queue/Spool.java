@@ -68,6 +68,8 @@ public final class Spool implements AutoCloseable {
     private final Path queue;
     private final Path state;
     private final Path control;
+    /** Held messages: an empty file named by the queue id (ADR 0016); the queue file itself stays where it is. */
+    private final Path hold;
     private final DirectorySync queueSync;
     private final DirectorySync stateSync;
     private final FileOpener opener;
@@ -81,6 +83,7 @@ public final class Spool implements AutoCloseable {
         this.queue = root.resolve("queue");
         this.state = root.resolve("state");
         this.control = root.resolve("control");
+        this.hold = root.resolve("hold");
         this.queueSync = new DirectorySync(queue);
         this.stateSync = new DirectorySync(state);
         this.opener = opener;
@@ -468,8 +471,57 @@ public final class Spool implements AutoCloseable {
         boolean existed = Files.deleteIfExists(queue.resolve(id));
         if (hasState) {
             Files.deleteIfExists(state.resolve(id + ".json"));
+            Files.deleteIfExists(hold.resolve(id));
         }
         return existed;
+    }
+
+    /**
+     * Holds a message (postsuper -h): nothing delivers it until it is released; the mark is on
+     * disk ({@code hold/ID}, the file and its directory fsync'd), so it survives a restart.
+     * Returns false when the message is not queued or was held already.
+     */
+    public boolean hold(String id) throws IOException {
+        if (!QueueId.looksValid(id) || !Files.exists(queue.resolve(id))) {
+            return false;
+        }
+        Files.createDirectories(hold);
+        Path mark = hold.resolve(id);
+        try (FileChannel ch = FileChannel.open(mark, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+        syncDirectory(hold);
+        if (!Files.exists(queue.resolve(id))) {
+            // removed meanwhile: leave no mark for a message that is gone
+            Files.deleteIfExists(mark);
+            return false;
+        }
+        return true;
+    }
+
+    /** Releases a held message (postsuper -H); false when it was not held. */
+    public boolean release(String id) throws IOException {
+        if (!QueueId.looksValid(id)) {
+            return false;
+        }
+        boolean was = Files.deleteIfExists(hold.resolve(id));
+        if (was) {
+            syncDirectory(hold);
+        }
+        return was;
+    }
+
+    /** Whether an administrator holds this message. */
+    public boolean isHeld(String id) {
+        return QueueId.looksValid(id) && Files.exists(hold.resolve(id));
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     /** What an administrator can ask a running (or the next) server to do with a queued message. */

@@ -422,7 +422,7 @@ class BatonCliTest {
 
         Result text = run("queue", "list", "--data-dir", data.toString());
         assertThat(text.out()).contains(first.id()).contains(second.id()).contains("2 message(s).");
-        Result show = run("queue", "show", "--data-dir", data.toString(), first.id());
+        Result show = run("queue", "show", "--json", "--data-dir", data.toString(), first.id());
         assertThat(show.exit()).isZero();
         assertThat(m.readTree(show.out()).get("queue_id").asText()).isEqualTo(first.id());
     }
