@@ -47,7 +47,7 @@ final class ServeCommand implements Callable<Integer> {
             List<VirtualServerSettings> vss = new ArrayList<>(config.virtualServers());
             vss.set(0, vss.get(0).withPort(smtpPort));
             config = new BatonConfig(config.server(), config.acceptedDomains(), vss, config.routes(), config.queue(),
-                    config.events(), config.mailboxes(), config.delivery(), config.directory());
+                    config.events(), config.mailboxes(), config.delivery(), config.directory(), config.deliveryLog());
         }
         BatonNode node;
         try {
@@ -105,7 +105,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         vss.set(0, vss.get(0).withPort(b.virtualServers().get(0).port()));
         return new BatonConfig(a.server(), a.acceptedDomains(), vss, a.routes(), a.queue(), a.events(), a.mailboxes(), a.delivery(),
-                a.directory()).equals(b);
+                a.directory(), a.deliveryLog()).equals(b);
     }
 
     private void describe(PrintWriter out, BatonNode node, BatonConfig config) {
