@@ -119,6 +119,21 @@ class DeliveryLogTest {
     }
 
     @Test
+    void aMessageTheAdministratorReturnsGivesABouncedLineANoticeAndARemoval() throws Exception {
+        try (ScriptedPeer peer = new ScriptedPeer(ScriptedPeer.standard(EXTENSIONS, r -> "451 4.7.1 greylisted, come back later",
+                r -> "250 2.0.0 Ok"));
+             BatonNode a = node(peer.port(), "")) {
+            String id = submit(a, "erin@b.test");
+            awaitLine(id + ": to=<erin@b.test>", "status=deferred");
+            a.scheduler().bounceNow(id);
+            assertThat(awaitLine(id + ": to=<erin@b.test>", "status=bounced")).contains(", relay=localhost[", ", dsn=5.0.0,",
+                    "status=bounced (5.0.0 returned to the sender by the mail administrator (last reply: 451 4.7.1 greylisted");
+            awaitLine(id + ": notice=failure, notice_id=");
+            awaitLine(id + ": removed");
+        }
+    }
+
+    @Test
     void inJsonModeEachLineIsAJsonObjectWithTheSameFieldsAsTheText() throws Exception {
         try (ScriptedPeer peer = new ScriptedPeer(ScriptedPeer.standard(EXTENSIONS, r -> "250 2.1.5 ok",
                 r -> "250 2.0.0 Ok: queued as 77Q"));
