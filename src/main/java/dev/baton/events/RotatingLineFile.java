@@ -166,8 +166,9 @@ final class RotatingLineFile<T> implements AutoCloseable {
                 LOG.info("{}: writing to {} again after {} failed lines", what, file, writeFailures);
                 writeFailures = 0;
             }
-        } catch (IOException ex) {
-            // the disk is full or gone: count it with the dropped, say so once in a thousand
+        } catch (IOException | RuntimeException ex) {
+            // the disk is full or gone (or an item would not render): count it with the dropped,
+            // say so once in a thousand; the writer goes on
             dropped.incrementAndGet();
             droppedTotal.incrementAndGet();
             if (writeFailures++ % 1000 == 0) {
