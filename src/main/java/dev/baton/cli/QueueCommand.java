@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.admin.ControlSocket;
 import dev.baton.admin.QueueRequests;
 import dev.baton.config.BatonConfig;
+import dev.baton.events.DeliveryLog;
+import dev.baton.events.DeliveryRecord;
 import dev.baton.events.Event;
 import dev.baton.events.EventLog;
 import dev.baton.events.Where;
@@ -50,7 +52,17 @@ final class QueueCommand implements Runnable {
     static Spool spool(DataDirOptions data) {
         BatonConfig config = data.load(false);
         try {
-            return Spool.openReadOnly(data.dataDir.resolve(config.queue().directory()));
+            Spool spool = Spool.openReadOnly(data.dataDir.resolve(config.queue().directory()));
+            // what this tool removes (beside a running server or not) is in the delivery log too
+            spool.onRemove(id -> {
+                try {
+                    DeliveryLog.appendOne(data.dataDir, config.server().name(), config.deliveryLog(),
+                            new DeliveryRecord.Removed(java.time.Instant.now(), id));
+                } catch (IOException e) {
+                    System.err.println("baton: the removal of " + id + " could not be written to the delivery log: " + e.getMessage());
+                }
+            });
+            return spool;
         } catch (IOException e) {
             throw new UserError("cannot open the queue: " + Problems.describe(e));
         }

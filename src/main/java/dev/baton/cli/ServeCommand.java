@@ -20,7 +20,15 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code baton serve}: runs a server until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Runs a Baton server until stopped (Ctrl-C or SIGTERM).",
-                "Without a configuration it creates a working single-server default in the data directory."})
+                "Without a configuration it creates a working single-server default in the data directory.",
+                "",
+                "Logs (docs/logs.md), in the data directory unless said:",
+                "  logs/delivery.log  each message received, recipient outcome, removal;",
+                "                     set in baton.yml deliveryLog (enabled, json, ...)",
+                "  events/events.log  events; louder: baton events level CATEGORY medium",
+                "  logs/smtp-VS.log   a virtual server's sessions, with protocolLog: true",
+                "  standard error     the operator's log (INFO); louder:",
+                "                     JAVA_OPTS=-Dbaton.log.level=DEBUG baton serve"})
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin
@@ -96,7 +104,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         vss.set(0, vss.get(0).withPort(port));
         return new BatonConfig(c.server(), c.acceptedDomains(), vss, c.routes(), c.queue(), c.events(), c.mailboxes(), c.delivery(),
-                c.directory());
+                c.directory(), c.deliveryLog());
     }
 
     private void describe(PrintWriter out, BatonNode node, BatonConfig config) {

@@ -9,6 +9,7 @@ import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.delivery.LocalDelivery;
 import dev.baton.delivery.Router;
 import dev.baton.delivery.SmtpTransport;
+import dev.baton.events.DeliveryLog;
 import dev.baton.events.Event;
 import dev.baton.events.EventLog;
 import dev.baton.events.Where;
@@ -58,6 +59,7 @@ public final class BatonNode implements AutoCloseable {
     private final LiveDirectory directory;
     private final EventLog events;
     private final EventReports reports;
+    private final DeliveryLogReports mailLog;
     private ControlSocket control;
 
     private BatonNode(BatonConfig config, Path dataDir, Spool spool, EventLog events, LiveDirectory directory) throws IOException {
@@ -82,8 +84,12 @@ public final class BatonNode implements AutoCloseable {
         this.router = new Router(routes, localDelivery, smtp, mx, config.delivery().maxPerDestination(), spool.clock());
         RetryPolicy retry = new RetryPolicy(config.queue().retryDelay(), config.queue().maxRetryDelay(),
                 config.queue().lifetime(), config.queue().delayWarning());
+        // last: nothing after it can fail and leave its writer running
+        this.mailLog = new DeliveryLogReports(DeliveryLog.open(dataDir, config.server().name(), config.deliveryLog(), spool.clock()),
+                spool.clock(), localDelivery, reports, reports);
+        spool.onRemove(mailLog::removed);
         this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), retry,
-                new DsnNotifier(spool, config.server().fqdn(), retry, events), reports);
+                new DsnNotifier(spool, config.server().fqdn(), retry, events, mailLog), mailLog);
     }
 
     /** Opens the spool (recovering it), starts delivery, then opens every virtual server. */
@@ -228,7 +234,7 @@ public final class BatonNode implements AutoCloseable {
             }
             log = open;
         }
-        return new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes, directory::rights), log, reports,
+        return new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes, directory::rights), log, mailLog,
                 spool.clock());
     }
 
@@ -422,6 +428,11 @@ public final class BatonNode implements AutoCloseable {
         return events;
     }
 
+    /** The server's delivery log ({@link DeliveryLog#OFF} when baton.yml turns it off). */
+    public DeliveryLog deliveryLog() {
+        return mailLog.log();
+    }
+
     /** Where each virtual server listens, in the order of the configuration. */
     public List<java.net.InetSocketAddress> endpoints() {
         return listeners.stream().map(l -> new java.net.InetSocketAddress(l.address(), l.port())).toList();
@@ -461,5 +472,6 @@ public final class BatonNode implements AutoCloseable {
         // last: everything above may still have reported something
         events.emit(Event.SERVER_STOPPED, Where.SERVER, config.server().name());
         events.close();
+        mailLog.log().close();
     }
 }

@@ -21,6 +21,10 @@ public interface QueueEvents {
     default void failed(QueuedMessage m, Recipient r, RecipientState state, boolean expired) {
     }
 
+    /** An administrator returned the message to its sender: this recipient, not yet delivered, failed ({@code state}). */
+    default void returned(QueuedMessage m, Recipient r, RecipientState state) {
+    }
+
     /** An administrator returned the message to its sender; {@code recipients} had not been delivered. */
     default void returnedByAdministrator(QueuedMessage m, int recipients) {
     }

@@ -169,6 +169,11 @@ public final class Scheduler implements AutoCloseable {
                     notices.add(new Notifier.Notice(s.recipient(), Notifier.Event.FAILED, why, s.attempts() > 0 ? s.updated() : null));
                 }
             }
+            for (RecipientState s : states) {
+                if (s.status() == RecipientStatus.FAILED && m.state(s.recipient()).status() != RecipientStatus.FAILED) {
+                    events.returned(m, m.recipient(s.recipient()), s);
+                }
+            }
             if (!notices.isEmpty()) {
                 notifier.notify(m.withStates(states), notices);
             }

@@ -76,6 +76,7 @@ public final class Spool implements AutoCloseable {
     private final Clock clock;
     private final ObjectMapper json;
     private volatile Consumer<QueuedMessage> onCommit = m -> { };
+    private volatile Consumer<String> onRemove = id -> { };
 
     private Spool(Path root, FileOpener opener, Clock clock) {
         this.root = root;
@@ -133,6 +134,14 @@ public final class Spool implements AutoCloseable {
     /** Called with each message right after it is committed (the scheduler listens here). */
     public void onCommit(Consumer<QueuedMessage> listener) {
         this.onCommit = listener;
+    }
+
+    /**
+     * Called with the id of each message {@link #remove} took out of the queue (the delivery log
+     * writes its removal line here, whoever removed it: the scheduler or an administrator's tool).
+     */
+    public void onRemove(Consumer<String> listener) {
+        this.onRemove = listener;
     }
 
     /** Removes leftovers of unacknowledged messages; returns how many were removed. */
@@ -229,6 +238,15 @@ public final class Spool implements AutoCloseable {
          * may acknowledge; when it throws, it must not.
          */
         public QueuedMessage commit() throws SpoolException {
+            return commit(m -> { });
+        }
+
+        /**
+         * As {@link #commit()}, telling {@code first} of the durable message before the queue
+         * hears of it (so the delivery log's receipt line comes before any delivery line).
+         * {@code first} must not block; what it throws is logged, never turned into a failure.
+         */
+        public QueuedMessage commit(Consumer<QueuedMessage> first) throws SpoolException {
             if (done) {
                 throw new IllegalStateException("receipt already finished");
             }
@@ -258,6 +276,11 @@ public final class Spool implements AutoCloseable {
             }
             long headerLength = out.contentStart();
             QueuedMessage m = new QueuedMessage(id, envelope, QueuedMessage.freshStates(envelope), headerLength, out.written() - headerLength, out.eightBit());
+            try {
+                first.accept(m);
+            } catch (RuntimeException e) {
+                LOG.error("message {} is queued, but reporting its receipt failed: {}", id, e.toString());
+            }
             try {
                 onCommit.accept(m);
             } catch (RuntimeException e) {
@@ -472,6 +495,13 @@ public final class Spool implements AutoCloseable {
         if (hasState) {
             Files.deleteIfExists(state.resolve(id + ".json"));
             Files.deleteIfExists(hold.resolve(id));
+        }
+        if (existed) {
+            try {
+                onRemove.accept(id);
+            } catch (RuntimeException e) {
+                LOG.error("message {} is removed, but the removal listener failed: {}", id, e.toString());
+            }
         }
         return existed;
     }

@@ -444,4 +444,13 @@ class BatonCliTest {
         assertThat(again.err()).contains("no message " + doomed.id());
         assertThat(run("queue", "show", "--data-dir", data.toString(), doomed.id()).exit()).isEqualTo(2);
     }
+
+    @Test
+    void queueDeleteWritesTheRemovalToTheDeliveryLog() throws IOException {
+        Path data = dataDirWithSpool();
+        QueuedMessage doomed = queue(data, "a@origin.test", "x@baton.test");
+        assertThat(run("queue", "delete", "--data-dir", data.toString(), doomed.id()).exit()).isZero();
+        assertThat(Files.readAllLines(dev.baton.events.DeliveryLog.file(data))).singleElement().asString()
+                .endsWith(" " + doomed.id() + ": removed");
+    }
 }
