@@ -76,6 +76,9 @@ final class KerberosErrors {
             if (m.contains("Cannot locate KDC") || m.contains("Cannot contact any KDC")) {
                 return KerberosCause.KDC_UNREACHABLE;
             }
+            if (m.contains("Checksum failed") || m.contains("Integrity check on decrypted field failed")) {
+                return KerberosCause.STALE_KEY; // decrypted with a key that is not the KDC's
+            }
             if (m.contains("Cannot find key") || m.contains("Unable to obtain password")) {
                 return KerberosCause.NO_KEY;
             }

@@ -32,7 +32,8 @@ record TicketOfToken(String principal, int keyVersion) {
             if ((b.get() & 0xff) != OID_TAG) {
                 return Optional.empty();
             }
-            b.position(b.position() + length(b));
+            int oidLength = length(b);
+            b.position(b.position() + oidLength);
             b.getShort(); // TOK_ID 01 00: KRB_AP_REQ
             byte[] apReq = new byte[b.remaining()];
             b.get(apReq);
