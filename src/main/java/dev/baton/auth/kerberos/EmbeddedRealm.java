@@ -41,7 +41,7 @@ import org.apache.kerby.kerberos.kerb.type.base.PrincipalName;
  * {@code smtp/<fqdn>@REALM} with random keys and exports its keytab.
  *
  * <p>It never touches {@code java.security.krb5.conf}: {@link #krb5Conf} says what the process's
- * krb5.conf should hold, and the caller decides (ADR 0015).
+ * krb5.conf should hold, and the caller decides (ADR 0018).
  */
 public final class EmbeddedRealm implements AutoCloseable {
 

@@ -14,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * A krb5.conf that needs no DNS: each realm names its KDCs by address, host names map to realms
  * by domain, and names are never canonicalized through DNS. JGSS reads one krb5.conf per process
  * (the {@code java.security.krb5.conf} property, read once and cached), so {@link #useProcessWide}
- * sets it once and refuses a second, different one (ADR 0015).
+ * sets it once and refuses a second, different one (ADR 0018).
  *
  * @param defaultRealm the realm of a name without one
  * @param realms       every realm this process talks to

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Kerberos realms of the test JVM, started once: JGSS reads one krb5.conf per process, so
- * every test shares this one (ADR 0015). Each realm has its own DNS domain (mx1.baton.test is in
+ * every test shares this one (ADR 0018). Each realm has its own DNS domain (mx1.baton.test is in
  * BATON.TEST); tests take fresh host names from {@link #host} so they never share a principal.
  *
  * <ul>
