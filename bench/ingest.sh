@@ -27,6 +27,9 @@
 #      EVENTS_LEVEL2 also runs a second Baton server, "baton2", with its
 #             categories at this level, in the same rotation: the fair way to
 #             compare two levels (the ratio column becomes baton2/baton)
+#      DELIVERY_LOG2 (true or false) also runs a second Baton server, "baton2",
+#             with deliveryLog.enabled set so, in the same rotation (the
+#             delivery log's cost: ratio baton2/baton)
 #      POSTFIX=0 skip the Postfix server (smtp-source still comes from it)
 #      RCPT (b@bench.test) the recipient smtp-source sends to; one outside
 #             bench.test (x@elsewhere.test) is refused at RCPT, so each message
@@ -46,6 +49,7 @@ BATON=${BATON:-1}
 SINK=${SINK:-1}
 EVENTS_LEVEL=${EVENTS_LEVEL:-}
 EVENTS_LEVEL2=${EVENTS_LEVEL2:-}
+DELIVERY_LOG2=${DELIVERY_LOG2:-}
 POSTFIX=${POSTFIX:-1}
 RCPT=${RCPT:-b@bench.test}
 RUN_TIMEOUT=900 # seconds per smtp-source run
@@ -84,12 +88,16 @@ if [[ "$POSTFIX" != 0 ]]; then
     log "Postfix $(postconf -d -h mail_version) on 127.0.0.1:${PORT[postfix]}"
 fi
 
-# start_baton_server NAME [EVENTS_LEVEL]: a Baton server in $WORK/NAME-data
+# start_baton_server NAME [EVENTS_LEVEL] [DELIVERY_LOG]: a Baton server in $WORK/NAME-data
 start_baton_server() {
-    local name=$1 level=${2:-}
+    local name=$1 level=${2:-} delivery_log=${3:-}
     PORT[$name]=$(free_port)
     mkdir -p "$WORK/$name-data"
     write_baton_config "$WORK/$name.yaml" bench.test discard offered
+    if [[ -n "$delivery_log" ]]; then
+        printf 'deliveryLog: { enabled: %s }\n' "$delivery_log" >>"$WORK/$name.yaml"
+        log "$name: deliveryLog.enabled $delivery_log"
+    fi
     if [[ -n "$level" ]]; then
         "$BATON_CMD" events level all "$level" --config "$WORK/$name.yaml" --data-dir "$WORK/$name-data" >/dev/null
         log "$name: every event-log category at $level"
@@ -104,9 +112,9 @@ start_baton_server() {
 
 if [[ "$BATON" != 0 ]]; then
     start_baton_server baton "$EVENTS_LEVEL"
-    if [[ -n "$EVENTS_LEVEL2" ]]; then
+    if [[ -n "$EVENTS_LEVEL2" || -n "$DELIVERY_LOG2" ]]; then
         BATON2_PGID=$BATON_PGID # start_baton sets BATON_PGID anew
-        start_baton_server baton2 "$EVENTS_LEVEL2"
+        start_baton_server baton2 "$EVENTS_LEVEL2" "$DELIVERY_LOG2"
     fi
 fi
 

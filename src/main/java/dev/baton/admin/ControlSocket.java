@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
  * server's memory: an attempt under way, a busy or dead destination, an administrator's retry),
  * and {@code {"op":"events-level","category":C,"level":L[,"virtualServer":V]}} by changing a
  * diagnostic logging level of the event log (kept in its levels.json) and saying what changed.
+ * {@code {"op":"status"}} and {@code {"op":"reload"}} (read baton.yml again) are answered by the node.
  * A request must arrive within 5 seconds and be at most 4 KiB.
  */
 public final class ControlSocket implements AutoCloseable {
@@ -51,6 +52,8 @@ public final class ControlSocket implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlSocket.class);
     private static final int MAX_REQUEST = 4096;
     private static final Duration REQUEST_TIME = Duration.ofSeconds(5);
+    /** A queue change may wait for attempts under way to end (a bulk hold of messages being delivered). */
+    static final Duration QUEUE_REQUEST_TIME = Duration.ofMinutes(3);
     static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
@@ -60,6 +63,7 @@ public final class ControlSocket implements AutoCloseable {
     private final EventLog events;
     private final Thread acceptor;
     private volatile java.util.function.Supplier<JsonNode> status;
+    private volatile java.util.function.Supplier<JsonNode> reload;
 
     private ControlSocket(Path file, ServerSocketChannel server, Scheduler scheduler, EventLog events) {
         this.file = file;
@@ -159,10 +163,22 @@ public final class ControlSocket implements AutoCloseable {
         this.status = status;
     }
 
+    /** What {@code {"op":"reload"}} answers: the node reads baton.yml again ({"ok":true,"changes":[..]} or ok false and the error). */
+    public void reload(java.util.function.Supplier<JsonNode> reload) {
+        this.reload = reload;
+    }
+
     private JsonNode answer(JsonNode request) throws IOException {
         String op = request.path("op").asText("");
+        if (op.equals("reload")) {
+            java.util.function.Supplier<JsonNode> r = reload;
+            return r == null ? error("this server cannot reload its configuration") : r.get();
+        }
         if (op.equals("events-level")) {
             return eventsLevel(request);
+        }
+        if (op.equals("queue")) {
+            return QueueRequests.answer(request, scheduler);
         }
         if (op.equals("status")) {
             java.util.function.Supplier<JsonNode> s = status;
@@ -175,10 +191,11 @@ public final class ControlSocket implements AutoCloseable {
             return o;
         }
         if (!op.equals("why-waiting")) {
-            return error("unknown op \"" + op + "\" (known: why-waiting, events-level, status)");
+            return error("unknown op \"" + op + "\" (known: why-waiting, events-level, status, reload, queue)");
         }
         String id = request.path("id").asText("");
         Map<RecipientId, WaitReason> reasons = scheduler.whyWaiting(id);
+        Map<RecipientId, String> routes = scheduler.routes(id);
         ObjectNode o = JSON.createObjectNode();
         o.put("ok", true);
         o.put("id", id);
@@ -187,6 +204,9 @@ public final class ControlSocket implements AutoCloseable {
             ObjectNode n = rs.addObject();
             n.put("recipient", r.value());
             n.set("waiting", toJson(why));
+            if (routes.get(r) != null) {
+                n.put("route", routes.get(r));
+            }
         });
         return o;
     }
@@ -279,7 +299,11 @@ public final class ControlSocket implements AutoCloseable {
      * @param reasons     recipient number to its reason (see {@link #toJson}); null when not asked
      * @param unavailable why the server was not asked (none runs, it did not answer), null when it answered
      */
-    public record Live(Map<Integer, JsonNode> reasons, String unavailable) {
+    public record Live(Map<Integer, JsonNode> reasons, String unavailable, Map<Integer, String> routes) {
+        public Live(Map<Integer, JsonNode> reasons, String unavailable) {
+            this(reasons, unavailable, Map.of());
+        }
+
         public boolean answered() {
             return reasons != null;
         }
@@ -300,10 +324,14 @@ public final class ControlSocket implements AutoCloseable {
                 return new Live(null, "the running server refused the request: " + answer.path("error").asText("?"));
             }
             Map<Integer, JsonNode> out = new HashMap<>();
+            Map<Integer, String> routes = new HashMap<>();
             for (JsonNode r : answer.path("recipients")) {
                 out.put(r.path("recipient").asInt(), r.path("waiting"));
+                if (r.hasNonNull("route")) {
+                    routes.put(r.path("recipient").asInt(), r.get("route").asText());
+                }
             }
-            return new Live(out, null);
+            return new Live(out, null, routes);
         } catch (IOException e) {
             return new Live(null, "the running server could not be asked at " + file + " (" + e.getMessage() + ")");
         }
@@ -337,8 +365,47 @@ public final class ControlSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * What the running server said to a reload, or why it could not be asked.
+     *
+     * @param changes     one line per change put in force; null when not reloaded
+     * @param unavailable why the server was not asked (none runs, it did not answer); null when it answered
+     * @param refused     why the server refused the new baton.yml (then nothing changed); null when it did not
+     */
+    public record ReloadAnswer(List<String> changes, String unavailable, String refused) {
+    }
+
+    /** How long a reload may take (it reads the directory, certificates, binds ports). */
+    private static final Duration RELOAD_TIME = Duration.ofSeconds(60);
+
+    /** Asks the server running on this spool to read its baton.yml again and put it in force. */
+    public static ReloadAnswer askReload(Path spoolRoot) {
+        Path file = spoolRoot.resolve(FILE);
+        if (!Files.exists(file)) {
+            return new ReloadAnswer(null, "no server is running on this data directory (no " + file + ")", null);
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(file));
+            ch.write(ByteBuffer.wrap("{\"op\":\"reload\"}\n".getBytes(StandardCharsets.UTF_8)));
+            JsonNode answer = JSON.readTree(readLine(ch, RELOAD_TIME, 256 * 1024));
+            if (!answer.path("ok").asBoolean(false)) {
+                return new ReloadAnswer(null, null, answer.path("error").asText("?"));
+            }
+            List<String> changes = new ArrayList<>();
+            answer.path("changes").forEach(n -> changes.add(n.asText()));
+            return new ReloadAnswer(changes, null, null);
+        } catch (IOException e) {
+            return new ReloadAnswer(null, "no server answers at " + file + " (" + e.getMessage() + ")", null);
+        }
+    }
+
     /** One line (without its LF) of at most 4 KiB that must arrive within the time given. */
-    private static String readLine(SocketChannel c, Duration within) throws IOException {
+    static String readLine(SocketChannel c, Duration within) throws IOException {
+        return readLine(c, within, MAX_REQUEST);
+    }
+
+    /** One line of at most max octets (an answer may be longer than a request). */
+    static String readLine(SocketChannel c, Duration within, int max) throws IOException {
         c.configureBlocking(false);
         long deadline = System.nanoTime() + within.toNanos();
         ByteArrayOutputStream line = new ByteArrayOutputStream(256);
@@ -365,8 +432,8 @@ public final class ControlSocket implements AutoCloseable {
                     }
                     line.write(b);
                 }
-                if (line.size() > MAX_REQUEST) {
-                    throw new IOException("line longer than " + MAX_REQUEST + " octets");
+                if (line.size() > max) {
+                    throw new IOException("line longer than " + max + " octets");
                 }
             }
         }

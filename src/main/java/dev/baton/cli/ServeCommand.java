@@ -20,7 +20,15 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code baton serve}: runs a server until stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Runs a Baton server until stopped (Ctrl-C or SIGTERM).",
-                "Without a configuration it creates a working single-server default in the data directory."})
+                "Without a configuration it creates a working single-server default in the data directory.",
+                "",
+                "Logs (docs/logs.md), in the data directory unless said:",
+                "  logs/delivery.log  each message received, recipient outcome, removal;",
+                "                     set in baton.yml deliveryLog (enabled, json, ...)",
+                "  events/events.log  events; louder: baton events level CATEGORY medium",
+                "  logs/smtp-VS.log   a virtual server's sessions, with protocolLog: true",
+                "  standard error     the operator's log (INFO); louder:",
+                "                     JAVA_OPTS=-Dbaton.log.level=DEBUG baton serve"})
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin
@@ -44,10 +52,7 @@ final class ServeCommand implements Callable<Integer> {
             if (smtpPort < 0 || smtpPort > 65535) {
                 throw new UserError("--smtp-port " + smtpPort + " is not a port (0 to 65535)");
             }
-            List<VirtualServerSettings> vss = new ArrayList<>(config.virtualServers());
-            vss.set(0, vss.get(0).withPort(smtpPort));
-            config = new BatonConfig(config.server(), config.acceptedDomains(), vss, config.routes(), config.queue(),
-                    config.events(), config.mailboxes(), config.delivery(), config.directory());
+            config = withFirstPort(config, smtpPort);
         }
         BatonNode node;
         try {
@@ -55,8 +60,10 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserError(Problems.describe(e));
         }
-        BatonConfig running = config;
-        if (!Hangup.install(() -> hangup(node, running))) {
+        Integer port = smtpPort;
+        // a reload reads the same file and keeps --smtp-port, as the start did
+        node.reloadFrom(data.configFile(), c -> port == null ? c : withFirstPort(c, port));
+        if (!Hangup.install(() -> hangup(node))) {
             org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("SIGHUP cannot be caught in this JVM: it stops the server");
         }
         CountDownLatch stopped = new CountDownLatch(1);
@@ -73,39 +80,31 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * SIGHUP: the directory is looked at at once (it is taken up while running anyway), and
-     * baton.yml is read again and checked; taking up its changes while running is not built yet
-     * (issue 8), so a changed file is reported as needing a restart, and a bad one as bad. The
-     * server keeps running either way.
+     * baton.yml is read again and put in force as {@code baton reload} does (ADR 0015); a bad
+     * file changes nothing and the log and the event log say why. The server runs on either way.
      */
-    private void hangup(BatonNode node, BatonConfig running) {
+    private static void hangup(BatonNode node) {
         org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServeCommand.class);
         boolean changed = node.directory().check();
         log.info("SIGHUP: the directory {}", changed ? "changed and is in force" : node.directory().lastRefusal() == null
                 ? "is unchanged" : "was refused: " + node.directory().lastRefusal());
-        BatonConfig now;
-        try {
-            now = dev.baton.config.ConfigLoader.load(data.configFile());
-        } catch (dev.baton.config.ConfigException e) {
-            log.warn("SIGHUP: {} is refused, the server runs on as it started: {}", data.configFile(), e.getMessage());
-            return;
-        }
-        if (now.equals(running) || smtpPort != null && sameBut(now, running)) {
-            log.info("SIGHUP: {} is unchanged", data.configFile());
+        dev.baton.node.Reload r = node.reload(); // the node logs the details
+        if (r.ok()) {
+            log.info("SIGHUP: baton.yml reloaded: {}", String.join("; ", r.changes()));
         } else {
-            log.warn("SIGHUP: {} changed; Baton does not take up baton.yml while running yet: restart it to apply the change"
-                    + " (the server runs on as it started)", data.configFile());
+            log.warn("SIGHUP: baton.yml refused, nothing changed: {}", r.refused());
         }
     }
 
-    /** Equal apart from the first virtual server's port (which --smtp-port set). */
-    private static boolean sameBut(BatonConfig a, BatonConfig b) {
-        List<VirtualServerSettings> vss = new ArrayList<>(a.virtualServers());
-        if (vss.isEmpty() || b.virtualServers().isEmpty()) {
-            return false;
+    /** The configuration with the first virtual server on the given port (--smtp-port). */
+    private static BatonConfig withFirstPort(BatonConfig c, int port) {
+        List<VirtualServerSettings> vss = new ArrayList<>(c.virtualServers());
+        if (vss.isEmpty()) {
+            return c;
         }
-        vss.set(0, vss.get(0).withPort(b.virtualServers().get(0).port()));
-        return new BatonConfig(a.server(), a.acceptedDomains(), vss, a.routes(), a.queue(), a.events(), a.mailboxes(), a.delivery(),
-                a.directory()).equals(b);
+        vss.set(0, vss.get(0).withPort(port));
+        return new BatonConfig(c.server(), c.acceptedDomains(), vss, c.routes(), c.queue(), c.events(), c.mailboxes(), c.delivery(),
+                c.directory(), c.deliveryLog());
     }
 
     private void describe(PrintWriter out, BatonNode node, BatonConfig config) {

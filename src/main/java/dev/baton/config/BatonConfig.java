@@ -14,6 +14,7 @@ import java.util.List;
  * @param mailboxes       local Maildir delivery
  * @param delivery        delivery to other servers (SMTP, LMTP, MX)
  * @param directory       where the organization's directory is
+ * @param deliveryLog     the delivery log's file (one line per receipt, outcome and removal)
  */
 public record BatonConfig(
         ServerSettings server,
@@ -24,7 +25,8 @@ public record BatonConfig(
         EventSettings events,
         MailboxSettings mailboxes,
         DeliverySettings delivery,
-        DirectorySettings directory) {
+        DirectorySettings directory,
+        DeliveryLogSettings deliveryLog) {
 
     public BatonConfig {
         acceptedDomains = List.copyOf(acceptedDomains);

@@ -71,7 +71,8 @@ public final class ConfigLoader {
     }
 
     private BatonConfig build(Node root) throws ConfigException {
-        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "events", "mailboxes", "delivery", "directory");
+        root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "events", "mailboxes", "delivery", "directory",
+                "deliveryLog");
         Node srv = root.get("server");
         srv.allow("name", "fqdn");
         String fqdn = srv.get("fqdn").text("localhost.localdomain");
@@ -196,7 +197,19 @@ public final class ConfigLoader {
         }
         MailboxSettings mailboxes = new MailboxSettings(mb.get("directory").text("mailboxes"),
                 mb.get("autoCreate").bool(users.isEmpty()), users, mb.get("quota").size(0), aliases);
-        return new BatonConfig(server, domains, vss, routes, queue, events, mailboxes, delivery, directory(root.get("directory")));
+        return new BatonConfig(server, domains, vss, routes, queue, events, mailboxes, delivery, directory(root.get("directory")),
+                deliveryLog(root.get("deliveryLog")));
+    }
+
+    private static DeliveryLogSettings deliveryLog(Node d) throws ConfigException {
+        d.allow("enabled", "json", "maxFileSize", "maxFiles");
+        DeliveryLogSettings def = DeliveryLogSettings.DEFAULT;
+        DeliveryLogSettings s = new DeliveryLogSettings(d.get("enabled").bool(def.enabled()), d.get("json").bool(def.json()),
+                d.get("maxFileSize").size(def.maxFileSize()), d.get("maxFiles").intValue(def.maxFiles(), 1, 1000));
+        if (s.maxFileSize() < 4096) {
+            throw d.get("maxFileSize").error("must be at least 4KiB (example: 10MiB)");
+        }
+        return s;
     }
 
     private static DirectorySettings directory(Node d) throws ConfigException {

@@ -110,6 +110,9 @@ public final class ConfigWriter {
                 strings(k.putArray("copyName"), om.copyName());
             }
         }
+        DeliveryLogSettings log = c.deliveryLog();
+        root.putObject("deliveryLog").put("enabled", log.enabled()).put("json", log.json())
+                .put("maxFileSize", size(log.maxFileSize())).put("maxFiles", log.maxFiles());
         try {
             return YAML.writeValueAsString(root);
         } catch (JsonProcessingException e) {

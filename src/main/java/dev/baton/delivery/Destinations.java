@@ -15,8 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * a few connections at once, gets one more after every attempt the peer answered, and half as
  * many after every attempt it did not (nobody listening, a 4xx greeting, a broken session).
  * Failing at one connection marks it dead for a while (one minute, doubling up to half an hour):
- * its messages are deferred at once, naming the reason, so a broken peer holds no delivery
- * worker and delays nobody else.
+ * its messages wait until then without an attempt (none is counted), naming the reason, so a
+ * broken peer holds no delivery worker and delays nobody else. An administrator's retry tries a
+ * dead destination anyway.
  */
 final class Destinations {
 
@@ -58,7 +59,7 @@ final class Destinations {
         }
     }
 
-    /** Dead: defer, counting an attempt. */
+    /** Dead: wait until it may be tried again, not counting an attempt. */
     record Dead(DeliveryReply reply, WaitReason.DestinationDead waiting) implements Refusal {
     }
 
@@ -68,11 +69,16 @@ final class Destinations {
 
     /** Takes a connection slot; returns null when taken, else why not. */
     Refusal acquire(String destination) {
+        return acquire(destination, false);
+    }
+
+    /** As {@link #acquire(String)}; {@code despiteDead}: an administrator's retry, which tries a dead destination anyway. */
+    Refusal acquire(String destination, boolean despiteDead) {
         Instant now = clock.instant();
         lock.lock();
         try {
             State s = states.computeIfAbsent(destination, k -> new State(Math.min(INITIAL, max)));
-            if (s.deadUntil != null && now.isBefore(s.deadUntil)) {
+            if (!despiteDead && s.deadUntil != null && now.isBefore(s.deadUntil)) {
                 DeliveryReply why = DeliveryText.DESTINATION_DEAD
                         .reply(destination, s.deadUntil, s.lastError == null ? "(none)" : s.lastError.text()).causedBy(s.lastError);
                 return new Dead(why, new WaitReason.DestinationDead(destination, s.deadUntil, s.lastError));

@@ -55,6 +55,32 @@ public final class Router implements DeliveryAgent {
 
     @Override
     public List<DeliveryOutcome> deliver(QueuedMessage m, List<RecipientId> recipients) {
+        return deliver(m, recipients, false);
+    }
+
+    @Override
+    public List<DeliveryOutcome> deliverDespiteDeadDestinations(QueuedMessage m, List<RecipientId> recipients) {
+        return deliver(m, recipients, true);
+    }
+
+    @Override
+    public String route(QueuedMessage m, RecipientId id) {
+        String domain = m.recipient(id).domain();
+        Optional<RouteSettings> route = routes.routeForRecipient(domain);
+        if (route.isEmpty()) {
+            return "none (no route covers " + domain + ")";
+        }
+        RouteSettings rs = route.get();
+        String name = rs.transport().name().toLowerCase(java.util.Locale.ROOT);
+        return switch (rs.transport()) {
+            case LOCAL -> "local (route " + rs.domain() + ")";
+            case DISCARD -> "discard (route " + rs.domain() + ")";
+            case MX -> "mx (route " + rs.domain() + "), next hop: the MX hosts of " + domain + " port " + rs.port();
+            case SMTP, LMTP -> name + " (route " + rs.domain() + "), next hop: " + rs.host() + ":" + rs.port();
+        };
+    }
+
+    private List<DeliveryOutcome> deliver(QueuedMessage m, List<RecipientId> recipients, boolean despiteDead) {
         Map<RecipientId, DeliveryOutcome> out = new HashMap<>();
         Map<String, List<RecipientId>> remote = new LinkedHashMap<>();
         Map<String, RouteSettings> remoteRoute = new HashMap<>();
@@ -68,7 +94,8 @@ public final class Router implements DeliveryAgent {
             }
             RouteSettings rs = route.get();
             switch (rs.transport()) {
-                case DISCARD -> out.put(id, DeliveryOutcome.delivered(id, DeliveryText.DISCARDED.reply(rs.domain())));
+                case DISCARD -> out.put(id, DeliveryOutcome.delivered(id, DeliveryText.DISCARDED.reply(rs.domain()),
+                        DeliveryOutcome.Handoff.DISCARDED));
                 case LOCAL -> out.put(id, local.deliver(m, id));
                 case SMTP, LMTP, MX -> {
                     String destination = Routes.destination(rs, r.domain());
@@ -80,13 +107,14 @@ public final class Router implements DeliveryAgent {
         for (Map.Entry<String, List<RecipientId>> e : remote.entrySet()) {
             RouteSettings rs = remoteRoute.get(e.getKey());
             String destination = e.getKey();
-            Destinations.Refusal refusal = destinations.acquire(destination);
+            Destinations.Refusal refusal = destinations.acquire(destination, despiteDead);
             if (refusal instanceof Destinations.Busy busy) {
                 e.getValue().forEach(id -> out.put(id, DeliveryOutcome.postponed(id, busy.reply(), busy.waiting())));
                 continue;
             }
             if (refusal instanceof Destinations.Dead dead) {
-                e.getValue().forEach(id -> out.put(id, DeliveryOutcome.deferred(id, dead.reply(), dead.waiting())));
+                // not tried: no attempt is counted, and the recipients wait until the destination may be tried
+                e.getValue().forEach(id -> out.put(id, DeliveryOutcome.postponed(id, dead.reply(), dead.waiting())));
                 continue;
             }
             List<DeliveryOutcome> outcomes = List.of();

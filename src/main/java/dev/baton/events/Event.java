@@ -62,7 +62,7 @@ public enum Event {
                     + " been delivered."),
     MESSAGE_DELETED_BY_ADMINISTRATOR(4103, Category.QUEUE, Severity.WARNING, DiagnosticLevel.NONE,
             "Message {queueId} from <{sender}> was deleted from the queue by an administrator; no report was sent."),
-    MESSAGE_HELD_BY_ADMINISTRATOR(4104, Category.QUEUE, Severity.INFORMATION, DiagnosticLevel.MINIMUM,
+    MESSAGE_HELD_BY_ADMINISTRATOR(4104, Category.QUEUE, Severity.INFORMATION, DiagnosticLevel.NONE,
             "Message {queueId} is held in the queue by an administrator."),
     MESSAGE_BOUNCED(4105, Category.QUEUE, Severity.WARNING, DiagnosticLevel.MINIMUM,
             "Message {queueId} from <{sender}> was returned to its sender: a report on {count} failed recipient(s) was queued"
@@ -70,6 +70,10 @@ public enum Event {
     DSN_SENT(4106, Category.QUEUE, Severity.INFORMATION, DiagnosticLevel.MEDIUM,
             "A delivery status notification ({action}) about message {queueId} for {count} recipient(s) was queued as {report}"
                     + " to <{sender}>."),
+    MESSAGE_RELEASED_BY_ADMINISTRATOR(4107, Category.QUEUE, Severity.INFORMATION, DiagnosticLevel.NONE,
+            "Message {queueId} was released from hold by an administrator."),
+    MESSAGE_RETRIED_BY_ADMINISTRATOR(4108, Category.QUEUE, Severity.INFORMATION, DiagnosticLevel.NONE,
+            "Message {queueId} is tried now at an administrator's request ({how}); destinations marked dead are tried too."),
 
     // ---- Delivery (per server)
     MESSAGE_DELIVERED(4301, Category.DELIVERY, Severity.INFORMATION, DiagnosticLevel.MAXIMUM,
@@ -88,7 +92,11 @@ public enum Event {
     LEVEL_CHANGED(4903, Category.SERVICE, Severity.INFORMATION, DiagnosticLevel.NONE,
             "The diagnostic logging level of {category} for {scope} changed from {from} to {to}."),
     EVENTS_DROPPED(4904, Category.SERVICE, Severity.WARNING, DiagnosticLevel.NONE,
-            "{count} events were dropped because the event log could not keep up.");
+            "{count} events were dropped because the event log could not keep up."),
+    CONFIG_RELOADED(4905, Category.SERVICE, Severity.INFORMATION, DiagnosticLevel.NONE,
+            "The configuration {file} was reloaded: {changes}."),
+    CONFIG_RELOAD_REFUSED(4906, Category.SERVICE, Severity.ERROR, DiagnosticLevel.NONE,
+            "The configuration {file} was not reloaded; the server runs on as before: {reason}.");
 
     private final int id;
     private final Category category;

@@ -3,20 +3,14 @@ package dev.baton.events;
 import dev.baton.config.EventSettings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,29 +37,14 @@ public final class EventLog implements AutoCloseable {
     static final int CAPACITY = 16_384;
 
     private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
-    private static final long POLL_MILLIS = 100;
 
     private final Path dir;
-    private final Path file;
     private final String server;
-    private final List<String> virtualServers;
-    private final long maxFileSize;
-    private final int maxFiles;
+    private volatile List<String> virtualServers;
     private final Clock clock;
-    private final ArrayBlockingQueue<Pending> queue;
-    private final AtomicLong dropped = new AtomicLong();
-    private final AtomicLong droppedTotal = new AtomicLong();
+    private final RotatingLineFile<Pending> file;
     private final ReentrantLock levelChange = new ReentrantLock();
-    private final Thread writer;
     private volatile EventLevels levels;
-    private volatile boolean closing;
-    private volatile boolean started;
-
-    // the writer thread's own
-    private OutputStream out;
-    private long size;
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
-    private long writeFailures;
 
     /** An event on its way to the file: rendered by the writer, not by the caller. */
     private record Pending(Instant time, Event event, Where where, Object[] values) {
@@ -74,15 +53,13 @@ public final class EventLog implements AutoCloseable {
     EventLog(Path dir, String server, List<String> virtualServers, EventSettings settings, Clock clock, EventLevels levels,
              int capacity) {
         this.dir = dir;
-        this.file = dir.resolve(FILE);
         this.server = server;
         this.virtualServers = List.copyOf(virtualServers);
-        this.maxFileSize = settings.maxFileSize();
-        this.maxFiles = settings.maxFiles();
         this.clock = clock;
         this.levels = levels;
-        this.queue = new ArrayBlockingQueue<>(capacity);
-        this.writer = Thread.ofPlatform().name("event-log-" + server).daemon().unstarted(this::drain);
+        this.file = new RotatingLineFile<>(dir.resolve(FILE), "events", settings.maxFileSize(), settings.maxFiles(), capacity,
+                "event-log-" + server, this::render,
+                n -> new Pending(clock.instant(), Event.EVENTS_DROPPED, Where.SERVER, new Object[] {n}));
     }
 
     /**
@@ -111,14 +88,16 @@ public final class EventLog implements AutoCloseable {
 
     /** Starts the writer (tests fill the queue before). */
     void start() throws IOException {
-        size = Files.exists(file) ? Files.size(file) : 0;
-        out = open();
-        started = true;
-        writer.start();
+        file.start();
     }
 
     public Path directory() {
         return dir;
+    }
+
+    /** The server's virtual servers from now on (a reloaded baton.yml added or removed some). */
+    public void virtualServers(List<String> names) {
+        virtualServers = List.copyOf(names);
     }
 
     public String server() {
@@ -148,15 +127,12 @@ public final class EventLog implements AutoCloseable {
         if (!levels.writes(e, where.virtualServer())) {
             return;
         }
-        if (closing || !queue.offer(new Pending(clock.instant(), e, where, values))) {
-            dropped.incrementAndGet();
-            droppedTotal.incrementAndGet();
-        }
+        file.offer(new Pending(clock.instant(), e, where, values));
     }
 
     /** Events dropped since the start because the writer was behind (or the disk failed). */
     public long droppedEvents() {
-        return droppedTotal.get();
+        return file.droppedTotal();
     }
 
     /** One level changed: where, from, to. */
@@ -175,8 +151,9 @@ public final class EventLog implements AutoCloseable {
         if (!c.perVirtualServer() && virtualServer != null) {
             throw new IllegalArgumentException("category " + c.key() + " is set for the whole server, not per virtual server");
         }
-        if (virtualServer != null && !virtualServers.contains(virtualServer)) {
-            throw new IllegalArgumentException("no virtual server \"" + virtualServer + "\" (known: " + String.join(", ", virtualServers) + ")");
+        List<String> known = virtualServers;
+        if (virtualServer != null && !known.contains(virtualServer)) {
+            throw new IllegalArgumentException("no virtual server \"" + virtualServer + "\" (known: " + String.join(", ", known) + ")");
         }
         List<String> scopes = new ArrayList<>();
         if (!c.perVirtualServer()) {
@@ -184,7 +161,7 @@ public final class EventLog implements AutoCloseable {
         } else if (virtualServer != null) {
             scopes.add(virtualServer);
         } else {
-            scopes.addAll(virtualServers);
+            scopes.addAll(known);
         }
         List<LevelChange> changes = new ArrayList<>();
         levelChange.lock();
@@ -233,50 +210,12 @@ public final class EventLog implements AutoCloseable {
         ByteArrayOutputStream b = new ByteArrayOutputStream(512);
         EventJson.write(new LoggedEvent(clock.instant(), e.id(), e.severity(), e.category(), server, where.virtualServer(),
                 where.connection(), where.queueId(), e.render(values), fields), b);
-        Files.write(dir.resolve(FILE), b.toByteArray(), StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE);
+        RotatingLineFile.appendOne(dir.resolve(FILE), b.toByteArray());
     }
 
-    // ------------------------------------------------------------------ the writer
+    // ------------------------------------------------------------------ on the writer thread
 
-    private void drain() {
-        List<Pending> batch = new ArrayList<>(256);
-        while (true) {
-            Pending first;
-            try {
-                first = queue.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                first = null; // only close() may end the writer, and it does so by the flag
-            }
-            if (first == null) {
-                if (closing && queue.isEmpty()) {
-                    reportDropped();
-                    flush();
-                    return;
-                }
-                continue;
-            }
-            write(first);
-            while (queue.drainTo(batch, 256) > 0) {
-                for (Pending p : batch) {
-                    write(p);
-                }
-                batch.clear();
-            }
-            // the queue was empty a moment ago: there is room again
-            reportDropped();
-            flush();
-        }
-    }
-
-    private void reportDropped() {
-        long n = dropped.getAndSet(0);
-        if (n > 0) {
-            write(new Pending(clock.instant(), Event.EVENTS_DROPPED, Where.SERVER, new Object[] {n}));
-        }
-    }
-
-    private void write(Pending p) {
+    private void render(Pending p, ByteArrayOutputStream line) throws IOException {
         Event e = p.event();
         Map<String, String> fields = new LinkedHashMap<>();
         String[] values = new String[p.values().length];
@@ -285,104 +224,13 @@ public final class EventLog implements AutoCloseable {
             fields.put(e.fields().get(i), values[i]);
         }
         Where w = p.where();
-        LoggedEvent le = new LoggedEvent(p.time(), e.id(), e.severity(), e.category(), server, w.virtualServer(), w.connection(),
-                w.queueId(), e.render((Object[]) values), fields);
-        line.reset();
-        try {
-            EventJson.write(le, line);
-            if (size > 0 && size + line.size() > maxFileSize) {
-                rotate();
-            }
-            line.writeTo(out);
-            size += line.size();
-            if (writeFailures > 0) {
-                LOG.info("events: writing to {} again after {} failed events", file, writeFailures);
-                writeFailures = 0;
-            }
-        } catch (IOException ex) {
-            // the disk is full or gone: count it with the dropped, say so once a minute's worth
-            dropped.incrementAndGet();
-            droppedTotal.incrementAndGet();
-            if (writeFailures++ % 1000 == 0) {
-                LOG.error("events: cannot write to {}: {}", file, ex.toString());
-            }
-            reopenQuietly();
-        }
-    }
-
-    /** events.log → .1 → .2 ... ; the file beyond maxFiles - 1 is deleted. */
-    private void rotate() throws IOException {
-        out.close();
-        out = null;
-        if (maxFiles == 1) {
-            Files.deleteIfExists(file);
-        } else {
-            Files.deleteIfExists(rotated(maxFiles - 1));
-            for (int i = maxFiles - 2; i >= 1; i--) {
-                Path from = rotated(i);
-                if (Files.exists(from)) {
-                    Files.move(from, rotated(i + 1), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            Files.move(file, rotated(1), StandardCopyOption.REPLACE_EXISTING);
-        }
-        size = 0;
-        out = open();
-    }
-
-    private Path rotated(int n) {
-        return dir.resolve(FILE + "." + n);
-    }
-
-    private OutputStream open() throws IOException {
-        return new java.io.BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                StandardOpenOption.WRITE), 64 * 1024);
-    }
-
-    private void reopenQuietly() {
-        try {
-            if (out != null) {
-                out.close();
-            }
-        } catch (IOException ignored) {
-            // it failed already
-        }
-        try {
-            Files.createDirectories(dir);
-            size = Files.exists(file) ? Files.size(file) : 0;
-            out = open();
-        } catch (IOException e) {
-            out = OutputStream.nullOutputStream();
-        }
-    }
-
-    private void flush() {
-        try {
-            out.flush();
-        } catch (IOException e) {
-            if (writeFailures++ % 1000 == 0) {
-                LOG.error("events: cannot write to {}: {}", file, e.toString());
-            }
-            reopenQuietly();
-        }
+        EventJson.write(new LoggedEvent(p.time(), e.id(), e.severity(), e.category(), server, w.virtualServer(), w.connection(),
+                w.queueId(), e.render((Object[]) values), fields), line);
     }
 
     /** Writes every event emitted before this call, then closes the file. */
     @Override
     public void close() {
-        closing = true;
-        if (!started) {
-            return;
-        }
-        try {
-            writer.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try {
-            out.close();
-        } catch (IOException e) {
-            LOG.warn("events: closing {}: {}", file, e.toString());
-        }
+        file.close();
     }
 }

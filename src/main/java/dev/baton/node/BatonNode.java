@@ -14,6 +14,7 @@ import dev.baton.config.VirtualServerSettings.TlsMode;
 import dev.baton.delivery.LocalDelivery;
 import dev.baton.delivery.Router;
 import dev.baton.delivery.SmtpTransport;
+import dev.baton.events.DeliveryLog;
 import dev.baton.events.Event;
 import dev.baton.events.EventLog;
 import dev.baton.events.Where;
@@ -41,7 +42,9 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class BatonNode implements AutoCloseable {
 
-    private final BatonConfig config;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatonNode.class);
+
+    private volatile BatonConfig config;
     private final Path dataDir;
     private final Spool spool;
     private final Scheduler scheduler;
@@ -50,11 +53,18 @@ public final class BatonNode implements AutoCloseable {
     private final SmtpTransport smtp;
     private final MxResolver mx;
     private final LocalDelivery localDelivery;
-    private final List<SmtpListener> listeners = new ArrayList<>();
-    private final List<ProtocolLog> logs = new ArrayList<>();
+    /** One per virtual server, in the order of the configuration in force. */
+    private volatile List<SmtpListener> listeners = List.of();
+    /** Listeners a reload removed: no longer accepting, their sessions finishing. */
+    private final List<SmtpListener> retiring = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.Map<String, ProtocolLog> logs = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Object reloading = new Object();
+    private volatile Path configFile;
+    private volatile java.util.function.UnaryOperator<BatonConfig> adjust = java.util.function.UnaryOperator.identity();
     private final LiveDirectory directory;
     private final EventLog events;
     private final EventReports reports;
+    private final DeliveryLogReports mailLog;
     private ControlSocket control;
 
     private BatonNode(BatonConfig config, Path dataDir, Spool spool, EventLog events, LiveDirectory directory) throws IOException {
@@ -65,7 +75,7 @@ public final class BatonNode implements AutoCloseable {
         this.directory = directory;
         this.reports = new EventReports(events, config);
         this.routes = new Routes(routesFor(config, directory.directory()));
-        directory.onChange(() -> routes.replace(routesFor(config, directory.directory())));
+        directory.onChange(() -> routes.replace(routesFor(this.config, directory.directory())));
         this.localDelivery = new LocalDelivery(dataDir.resolve(config.mailboxes().directory()), spool,
                 config.mailboxes().quota(), config.mailboxes().aliases(), spool.clock());
         localDelivery.primaryAddresses(address -> {
@@ -79,8 +89,12 @@ public final class BatonNode implements AutoCloseable {
         this.router = new Router(routes, localDelivery, smtp, mx, config.delivery().maxPerDestination(), spool.clock());
         RetryPolicy retry = new RetryPolicy(config.queue().retryDelay(), config.queue().maxRetryDelay(),
                 config.queue().lifetime(), config.queue().delayWarning());
+        // last: nothing after it can fail and leave its writer running
+        this.mailLog = new DeliveryLogReports(DeliveryLog.open(dataDir, config.server().name(), config.deliveryLog(), spool.clock()),
+                spool.clock(), localDelivery, reports, reports);
+        spool.onRemove(mailLog::removed);
         this.scheduler = new Scheduler(spool, router, config.queue().deliveryWorkers(), retry,
-                new DsnNotifier(spool, config.server().fqdn(), retry, events), reports);
+                new DsnNotifier(spool, config.server().fqdn(), retry, events, mailLog), mailLog);
     }
 
     /** Opens the spool (recovering it), starts delivery, then opens every virtual server. */
@@ -160,12 +174,16 @@ public final class BatonNode implements AutoCloseable {
             node.control = ControlSocket.open(spool.root(), node.scheduler, events);
             if (node.control != null) {
                 node.control.status(node::status);
+                node.control.reload(() -> node.reload().toJson());
             }
             node.scheduler.start();
             directory.start();
+            List<SmtpListener> ls = new ArrayList<>();
+            node.listeners = ls;
             for (VirtualServerSettings vs : config.virtualServers()) {
-                node.listen(vs);
+                ls.add(SmtpListener.start(node.context(vs, config)));
             }
+            node.listeners = List.copyOf(ls);
         } catch (IOException | RuntimeException e) {
             node.close();
             throw e;
@@ -187,7 +205,8 @@ public final class BatonNode implements AutoCloseable {
         }
     }
 
-    private void listen(VirtualServerSettings vs) throws IOException {
+    /** The context of one virtual server under a configuration: TLS read now, the acceptance policy of that configuration. */
+    private ServerContext context(VirtualServerSettings vs, BatonConfig config) throws IOException {
         SSLSocketFactory tls = null;
         if (vs.tls().mode() != TlsMode.OFF) {
             Path cert;
@@ -211,11 +230,138 @@ public final class BatonNode implements AutoCloseable {
             }
             tls = TlsContexts.serverFactory(ctx);
         }
-        ProtocolLog log = vs.protocolLog() ? ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log")) : ProtocolLog.OFF;
-        logs.add(log);
-        ServerContext ctx = new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes, directory::rights), log, reports,
+        ProtocolLog log = ProtocolLog.OFF;
+        if (vs.protocolLog()) {
+            ProtocolLog open = logs.get(vs.name());
+            if (open == null) {
+                open = ProtocolLog.open(dataDir.resolve("logs").resolve("smtp-" + vs.name() + ".log"));
+                logs.put(vs.name(), open);
+            }
+            log = open;
+        }
+        return new ServerContext(vs, tls, spool, new AcceptancePolicy(config, vs, routes, directory::rights), log, mailLog,
                 spool.clock()).withMechanisms(mechanisms());
-        listeners.add(SmtpListener.start(ctx));
+    }
+
+    /**
+     * Where {@link #reload()} reads baton.yml again, and what it does to it before use (serve's
+     * --smtp-port). Without it a reload is refused.
+     */
+    public void reloadFrom(Path file, java.util.function.UnaryOperator<BatonConfig> adjust) {
+        this.configFile = file;
+        this.adjust = adjust;
+    }
+
+    /**
+     * Reads baton.yml again (see {@link #reloadFrom}) and puts it in force as {@link #reload(BatonConfig)} does.
+     * SIGHUP and {@code baton reload} come here.
+     */
+    public Reload reload() {
+        Path file = configFile;
+        if (file == null) {
+            return refused("(none)", "this server was not told where its baton.yml is");
+        }
+        BatonConfig next;
+        try {
+            next = adjust.apply(dev.baton.config.ConfigLoader.load(file));
+        } catch (dev.baton.config.ConfigException e) {
+            return refused(file.toString(), Problems.describe(e));
+        }
+        return reload(next, file.toString());
+    }
+
+    /** As {@link #reload()} with the configuration given (ADR 0015). */
+    public Reload reload(BatonConfig next) {
+        return reload(next, configFile == null ? "(given)" : configFile.toString());
+    }
+
+    /**
+     * Puts a new configuration in force, all of it or nothing (ADR 0015). It is checked as
+     * {@code baton config check} checks; a change to a section that needs a restart is refused.
+     * Then every virtual server gets a new context (TLS read again, its settings, the acceptance
+     * policy of the new baton.yml) for new connections; sessions under way keep theirs. A virtual
+     * server added, or whose address or port changed, gets a listener of its own (bound before
+     * anything else changes); one removed stops accepting and its sessions finish.
+     */
+    private Reload reload(BatonConfig next, String source) {
+        synchronized (reloading) {
+            BatonConfig now = config;
+            List<String> restart = ConfigDiff.needingRestart(now, next);
+            if (!restart.isEmpty()) {
+                return refused(source, "changing " + String.join(", ", restart) + " needs a restart (restart the server to apply"
+                        + " the new baton.yml)");
+            }
+            for (ConfigurationCheck.Finding f : ConfigurationCheck.run(next, dataDir)) {
+                if (!f.ok()) {
+                    return refused(source, f.what() + ": " + f.detail() + " (as 'baton config check' says)");
+                }
+            }
+            try {
+                directory.accepts(next);
+            } catch (dev.baton.org.DirectoryException e) {
+                return refused(source, "the directory in force does not fit it: " + e.getMessage());
+            }
+            List<SmtpListener> current = listeners;
+            java.util.Map<String, SmtpListener> byName = new java.util.HashMap<>();
+            for (int i = 0; i < current.size(); i++) {
+                byName.put(now.virtualServers().get(i).name(), current.get(i));
+            }
+            List<SmtpListener> started = new ArrayList<>();
+            java.util.Map<SmtpListener, ServerContext> swaps = new java.util.HashMap<>();
+            List<SmtpListener> after = new ArrayList<>();
+            try {
+                for (VirtualServerSettings vs : next.virtualServers()) {
+                    ServerContext ctx = context(vs, next);
+                    SmtpListener old = byName.get(vs.name());
+                    if (old != null && sameEndpoint(old.context().settings(), vs)) {
+                        swaps.put(old, ctx);
+                        after.add(old);
+                    } else {
+                        SmtpListener l = SmtpListener.start(ctx);
+                        started.add(l);
+                        after.add(l);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                started.forEach(l -> l.close(Duration.ZERO));
+                return refused(source, Problems.describe(e));
+            }
+            // from here on nothing can fail: put it all in force
+            List<String> changes = ConfigDiff.describe(now, next);
+            config = next;
+            directory.reconfigure(next);
+            events.virtualServers(next.virtualServers().stream().map(VirtualServerSettings::name).toList());
+            reports.configuration(next);
+            swaps.forEach(SmtpListener::replace);
+            listeners = List.copyOf(after);
+            for (SmtpListener l : current) {
+                if (!after.contains(l)) {
+                    l.stopAccepting();
+                    retiring.add(l);
+                    Thread.ofVirtual().name("smtp-retire").start(() -> {
+                        l.close(RETIRE_GRACE);
+                        retiring.remove(l);
+                    });
+                }
+            }
+            List<String> said = changes.isEmpty() ? List.of("no setting changed; TLS certificates and keys read again") : changes;
+            LOG.info("reloaded {}: {}", source, String.join("; ", said));
+            events.emit(Event.CONFIG_RELOADED, Where.SERVER, source, String.join("; ", said));
+            return Reload.applied(said);
+        }
+    }
+
+    /** How long the sessions of a removed virtual server have to finish. */
+    private static final Duration RETIRE_GRACE = Duration.ofMinutes(10);
+
+    private static boolean sameEndpoint(VirtualServerSettings a, VirtualServerSettings b) {
+        return a.address().equals(b.address()) && a.port() == b.port();
+    }
+
+    private Reload refused(String source, String reason) {
+        LOG.warn("reload of {} refused, nothing changed (the server runs on as before): {}", source, reason);
+        events.emit(Event.CONFIG_RELOAD_REFUSED, Where.SERVER, source, reason);
+        return Reload.refusal(reason);
     }
 
     /**
@@ -252,10 +398,9 @@ public final class BatonNode implements AutoCloseable {
         o.put("started", started.toString());
         o.put("uptimeSeconds", Duration.between(started, java.time.Instant.now()).toSeconds());
         var ls = o.putArray("listeners");
-        List<java.net.InetSocketAddress> at = endpoints();
-        for (int i = 0; i < at.size(); i++) {
-            ls.addObject().put("virtualServer", config.virtualServers().get(i).name())
-                    .put("address", at.get(i).getAddress().getHostAddress()).put("port", at.get(i).getPort());
+        for (SmtpListener l : listeners) {
+            ls.addObject().put("virtualServer", l.context().settings().name())
+                    .put("address", l.address().getHostAddress()).put("port", l.port());
         }
         var q = o.putObject("queue");
         try {
@@ -297,6 +442,11 @@ public final class BatonNode implements AutoCloseable {
         return events;
     }
 
+    /** The server's delivery log ({@link DeliveryLog#OFF} when baton.yml turns it off). */
+    public DeliveryLog deliveryLog() {
+        return mailLog.log();
+    }
+
     /** Where each virtual server listens, in the order of the configuration. */
     public List<java.net.InetSocketAddress> endpoints() {
         return listeners.stream().map(l -> new java.net.InetSocketAddress(l.address(), l.port())).toList();
@@ -312,6 +462,9 @@ public final class BatonNode implements AutoCloseable {
         for (SmtpListener l : listeners) {
             l.close(Duration.ofSeconds(10));
         }
+        for (SmtpListener l : retiring) {
+            l.close(Duration.ofSeconds(10));
+        }
         if (control != null) {
             control.close();
         }
@@ -323,7 +476,7 @@ public final class BatonNode implements AutoCloseable {
         } catch (IOException ignored) {
             // only directory handles; nothing is lost
         }
-        for (ProtocolLog log : logs) {
+        for (ProtocolLog log : logs.values()) {
             try {
                 log.close();
             } catch (IOException ignored) {
@@ -333,5 +486,6 @@ public final class BatonNode implements AutoCloseable {
         // last: everything above may still have reported something
         events.emit(Event.SERVER_STOPPED, Where.SERVER, config.server().name());
         events.close();
+        mailLog.log().close();
     }
 }

@@ -36,10 +36,12 @@ final class DsnNotifier implements Notifier {
     private final java.time.Clock clock;
     private final DsnBuilder builder;
     private final EventLog events;
+    private final DeliveryLogReports mailLog;
 
-    DsnNotifier(Spool spool, String reportingMta, RetryPolicy retry, EventLog events) {
+    DsnNotifier(Spool spool, String reportingMta, RetryPolicy retry, EventLog events, DeliveryLogReports mailLog) {
         this.spool = spool;
         this.events = events;
+        this.mailLog = mailLog;
         this.reportingMta = reportingMta;
         this.retry = retry;
         this.clock = spool.clock();
@@ -78,7 +80,10 @@ final class DsnNotifier implements Notifier {
                 clock.instant(), Map.of());
         try (Spool.Receipt receipt = spool.begin(dsnEnvelope)) {
             receipt.content().write(dsn.message());
-            QueuedMessage queued = receipt.commit();
+            String notice = report.stream().anyMatch(r -> r.action() == Action.FAILED) ? "failure"
+                    : report.stream().anyMatch(r -> r.action() == Action.DELAYED) ? "delay" : "success";
+            // logged before the queue takes the notice up: its own lines come after this one
+            QueuedMessage queued = receipt.commit(q -> mailLog.notified(m.id(), notice, q.id()));
             LOG.info("dsn: {} queued as {} to <{}> about {} ({} recipient(s): {})", dsn.messageId(), queued.id(),
                     dsn.recipient(), m.id(), report.size(), report.get(0).action().field());
             long failed = report.stream().filter(r -> r.action() == Action.FAILED).count();

@@ -30,10 +30,15 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
 
     private final EventLog log;
     /** Delivery is not a virtual server's; its 7004s are written as the first virtual server's, as Exchange's default one. */
-    private final VirtualServerSettings outbound;
+    private volatile VirtualServerSettings outbound;
 
     EventReports(EventLog log, BatonConfig config) {
         this.log = log;
+        configuration(config);
+    }
+
+    /** The configuration in force (a reload may have changed the first virtual server). */
+    void configuration(BatonConfig config) {
         this.outbound = config.virtualServers().get(0);
     }
 
@@ -82,6 +87,7 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
 
     @Override
     public void commandRefused(String queueId, long connection, String host, String verb, String command, String reply) {
+        VirtualServerSettings outbound = this.outbound;
         if (!log.writes(Event.REMOTE_COMMAND_REFUSED, outbound.name())) {
             return;
         }
@@ -113,5 +119,25 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
     @Override
     public void returnedByAdministrator(QueuedMessage m, int recipients) {
         log.emit(Event.MESSAGE_RETURNED_BY_ADMINISTRATOR, Where.message(m.id()), m.id(), m.envelope().sender(), recipients);
+    }
+
+    @Override
+    public void held(QueuedMessage m) {
+        log.emit(Event.MESSAGE_HELD_BY_ADMINISTRATOR, Where.message(m.id()), m.id());
+    }
+
+    @Override
+    public void released(QueuedMessage m) {
+        log.emit(Event.MESSAGE_RELEASED_BY_ADMINISTRATOR, Where.message(m.id()), m.id());
+    }
+
+    @Override
+    public void deleted(QueuedMessage m) {
+        log.emit(Event.MESSAGE_DELETED_BY_ADMINISTRATOR, Where.message(m.id()), m.id(), m.envelope().sender());
+    }
+
+    @Override
+    public void retriedByAdministrator(QueuedMessage m, String how) {
+        log.emit(Event.MESSAGE_RETRIED_BY_ADMINISTRATOR, Where.message(m.id()), m.id(), how);
     }
 }

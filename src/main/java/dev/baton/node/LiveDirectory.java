@@ -51,7 +51,7 @@ public final class LiveDirectory implements AutoCloseable {
         }
     }
 
-    private final BatonConfig config;
+    private volatile BatonConfig config;
     private final DirectoryStore store;
     private final Listener listener;
     private final List<Runnable> onChange = new ArrayList<>();
@@ -137,6 +137,44 @@ public final class LiveDirectory implements AutoCloseable {
                 throw new DirectoryException("baton.yml runs the virtual server \"" + vs.name() + "\", which server \"" + name
                         + "\" does not list in the directory (it lists " + me.virtualServers() + ")");
             }
+        }
+    }
+
+    /**
+     * Whether this directory can go on under a reloaded baton.yml: the same rules as at start
+     * (no acceptedDomains in baton.yml beside a directory; the directory in force fits the server
+     * baton.yml now describes). Changes nothing.
+     *
+     * @throws DirectoryException with the reason, when it cannot
+     */
+    void accepts(BatonConfig next) throws DirectoryException {
+        if (store == null) {
+            return;
+        }
+        if (!next.acceptedDomains().isEmpty()) {
+            throw new DirectoryException("baton.yml lists acceptedDomains, but the organization's directory (" + store.describe()
+                    + ") is in use: the accepted domains are the organization's, set in the directory alone");
+        }
+        fits(next, directory());
+    }
+
+    /**
+     * Puts a reloaded baton.yml in force (after {@link #accepts}): the organization of one is
+     * the one it implies now; a directory from a store is checked against it from now on. Runs
+     * the change listeners (routes follow the accepted domains).
+     */
+    void reconfigure(BatonConfig next) {
+        lock.lock();
+        try {
+            config = next;
+            if (store == null) {
+                rights = new Rights(OrganizationOfOne.of(next));
+            }
+            for (Runnable r : onChange) {
+                r.run();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -18,8 +18,9 @@ public record DeliveryOutcome(RecipientId recipient, Kind kind, DeliveryReply re
 
     /**
      * Delivered (final), failed for good (final), to be tried again later (an attempt that
-     * counts), or postponed: not attempted at all (its destination had no free connection), to
-     * be looked at again in a moment without counting as an attempt.
+     * counts), or postponed: not attempted at all, without counting as an attempt: its destination
+     * had no free connection (looked at again in a moment) or is marked dead (waits until the
+     * {@link WaitReason.DestinationDead#until} of its {@code waiting}).
      */
     public enum Kind { DELIVERED, FAILED, DEFERRED, POSTPONED }
 
@@ -30,7 +31,12 @@ public record DeliveryOutcome(RecipientId recipient, Kind kind, DeliveryReply re
         /** Passed to a next hop without DSN: "relayed" is ours to report (RFC 3461 5.2.3). */
         RELAYED,
         /** Passed to a next hop that offers DSN, with NOTIFY: it reports, not we (RFC 3461 5.2.1). */
-        NOTIFY_PASSED_ON
+        NOTIFY_PASSED_ON,
+        /**
+         * Discarded by a route with the discard transport: not delivered (RFC 3461 5.2.2 "delivered"
+         * would be untrue) and not relayed, so no success DSN is owed or sent (ADR 0016).
+         */
+        DISCARDED
     }
 
     public DeliveryOutcome {

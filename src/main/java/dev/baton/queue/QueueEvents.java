@@ -21,7 +21,27 @@ public interface QueueEvents {
     default void failed(QueuedMessage m, Recipient r, RecipientState state, boolean expired) {
     }
 
+    /** An administrator returned the message to its sender: this recipient, not yet delivered, failed ({@code state}). */
+    default void returned(QueuedMessage m, Recipient r, RecipientState state) {
+    }
+
     /** An administrator returned the message to its sender; {@code recipients} had not been delivered. */
     default void returnedByAdministrator(QueuedMessage m, int recipients) {
+    }
+
+    /** An administrator held the message. */
+    default void held(QueuedMessage m) {
+    }
+
+    /** An administrator released the held message. */
+    default void released(QueuedMessage m) {
+    }
+
+    /** An administrator deleted the message (no report). */
+    default void deleted(QueuedMessage m) {
+    }
+
+    /** An administrator had the message tried now; {@code how}: "retry", "flush of example.test", "re-route". */
+    default void retriedByAdministrator(QueuedMessage m, String how) {
     }
 }

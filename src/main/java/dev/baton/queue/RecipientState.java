@@ -44,6 +44,14 @@ public record RecipientState(RecipientId recipient, RecipientStatus status, int 
         return new RecipientState(recipient, RecipientStatus.PENDING, attempts + 1, next, reply, now, delayNotified);
     }
 
+    /**
+     * Not tried (its destination is marked dead) and so not counted as an attempt: the last
+     * reply stays the one of the last real attempt; its next real try is {@code next}.
+     */
+    public RecipientState notTriedUntil(Instant next) {
+        return new RecipientState(recipient, status, attempts, next, last, updated, delayNotified);
+    }
+
     /** The sender has been told this recipient is delayed; it is not told twice. */
     public RecipientState withDelayNotified() {
         return new RecipientState(recipient, status, attempts, nextAttempt, last, updated, true);

@@ -45,7 +45,8 @@ public final class Scheduler implements AutoCloseable {
     private final DelayQueue<Due> due = new DelayQueue<>();
     private final Set<String> scheduled = ConcurrentHashMap.newKeySet();
     private final Set<String> attempting = ConcurrentHashMap.newKeySet();
-    private final Set<String> forced = ConcurrentHashMap.newKeySet();
+    /** Messages an administrator asked to try now, and which of their recipients (flush: one domain's). */
+    private final Map<String, java.util.function.Predicate<Recipient>> forced = new ConcurrentHashMap<>();
     private final Map<String, QueuedMessage> fresh = new ConcurrentHashMap<>();
     /** Why recipients wait, where only this scheduler knows it: message id -> recipient -> reason. */
     private final Map<String, Map<RecipientId, WaitReason>> remembered = new ConcurrentHashMap<>();
@@ -88,7 +89,9 @@ public final class Scheduler implements AutoCloseable {
         });
         int n = 0;
         for (QueuedMessage m : spool.list()) {
-            nextAttempt(m).ifPresent(at -> schedule(m.id(), at));
+            if (!spool.isHeld(m.id())) {
+                nextAttempt(m).ifPresent(at -> schedule(m.id(), at));
+            }
             n++;
         }
         if (n > 0) {
@@ -143,22 +146,14 @@ public final class Scheduler implements AutoCloseable {
      * Returns a message to its sender now (an administrator's bounce): every recipient not yet
      * delivered fails, the sender gets a DSN, and the message leaves the queue.
      */
-    public void bounceNow(String id) throws IOException {
+    public boolean bounceNow(String id) throws IOException {
         if (notifier == null) {
             throw new IOException("bounces need a notifier");
         }
-        while (!attempting.add(id)) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        try {
+        return exclusively(id, () -> {
             Optional<QueuedMessage> loaded = spool.load(id);
             if (loaded.isEmpty()) {
-                return;
+                return false;
             }
             QueuedMessage m = loaded.get();
             Instant now = clock.instant();
@@ -174,16 +169,21 @@ public final class Scheduler implements AutoCloseable {
                     notices.add(new Notifier.Notice(s.recipient(), Notifier.Event.FAILED, why, s.attempts() > 0 ? s.updated() : null));
                 }
             }
+            for (RecipientState s : states) {
+                if (s.status() == RecipientStatus.FAILED && m.state(s.recipient()).status() != RecipientStatus.FAILED) {
+                    events.returned(m, m.recipient(s.recipient()), s);
+                }
+            }
             if (!notices.isEmpty()) {
                 notifier.notify(m.withStates(states), notices);
             }
             spool.remove(id);
             remembered.remove(id);
+            forced.remove(id);
             events.returnedByAdministrator(m, notices.size());
             LOG.info("queue: {} returned to <{}> by the administrator", id, m.envelope().sender());
-        } finally {
-            attempting.remove(id);
-        }
+            return true;
+        });
     }
 
     /**
@@ -195,10 +195,149 @@ public final class Scheduler implements AutoCloseable {
         schedule(id, clock.instant());
     }
 
-    /** An administrator's retry: every pending recipient is tried now, due or not. */
+    /**
+     * An administrator's retry: every pending recipient is tried now, due or not, and a
+     * destination marked dead is tried anyway (the administrator says it is back). A held
+     * message stays held.
+     */
     public void forceRetry(String id) {
-        forced.add(id);
+        forceRetry(id, "retry");
+    }
+
+    /** As {@link #forceRetry(String)}, logged as {@code how}; false when the message is not queued or is held. */
+    public boolean forceRetry(String id, String how) {
+        Optional<QueuedMessage> m;
+        try {
+            m = spool.load(id);
+        } catch (IOException e) {
+            m = Optional.empty();
+        }
+        if (m.isEmpty() || spool.isHeld(id)) {
+            return false;
+        }
+        events.retriedByAdministrator(m.get(), how);
+        forced.put(id, r -> true);
         retryNow(id);
+        return true;
+    }
+
+    /**
+     * Re-routes a message after a change of the routes (postsuper -r): Baton looks its routes up
+     * at every attempt, so this is a retry now under the routes in force, forgetting what the old
+     * route's destinations were (dead, busy).
+     */
+    public boolean reroute(String id) {
+        remembered.remove(id);
+        return forceRetry(id, "re-route under the routes in force");
+    }
+
+    /**
+     * Flushes one destination (postqueue -s): every queued message with a recipient not yet final
+     * in {@code domain} has those recipients tried now, as {@link #forceRetry} does. Returns the
+     * ids made due.
+     */
+    public List<String> flush(String domain) throws IOException {
+        String d = domain.toLowerCase(java.util.Locale.ROOT);
+        java.util.function.Predicate<Recipient> inDomain = r -> r.domain().equalsIgnoreCase(d);
+        List<String> ids = new ArrayList<>();
+        for (QueuedMessage m : spool.list()) {
+            boolean any = false;
+            for (RecipientState s : m.states()) {
+                any |= !s.status().isFinal() && inDomain.test(m.recipient(s.recipient()));
+            }
+            if (any && !spool.isHeld(m.id())) {
+                events.retriedByAdministrator(m, "flush of " + d);
+                forced.merge(m.id(), inDomain, java.util.function.Predicate::or);
+                retryNow(m.id());
+                ids.add(m.id());
+            }
+        }
+        return ids;
+    }
+
+    /** The queued messages a filter selects, oldest first. */
+    public List<QueuedMessage> select(QueueFilter f) throws IOException {
+        return spool.list().stream().filter(f::matches).toList();
+    }
+
+    /** Runs {@code action} on a message while no worker attempts it (and none starts to). */
+    private <T> T exclusively(String id, IoSupplier<T> action) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (!attempting.add(id)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("message " + id + " is still being delivered; try again later");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the delivery of " + id + " to end");
+            }
+        }
+        try {
+            return action.get();
+        } finally {
+            attempting.remove(id);
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoSupplier<T> {
+        T get() throws IOException;
+    }
+
+    /**
+     * Holds a message (postsuper -h): no worker delivers it until {@link #release}; an attempt
+     * under way ends first. The hold is on disk, so it outlasts a restart. False when the message
+     * is not queued or held already.
+     */
+    public boolean hold(String id) throws IOException {
+        return exclusively(id, () -> {
+            Optional<QueuedMessage> m = spool.load(id);
+            if (m.isEmpty() || !spool.hold(id)) {
+                return false;
+            }
+            scheduled.remove(id);
+            forced.remove(id);
+            events.held(m.get());
+            LOG.info("queue: {} held by the administrator", id);
+            return true;
+        });
+    }
+
+    /**
+     * Releases a held message (postsuper -H): it is tried at once, as by {@link #forceRetry}
+     * (the administrator released it to go). False when it was not held.
+     */
+    public boolean release(String id) throws IOException {
+        return exclusively(id, () -> {
+            Optional<QueuedMessage> m = spool.load(id);
+            if (m.isEmpty() || !spool.release(id)) {
+                return false;
+            }
+            events.released(m.get());
+            LOG.info("queue: {} released by the administrator", id);
+            // released to go: tried at once, as a retry is
+            forced.put(id, r -> true);
+            retryNow(id);
+            return true;
+        });
+    }
+
+    /** Deletes a message without a report (postsuper -d); false when it is not queued. */
+    public boolean delete(String id) throws IOException {
+        return exclusively(id, () -> {
+            Optional<QueuedMessage> m = spool.load(id);
+            if (m.isEmpty() || !spool.remove(id)) {
+                return false;
+            }
+            remembered.remove(id);
+            forced.remove(id);
+            fresh.remove(id);
+            events.deleted(m.get());
+            LOG.info("queue: {} deleted by the administrator", id);
+            return true;
+        });
     }
 
     private void schedule(String id, Instant at) {
@@ -252,7 +391,13 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void attempt(String id) throws IOException {
+        if (spool.isHeld(id)) {
+            fresh.remove(id);
+            return; // held: release schedules it again
+        }
         QueuedMessage m = fresh.remove(id);
+        // only a message that came straight from its commit has never had a state file
+        boolean hasStateFile = m == null;
         if (m == null) {
             Optional<QueuedMessage> loaded = spool.load(id);
             if (loaded.isEmpty()) {
@@ -261,18 +406,21 @@ public final class Scheduler implements AutoCloseable {
             m = loaded.get();
         }
         Instant now = clock.instant();
-        boolean force = forced.remove(id);
+        java.util.function.Predicate<Recipient> force = forced.remove(id);
         List<RecipientId> todo = new ArrayList<>();
         for (RecipientState s : m.states()) {
-            if (!s.status().isFinal() && (force || !s.nextAttempt().isAfter(now))) {
+            if (!s.status().isFinal() && ((force != null && force.test(m.recipient(s.recipient()))) || !s.nextAttempt().isAfter(now))) {
                 todo.add(s.recipient());
             }
         }
         if (todo.isEmpty()) {
             nextAttempt(m).ifPresent(at -> schedule(id, at));
+            if (!hasStateFile) {
+                fresh.put(id, m);
+            }
             return;
         }
-        List<DeliveryOutcome> outcomes = agent.deliver(m, todo);
+        List<DeliveryOutcome> outcomes = force != null ? agent.deliverDespiteDeadDestinations(m, todo) : agent.deliver(m, todo);
         QueuedMessage updated = m;
         List<Notifier.Notice> notices = new ArrayList<>();
         Map<RecipientId, WaitReason> memory = new java.util.HashMap<>();
@@ -287,17 +435,28 @@ public final class Scheduler implements AutoCloseable {
                 memory.put(o.recipient(), o.waiting());
             }
             if (o.kind() == DeliveryOutcome.Kind.POSTPONED) {
-                postponed = true; // not attempted: its state stays as it is
-                continue;
+                if (!(o.waiting() instanceof WaitReason.DestinationDead dead) || dead.until() == null) {
+                    postponed = true; // busy: not attempted, its state stays as it is
+                    continue;
+                }
+                if (now.isBefore(expires)) {
+                    // dead: not attempted and not counted; looked at again when the destination may be tried, or it expires
+                    updated = updated.withState(s.notTriedUntil(dead.until().isBefore(expires) ? dead.until() : expires));
+                    changed = true;
+                    continue;
+                }
+                // dead at the end of its lifetime: it expires below, as a deferral would
             }
             changed = true;
+            // a dead destination at the end of the lifetime: it expires as a deferral would, with the last real reply
+            DeliveryReply why = o.kind() == DeliveryOutcome.Kind.POSTPONED && s.last() != null ? s.last() : o.reason();
             RecipientState next = switch (o.kind()) {
                 case DELIVERED -> s.delivered(o.reason(), now);
                 case FAILED -> s.failed(o.reason(), now);
                 case DEFERRED -> now.isBefore(expires)
                         ? s.deferred(o.reason(), now.plus(retry.jittered(s.attempts() + 1)), now)
                         : s.failed(DeliveryText.EXPIRED.reply(DeliveryText.duration(retry.lifetime()), o.reason().text()).causedBy(o.reason()), now);
-                case POSTPONED -> throw new IllegalStateException("handled above");
+                case POSTPONED -> s.returned(DeliveryText.EXPIRED.reply(DeliveryText.duration(retry.lifetime()), why.text()).causedBy(why), now);
             };
             switch (next.status()) {
                 case FAILED -> notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.FAILED, next.last(), now));
@@ -307,6 +466,9 @@ public final class Scheduler implements AutoCloseable {
                         case FINAL -> notices.add(new Notifier.Notice(o.recipient(), Notifier.Event.DELIVERED, next.last(), now));
                         case NOTIFY_PASSED_ON -> {
                             // the next hop got NOTIFY and reports the success itself (RFC 3461 5.2.1)
+                        }
+                        case DISCARDED -> {
+                            // not delivered and not relayed: no success DSN is true of it (ADR 0016)
                         }
                     }
                 }
@@ -321,7 +483,8 @@ public final class Scheduler implements AutoCloseable {
             Recipient rcpt = m.recipient(o.recipient());
             RecipientState reported = next;
             QueuedMessage about = m;
-            boolean expired = o.kind() == DeliveryOutcome.Kind.DEFERRED && next.status() == RecipientStatus.FAILED;
+            boolean expired = (o.kind() == DeliveryOutcome.Kind.DEFERRED || o.kind() == DeliveryOutcome.Kind.POSTPONED)
+                    && next.status() == RecipientStatus.FAILED;
             reports.add(switch (next.status()) {
                 case DELIVERED -> () -> events.delivered(about, rcpt, reported);
                 case FAILED -> () -> events.failed(about, rcpt, reported, expired);
@@ -339,7 +502,9 @@ public final class Scheduler implements AutoCloseable {
         }
         if (!changed) {
             // nothing was attempted: look again shortly, without touching the disk
-            fresh.put(id, updated);
+            if (!hasStateFile) {
+                fresh.put(id, updated);
+            }
             schedule(id, now.plus(POSTPONE));
             return;
         }
@@ -351,7 +516,7 @@ public final class Scheduler implements AutoCloseable {
         boolean finished = notifier != null ? updated.isFinished()
                 : updated.states().stream().allMatch(s -> s.status() == RecipientStatus.DELIVERED);
         if (finished) {
-            spool.remove(id, m.states().stream().anyMatch(s -> s.attempts() > 0));
+            spool.remove(id, hasStateFile);
             remembered.remove(id);
             return;
         }
@@ -396,13 +561,28 @@ public final class Scheduler implements AutoCloseable {
             WaitReason r;
             if (since != null) {
                 r = new WaitReason.InDelivery(since);
-            } else if (forced.contains(id)) {
+            } else if (forced.containsKey(id)) {
                 r = new WaitReason.RetryRequested();
+            } else if (spool.isHeld(id)) {
+                r = new WaitReason.Held();
             } else {
                 r = memory.getOrDefault(s.recipient(), WaitReason.fromState(s));
             }
             out.put(s.recipient(), r);
         }
+        return out;
+    }
+
+    /** The route each recipient not yet final takes now, and its next hop (see {@link DeliveryAgent#route}). */
+    public Map<RecipientId, String> routes(String id) throws IOException {
+        Optional<QueuedMessage> loaded = spool.load(id);
+        Map<RecipientId, String> out = new java.util.LinkedHashMap<>();
+        loaded.ifPresent(m -> m.states().forEach(s -> {
+            String r = agent.route(m, s.recipient());
+            if (r != null) {
+                out.put(s.recipient(), r);
+            }
+        }));
         return out;
     }
 

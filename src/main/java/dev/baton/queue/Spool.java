@@ -68,12 +68,15 @@ public final class Spool implements AutoCloseable {
     private final Path queue;
     private final Path state;
     private final Path control;
+    /** Held messages: an empty file named by the queue id (ADR 0016); the queue file itself stays where it is. */
+    private final Path hold;
     private final DirectorySync queueSync;
     private final DirectorySync stateSync;
     private final FileOpener opener;
     private final Clock clock;
     private final ObjectMapper json;
     private volatile Consumer<QueuedMessage> onCommit = m -> { };
+    private volatile Consumer<String> onRemove = id -> { };
 
     private Spool(Path root, FileOpener opener, Clock clock) {
         this.root = root;
@@ -81,6 +84,7 @@ public final class Spool implements AutoCloseable {
         this.queue = root.resolve("queue");
         this.state = root.resolve("state");
         this.control = root.resolve("control");
+        this.hold = root.resolve("hold");
         this.queueSync = new DirectorySync(queue);
         this.stateSync = new DirectorySync(state);
         this.opener = opener;
@@ -130,6 +134,14 @@ public final class Spool implements AutoCloseable {
     /** Called with each message right after it is committed (the scheduler listens here). */
     public void onCommit(Consumer<QueuedMessage> listener) {
         this.onCommit = listener;
+    }
+
+    /**
+     * Called with the id of each message {@link #remove} took out of the queue (the delivery log
+     * writes its removal line here, whoever removed it: the scheduler or an administrator's tool).
+     */
+    public void onRemove(Consumer<String> listener) {
+        this.onRemove = listener;
     }
 
     /** Removes leftovers of unacknowledged messages; returns how many were removed. */
@@ -226,6 +238,15 @@ public final class Spool implements AutoCloseable {
          * may acknowledge; when it throws, it must not.
          */
         public QueuedMessage commit() throws SpoolException {
+            return commit(m -> { });
+        }
+
+        /**
+         * As {@link #commit()}, telling {@code first} of the durable message before the queue
+         * hears of it (so the delivery log's receipt line comes before any delivery line).
+         * {@code first} must not block; what it throws is logged, never turned into a failure.
+         */
+        public QueuedMessage commit(Consumer<QueuedMessage> first) throws SpoolException {
             if (done) {
                 throw new IllegalStateException("receipt already finished");
             }
@@ -255,6 +276,11 @@ public final class Spool implements AutoCloseable {
             }
             long headerLength = out.contentStart();
             QueuedMessage m = new QueuedMessage(id, envelope, QueuedMessage.freshStates(envelope), headerLength, out.written() - headerLength, out.eightBit());
+            try {
+                first.accept(m);
+            } catch (RuntimeException e) {
+                LOG.error("message {} is queued, but reporting its receipt failed: {}", id, e.toString());
+            }
             try {
                 onCommit.accept(m);
             } catch (RuntimeException e) {
@@ -468,8 +494,64 @@ public final class Spool implements AutoCloseable {
         boolean existed = Files.deleteIfExists(queue.resolve(id));
         if (hasState) {
             Files.deleteIfExists(state.resolve(id + ".json"));
+            Files.deleteIfExists(hold.resolve(id));
+        }
+        if (existed) {
+            try {
+                onRemove.accept(id);
+            } catch (RuntimeException e) {
+                LOG.error("message {} is removed, but the removal listener failed: {}", id, e.toString());
+            }
         }
         return existed;
+    }
+
+    /**
+     * Holds a message (postsuper -h): nothing delivers it until it is released; the mark is on
+     * disk ({@code hold/ID}, the file and its directory fsync'd), so it survives a restart.
+     * Returns false when the message is not queued or was held already.
+     */
+    public boolean hold(String id) throws IOException {
+        if (!QueueId.looksValid(id) || !Files.exists(queue.resolve(id))) {
+            return false;
+        }
+        Files.createDirectories(hold);
+        Path mark = hold.resolve(id);
+        try (FileChannel ch = FileChannel.open(mark, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+        syncDirectory(hold);
+        if (!Files.exists(queue.resolve(id))) {
+            // removed meanwhile: leave no mark for a message that is gone
+            Files.deleteIfExists(mark);
+            return false;
+        }
+        return true;
+    }
+
+    /** Releases a held message (postsuper -H); false when it was not held. */
+    public boolean release(String id) throws IOException {
+        if (!QueueId.looksValid(id)) {
+            return false;
+        }
+        boolean was = Files.deleteIfExists(hold.resolve(id));
+        if (was) {
+            syncDirectory(hold);
+        }
+        return was;
+    }
+
+    /** Whether an administrator holds this message. */
+    public boolean isHeld(String id) {
+        return QueueId.looksValid(id) && Files.exists(hold.resolve(id));
+    }
+
+    private static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     /** What an administrator can ask a running (or the next) server to do with a queued message. */

@@ -100,6 +100,19 @@ public sealed interface WaitReason {
         }
     }
 
+    /** An administrator holds the message; nothing delivers it until it is released. */
+    record Held() implements WaitReason {
+        @Override
+        public String describe() {
+            return "held by the administrator; released with 'baton queue release'";
+        }
+
+        @Override
+        public String kind() {
+            return "held";
+        }
+    }
+
     /** The queue itself failed (a notice or the state could not be stored); tried again at {@code next}. */
     record QueueTrouble(Instant next, String problem) implements WaitReason {
         @Override

@@ -212,6 +212,15 @@ class BatonCliTest {
         assertNoStackTrace(down);
     }
 
+    @Test
+    void reloadWithoutARunningServerSaysSoWithExitCode3() throws IOException {
+        Path data = dataDirWithSpool();
+        Result r = run("reload", "--data-dir", data.toString());
+        assertThat(r.exit()).isEqualTo(3);
+        assertThat(r.err()).contains("not reloaded: no server is running on this data directory");
+        assertNoStackTrace(r);
+    }
+
     private static Result withStdin(String input, String... args) {
         java.io.InputStream stdin = System.in;
         try {
@@ -418,7 +427,7 @@ class BatonCliTest {
 
         Result text = run("queue", "list", "--data-dir", data.toString());
         assertThat(text.out()).contains(first.id()).contains(second.id()).contains("2 message(s).");
-        Result show = run("queue", "show", "--data-dir", data.toString(), first.id());
+        Result show = run("queue", "show", "--json", "--data-dir", data.toString(), first.id());
         assertThat(show.exit()).isZero();
         assertThat(m.readTree(show.out()).get("queue_id").asText()).isEqualTo(first.id());
     }
@@ -439,5 +448,14 @@ class BatonCliTest {
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.err()).contains("no message " + doomed.id());
         assertThat(run("queue", "show", "--data-dir", data.toString(), doomed.id()).exit()).isEqualTo(2);
+    }
+
+    @Test
+    void queueDeleteWritesTheRemovalToTheDeliveryLog() throws IOException {
+        Path data = dataDirWithSpool();
+        QueuedMessage doomed = queue(data, "a@origin.test", "x@baton.test");
+        assertThat(run("queue", "delete", "--data-dir", data.toString(), doomed.id()).exit()).isZero();
+        assertThat(Files.readAllLines(dev.baton.events.DeliveryLog.file(data))).singleElement().asString()
+                .endsWith(" " + doomed.id() + ": removed");
     }
 }

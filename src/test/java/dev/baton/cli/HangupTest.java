@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SIGHUP does not stop `baton serve` (the JVM's default would, silently); it says what it made of baton.yml. */
+/** SIGHUP does not stop `baton serve` (the JVM's default would, silently): it reloads baton.yml, as `baton reload` does. */
 class HangupTest {
 
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
@@ -57,7 +57,7 @@ class HangupTest {
     }
 
     @Test
-    void sighupLeavesTheServerRunningAndSaysWhatBecameOfBatonYml() throws Exception {
+    void sighupReloadsBatonYmlAndABadOneChangesNothing() throws Exception {
         Path data = dir.resolve("data");
         String java = ProcessHandle.current().info().command().orElseThrow();
         server = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
@@ -70,21 +70,37 @@ class HangupTest {
         });
 
         hangup();
-        awaitLines("SIGHUP: " + data.resolve("baton.yml") + " is unchanged", 1);
+        awaitLines("SIGHUP: baton.yml reloaded: no setting changed", 1);
         assertThat(output()).contains("SIGHUP: the directory is unchanged");
 
         Path yml = data.resolve("baton.yml");
-        Files.writeString(yml, Files.readString(yml).replace("protocolLog: false", "protocolLog: true"));
+        String good = Files.readString(yml);
+        Files.writeString(yml, good.replace("    protocolLog: false", "    protocolLog: false\n    limits: { maxMessageSize: 12345 }"));
         hangup();
-        awaitLines("changed; Baton does not take up baton.yml while running yet", 1);
+        awaitLines("SIGHUP: baton.yml reloaded: virtual server \"default\": limits changed", 1);
+        try (SmtpTestClient c = SmtpTestClient.connect(port)) {
+            assertThat(c.greetAndEhlo().lines()).as("the new limit, on the port --smtp-port gave").contains("SIZE 12345");
+        }
 
         Files.writeString(yml, "virtualServers: [{ port: 99999 }]\n");
         hangup();
-        awaitLines("is refused, the server runs on as it started", 1);
-
+        awaitLines("SIGHUP: baton.yml refused, nothing changed", 1);
+        assertThat(output()).contains("virtualServers[0].port");
         try (SmtpTestClient c = SmtpTestClient.connect(port)) {
-            c.greetAndEhlo();
+            assertThat(c.greetAndEhlo().lines()).contains("SIZE 12345");
             c.command("QUIT").expect(221);
+        }
+
+        // baton reload asks the same process the same way
+        BatonCliTest.Result refused = BatonCliTest.run("reload", "--data-dir", data.toString());
+        assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(1);
+        assertThat(refused.err()).contains("refused, nothing changed", "virtualServers[0].port");
+        Files.writeString(yml, good);
+        BatonCliTest.Result reloaded = BatonCliTest.run("reload", "--data-dir", data.toString());
+        assertThat(reloaded.exit()).as(reloaded.out() + reloaded.err()).isZero();
+        assertThat(reloaded.out()).startsWith("reloaded:").contains("virtual server \"default\": limits changed");
+        try (SmtpTestClient c = SmtpTestClient.connect(port)) {
+            assertThat(c.greetAndEhlo().lines()).noneMatch(l -> l.contains("SIZE 12345"));
         }
     }
 }

@@ -62,7 +62,7 @@ class QueueShowTest {
             String id = queue(node);
             Eventually.await("the first attempt is recorded",
                     () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
-            BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
+            BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--json", "--data-dir", data.toString(), id);
             assertThat(r.exit()).as(r.err()).isZero();
             JsonNode show = new ObjectMapper().readTree(r.out());
             assertThat(show.get("waiting_known_from").asText()).isEqualTo("the running server");
@@ -90,7 +90,7 @@ class QueueShowTest {
                     () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
         }
         assertThat(data.resolve("spool").resolve(ControlSocket.FILE)).as("removed when the server stops").doesNotExist();
-        BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
+        BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--json", "--data-dir", data.toString(), id);
         JsonNode show = new ObjectMapper().readTree(r.out());
         assertThat(show.get("waiting_known_from").asText())
                 .isEqualTo("the queue files only (no server is running on this data directory)");

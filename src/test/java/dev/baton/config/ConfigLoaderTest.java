@@ -86,6 +86,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theDeliveryLogIsOnAsTextInTenFilesOfTenMebibytesUnlessSetAndItsSettingsAreChecked() throws ConfigException {
+        assertThat(ConfigLoader.parse("", "test.yml").deliveryLog()).isEqualTo(new DeliveryLogSettings(true, false, 10L * 1024 * 1024, 10));
+        assertThat(ConfigLoader.parse("deliveryLog: {enabled: false, json: true, maxFileSize: 1MiB, maxFiles: 3}", "test.yml")
+                .deliveryLog()).isEqualTo(new DeliveryLogSettings(false, true, 1024 * 1024, 3));
+        assertThat(error("deliveryLog: {maxFileSize: 1KiB}")).startsWith("config: deliveryLog.maxFileSize ").contains("at least 4KiB");
+        assertThat(error("deliveryLog: {maxFiles: 0}")).startsWith("config: deliveryLog.maxFiles ").contains("from 1 to 1000");
+        assertThat(error("deliveryLog: {format: json}")).startsWith("config: deliveryLog.format ")
+                .contains("known: enabled, json, maxFileSize, maxFiles");
+    }
+
+    @Test
     void anUnknownKeyIsAnErrorNamingItsPathAndTheKnownSettings() {
         assertThat(error("server: {fqdn: mx.example.test, nmae: x}"))
                 .startsWith("config: server.nmae ")

@@ -45,6 +45,13 @@ class ConfigWriterTest {
     }
 
     @Test
+    void theDeliveryLogSectionReadsBackAsItselfAndShowsItsDefaults() throws Exception {
+        roundTrips("deliveryLog: { enabled: false, json: true, maxFileSize: 1MiB, maxFiles: 2 }");
+        assertThat(ConfigWriter.yaml(ConfigLoader.parse("", "x")))
+                .contains("deliveryLog:\n  enabled: true\n  json: false\n  maxFileSize: 10MiB\n  maxFiles: 10");
+    }
+
+    @Test
     void anLdapDirectoryReadsBackAsItself() throws Exception {
         roundTrips("""
                 directory:

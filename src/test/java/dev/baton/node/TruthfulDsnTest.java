@@ -97,6 +97,35 @@ class TruthfulDsnTest {
         }
     }
 
+    /** Discarded mail was not delivered, nor relayed: RFC 3461 has no true success report for it, so none is sent (ADR 0016). */
+    @Test
+    void aRecipientDiscardedByARouteGetsNoSuccessReportWhileOneDeliveredInTheSameMessageDoes() throws Exception {
+        try (BatonNode a = BatonNode.start(ConfigLoader.parse("""
+                server: { fqdn: mx.a.test }
+                acceptedDomains: [a.test]
+                virtualServers: [{ name: default, address: 127.0.0.1, port: 0, relayNetworks: [127.0.0.0/8] }]
+                routes:
+                  - { domain: a.test, transport: local }
+                  - { domain: void.test, transport: discard }
+                """, "a"), dir)) {
+            submit(a, "x@void.test NOTIFY=SUCCESS", "alice@a.test NOTIFY=SUCCESS");
+            Path inbox = dir.resolve("mailboxes/a.test/alice/new");
+            Eventually.await("the message and one report in alice's mailbox", () -> filesIn(inbox).size() == 2);
+            awaitEmpty(a);
+            Path dsnFile = filesIn(inbox).stream().filter(f -> {
+                try {
+                    return Files.readString(f).contains("Return-Path: <>");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).findFirst().orElseThrow();
+            Report dsn = Report.of(Files.readString(dsnFile));
+            assertThat(dsn.recipients()).as("alice's delivery alone").singleElement()
+                    .satisfies(r -> assertThat(r).containsEntry("Final-Recipient", "rfc822; alice@a.test").containsEntry("Action", "delivered"));
+            assertThat(dsn.text()).doesNotContain("void.test");
+        }
+    }
+
     @Test
     void aSuccessToAPeerWithoutDsnIsReportedOnceAsRelayedWithTheServersReplyVerbatim() throws Exception {
         try (ScriptedPeer peer = new ScriptedPeer(ScriptedPeer.standard(WITHOUT_DSN, a -> "250 2.1.5 ok",

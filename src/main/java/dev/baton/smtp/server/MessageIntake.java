@@ -101,7 +101,8 @@ final class MessageIntake {
         }
         tx.receipt = null; // commit() finishes it, whatever happens
         try {
-            QueuedMessage m = receipt.commit();
+            // reported before the queue takes it up: the receipt is logged before any delivery
+            QueuedMessage m = receipt.commit(queued -> s.context().events().received(s.settings(), s.info(), queued));
             if (s.logging()) {
                 s.log("*", "queued " + m.id() + " (" + m.contentSize() + " octets, "
                         + m.envelope().recipients().size() + " recipient(s))");

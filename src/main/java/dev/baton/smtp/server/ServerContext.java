@@ -21,7 +21,7 @@ public final class ServerContext {
     private final Clock clock;
     private final CommandTable commands;
     private final List<ServerMechanism> mechanisms;
-    private final AuthThrottle authThrottle;
+    private AuthThrottle authThrottle;
     private volatile boolean stopping;
 
     /**
@@ -117,6 +117,17 @@ public final class ServerContext {
     /** Failed authentication attempts per client address, over every session of this virtual server. */
     AuthThrottle authThrottle() {
         return authThrottle;
+    }
+
+    /**
+     * When a reload puts this context in place of the previous one: the failures counted so far
+     * stay counted (a reload forgives no client), unless the limits themselves changed. Called
+     * before this context is handed to any session.
+     */
+    void carryThrottleFrom(ServerContext previous) {
+        if (previous.settings.authentication().failures().equals(settings.authentication().failures())) {
+            authThrottle = previous.authThrottle;
+        }
     }
 
     boolean stopping() {

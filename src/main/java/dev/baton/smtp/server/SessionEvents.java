@@ -2,6 +2,7 @@ package dev.baton.smtp.server;
 
 import dev.baton.auth.AuthFailure;
 import dev.baton.config.VirtualServerSettings;
+import dev.baton.queue.QueuedMessage;
 import dev.baton.smtp.Command;
 import dev.baton.smtp.Response;
 import java.net.InetAddress;
@@ -9,8 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * What a session reports to the event log. The node turns {@link #commandRefused} into event
- * 7010 (written at diagnostic level Medium or higher of the virtual server's SMTP Protocol).
+ * What a session reports to the event log and the delivery log. The node turns {@link
+ * #commandRefused} into event 7010 (written at diagnostic level Medium or higher of the virtual
+ * server's SMTP Protocol) and {@link #received} into the delivery log's receipt line.
  */
 public interface SessionEvents {
 
@@ -36,5 +38,13 @@ public interface SessionEvents {
     /** A client address reached its limit of failures within the window: refused until the given time (event 4402). */
     default void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, Duration window,
                                Instant until) {
+    }
+
+    /**
+     * A message was committed to the queue; the 250 goes out next. {@code session} says who sent
+     * it (its principal once authentication is in). Called on the session's thread: an
+     * implementation must not block.
+     */
+    default void received(VirtualServerSettings vs, SessionInfo session, QueuedMessage m) {
     }
 }

@@ -25,12 +25,14 @@ import org.slf4j.LoggerFactory;
  * session ends; a client over a limit gets a 421 and is closed. A failure of one socket (a
  * TLS handshake, say) closes that socket, never the listener. {@link #close()} stops
  * accepting, tells idle sessions to go, and after a grace period closes the rest.
+ * {@link #replace} gives new connections another context (a reload): each session keeps the
+ * context it started with, so sessions in flight finish under their old settings.
  */
 public final class SmtpListener implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
 
-    private final ServerContext ctx;
+    private volatile ServerContext ctx;
     private final ServerSocket serverSocket;
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("smtp-", 0).factory());
     private final AtomicInteger active = new AtomicInteger();
@@ -73,6 +75,23 @@ public final class SmtpListener implements AutoCloseable {
         return active.get();
     }
 
+    /** The context new connections get. */
+    public ServerContext context() {
+        return ctx;
+    }
+
+    /**
+     * New connections get this context from now on; sessions already running keep theirs. The
+     * address and port stay: a changed one needs a listener of its own.
+     */
+    public void replace(ServerContext next) {
+        next.carryThrottleFrom(ctx);
+        ctx = next;
+        if (serverSocket.isClosed()) {
+            next.stop();
+        }
+    }
+
     private void acceptLoop() {
         VirtualServerSettings vs = ctx.settings();
         AcceptBackoff backoff = new AcceptBackoff(vs.name(), LOG);
@@ -106,6 +125,7 @@ public final class SmtpListener implements AutoCloseable {
 
     /** One accepted connection: refused (reserve, limits) or given a session on its own virtual thread. */
     private void serve(Socket s, AcceptBackoff backoff) {
+        ServerContext ctx = this.ctx; // one context for the whole connection, limits included
         VirtualServerSettings vs = ctx.settings();
         if (!Descriptors.reserveLeft()) {
             // keep descriptors for the spool and delivery: a busy answer, not a broken server
@@ -164,15 +184,22 @@ public final class SmtpListener implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, lets sessions in the middle of a message finish within the grace period. */
-    public void close(Duration grace) {
-        ctx.stop();
+    /** Stops accepting at once (the port refuses from now on); the sessions under way go on. */
+    public void stopAccepting() {
         closeQuietly(serverSocket);
         try {
             acceptor.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Stops accepting, lets sessions in the middle of a message finish within the grace period. */
+    public void close(Duration grace) {
+        ctx.stop();
+        stopAccepting();
+        // sessions started under an earlier context (before a reload) are told too
+        sessions.values().forEach(session -> session.context().stop());
         sessions.values().forEach(Session::closeIfIdle);
         threads.shutdown();
         try {

@@ -372,8 +372,21 @@ class VerbConformanceTest {
     }
 
     @Test
-    void duplicateParameterIs501() throws Exception {
-        assertThat(ready().command("MAIL FROM:<a@sender.test> SIZE=1 SIZE=2").code()).isEqualTo(501);
+    void aDuplicatedMailParameterIs501WithTheStatusOfABadArgumentNotOfABadSender() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connectEhlo();
+        for (String params : java.util.List.of("SIZE=1 SIZE=2", "BODY=8BITMIME body=7BIT", "RET=FULL RET=HDRS", "ENVID=a ENVID=b",
+                "SMTPUTF8 SMTPUTF8")) {
+            assertThat(c.command("MAIL FROM:<a@sender.test> " + params).status()).as(params).isEqualTo("501 5.5.4");
+            c.command("RSET");
+        }
+    }
+
+    @Test
+    void aDuplicatedRcptParameterIs501WithTheStatusOfABadArgument() throws Exception {
+        SmtpTestClient c = ready();
+        c.command("MAIL FROM:<a@sender.test>");
+        assertThat(c.command("RCPT TO:<alice@example.test> NOTIFY=NEVER NOTIFY=NEVER").status()).isEqualTo("501 5.5.4");
     }
 
     @Test
