@@ -1,5 +1,6 @@
 package dev.baton.node;
 
+import dev.baton.auth.AuthFailure;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.delivery.LocalDelivery;
 import dev.baton.events.DeliveryLog;
@@ -93,6 +94,45 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
     @Override
     public void returnedByAdministrator(QueuedMessage m, int recipients) {
         queue.returnedByAdministrator(m, recipients);
+    }
+
+    // what the delivery log has no line for is passed on as it is (DeliveryLogReportsTest: every report is)
+
+    @Override
+    public void held(QueuedMessage m) {
+        queue.held(m);
+    }
+
+    @Override
+    public void released(QueuedMessage m) {
+        queue.released(m);
+    }
+
+    @Override
+    public void deleted(QueuedMessage m) {
+        queue.deleted(m);
+    }
+
+    @Override
+    public void retriedByAdministrator(QueuedMessage m, String how) {
+        queue.retriedByAdministrator(m, how);
+    }
+
+    @Override
+    public void authenticationRequired(VirtualServerSettings vs, long connection, InetAddress client) {
+        sessions.authenticationRequired(vs, connection, client);
+    }
+
+    @Override
+    public void authenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+                                     AuthFailure failure) {
+        sessions.authenticationFailed(vs, connection, client, mechanism, failure);
+    }
+
+    @Override
+    public void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, Duration window,
+                              Instant until) {
+        sessions.clientBlocked(vs, connection, client, failures, window, until);
     }
 
     /** A DSN about message {@code about} was queued as {@code noticeId}: "failure", "delay" or "success". */
