@@ -131,13 +131,17 @@ class OutOfDescriptorsTest {
         // accept itself fails (EMFILE), or what it accepted cannot be kept: either way the limit was reached
         Eventually.await("the descriptor limit is reached", Duration.ofSeconds(30),
                 () -> lines("accept failed") + lines("near the process limit") > 0);
+        // a second for the child's JIT and GC to settle after the burst (they are not the accept loop)
+        assertThat(server.waitFor(1, TimeUnit.SECONDS)).as("the server exited; stderr: %s", read("err.log")).isFalse();
         Duration before = cpu();
         long start = System.nanoTime();
-        // the interval measured: the server out of descriptors with a full backlog must neither exit nor spin
-        assertThat(server.waitFor(3, TimeUnit.SECONDS)).as("the server exited; stderr: %s", read("err.log")).isFalse();
+        // the interval measured: the server out of descriptors with a full backlog must neither exit nor spin.
+        // A spinning accept loop burns a whole core (CPU >= wall time); a calm one a small part. The bound
+        // leaves room for a machine loaded by other builds, which slows the child's own background work.
+        assertThat(server.waitFor(4, TimeUnit.SECONDS)).as("the server exited; stderr: %s", read("err.log")).isFalse();
         Duration used = cpu().minus(before);
         Duration wall = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(used).as("CPU used in %s while out of descriptors", wall).isLessThan(wall.dividedBy(3));
+        assertThat(used).as("CPU used in %s while out of descriptors", wall).isLessThan(wall.multipliedBy(6).dividedBy(10));
         assertThat(lines("accept failed")).as("one report per interval, not one per failure").isLessThanOrEqualTo(3);
         assertThat(lines("near the process limit")).as("one report per interval").isLessThanOrEqualTo(3);
         assertThat(read("err.log").lines().count()).as("the whole log while out of descriptors").isLessThan(20);
