@@ -42,7 +42,7 @@ public record VirtualServerSettings(
     /**
      * Which clients may send here and how they prove who they are: the administrator's check boxes
      * (anonymous, basic, integrated), whether basic mechanisms are offered outside TLS, and the
-     * limits on failed attempts (ADR 0015).
+     * limits on failed attempts (ADR 0019).
      *
      * @param anonymous       clients that did not authenticate may send (false: MAIL before AUTH gets
      *                        530 5.7.0 Authentication required, event 1709)

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Against password guessing (ADR 0015): the growing delay, the end of a session after its last
+ * Against password guessing (ADR 0019): the growing delay, the end of a session after its last
  * allowed failure, the per-address limit over sessions that refuses even a correct password until
  * its window has passed, and a failure for an unknown user that takes as long as for a known one.
  */

@@ -21,7 +21,7 @@ import java.util.Base64;
  * ({@code =} for an empty one), 334 challenges in base64, {@code *} to cancel (501), base64
  * errors (501 5.5.2), the mechanism's {@link Exchange} driven to its end, a server's final data
  * sent as one more 334 answered by an empty line, and every failure counted against the session
- * and the client's address (ADR 0015): the n-th failure of a session waits n times the delay
+ * and the client's address (ADR 0019): the n-th failure of a session waits n times the delay
  * before its reply, the last one allowed closes the session, and an address over its limit is
  * refused before any exchange. What differs between the verbs (the replies a failure gets, who
  * the proven identity is, which event records a failure) is the {@link Verb}'s.
