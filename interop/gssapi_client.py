@@ -2,7 +2,8 @@
 
 Usage: gssapi_client.py PORT SERVICE@HOST [AUTHZID]
 
-Uses the credentials in KRB5CCNAME (kinit) and the krb5.conf in KRB5_CONFIG. Speaks the line
+Uses the credentials in KRB5CCNAME (kinit) and the krb5.conf in KRB5_CONFIG; asks for mutual
+authentication unless GSSAPI_MUTUAL=0. Speaks the line
 protocol of MitInterop's acceptor, which is SMTP AUTH's (RFC 4954) without the verb: base64
 responses ("=" for empty), "334 BASE64" challenges, "235 IDENTITY" or "5xx ..." at the end.
 The SASL security layer step is done as RFC 4752 3.1 says: unwrap the server's 4 octets (the
@@ -11,6 +12,7 @@ and the authorization identity. Prints the server's last line; exits 0 on 235, 1
 """
 
 import base64
+import os
 import socket
 import sys
 
@@ -25,9 +27,10 @@ def main():
     port, target = int(sys.argv[1]), sys.argv[2]
     authzid = sys.argv[3].encode() if len(sys.argv) > 3 else b""
     name = gssapi.Name(target, gssapi.NameType.hostbased_service)
-    ctx = gssapi.SecurityContext(name=name, usage="initiate",
-                                 flags=gssapi.RequirementFlag.mutual_authentication
-                                 | gssapi.RequirementFlag.integrity)
+    flags = gssapi.RequirementFlag.integrity
+    if os.environ.get("GSSAPI_MUTUAL", "1") != "0":
+        flags |= gssapi.RequirementFlag.mutual_authentication
+    ctx = gssapi.SecurityContext(name=name, usage="initiate", flags=flags)
     with socket.create_connection(("127.0.0.1", port), TIMEOUT_S) as s:
         s.settimeout(TIMEOUT_S)
         f = s.makefile("rwb")

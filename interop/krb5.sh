@@ -13,7 +13,8 @@
 #     stale keytab on the receiver and on the sender (re-keyed with cpw -randkey) and the fix
 #     (export again), KDC unreachable; each with its SSPI code (docs/kerberos.md);
 #   - a non-Java initiator, MIT's GSS-API through python3-gssapi with alice's ticket from kinit,
-#     does SASL GSSAPI (RFC 4752, the security layer step included) with mx2's GssapiServerMechanism,
+#     does SASL GSSAPI (RFC 4752, the security layer step included) with mx2's GssapiServerMechanism
+#     (with and without mutual authentication; 10 minutes ahead under faketime: SEC_E_TIME_SKEW),
 #     and the other way, mx2's GssapiClientMechanism with an MIT acceptor holding mx1's keytab.
 # The Java side is MitInterop (test class path). mx1/mx2 are the FQDNs two Baton servers would
 # announce, so the realm part of this script can later drive two real servers over X-EXPS.
@@ -53,6 +54,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ensure_packages "krb5kdc kdb5_util kadmin.local kinit klist" krb5-kdc krb5-admin-server krb5-user
+ensure_packages faketime faketime
 if ! "$PY" -c 'import gssapi' 2>/dev/null; then
     ensure_packages "python3-gssapi-is-missing" python3-gssapi # no command to look for: the import failed
 fi
@@ -198,7 +200,7 @@ else
     fail "kinit alice: $(cat "$WORK/kinit.out")"
 fi
 ACCEPTOR_PGID=$(start_group "$WORK/acceptor.log" "$JAVA" -cp "target/classes:target/test-classes:$CP" \
-    dev.baton.auth.kerberos.MitInterop acceptor "$KRB5_CONFIG" "$REALM" "$WORK/mx2.keytab" "$MX2" 3)
+    dev.baton.auth.kerberos.MitInterop acceptor "$KRB5_CONFIG" "$REALM" "$WORK/mx2.keytab" "$MX2" 5)
 APORT=""
 for ((i = 0; i < 300; i++)); do
     APORT=$(sed -n 's/^listening \([0-9]*\)$/\1/p' "$WORK/acceptor.log")
@@ -211,12 +213,17 @@ if [[ -z $APORT ]]; then
 else
     line=$("$PY" "$HERE/gssapi_client.py" "$APORT" "smtp@$MX2" 2>&1 | tail -n 1) || true
     expect "python3-gssapi (MIT) as alice to mx2's GssapiServerMechanism" "$line" "235 alice@$REALM"
+    line=$(GSSAPI_MUTUAL=0 "$PY" "$HERE/gssapi_client.py" "$APORT" "smtp@$MX2" 2>&1 | tail -n 1) || true
+    expect "the same without mutual authentication" "$line" "235 alice@$REALM"
+    # the ticket for smtp/mx2 is in alice's cache now: a client 10 minutes ahead needs no KDC
+    line=$(faketime -f '+10m' "$PY" "$HERE/gssapi_client.py" "$APORT" "smtp@$MX2" 2>&1 | tail -n 1) || true
+    expect "python3-gssapi 10 minutes ahead of mx2" "$line" "535 0x80090324 SEC_E_TIME_SKEW"
     line=$("$PY" "$HERE/gssapi_client.py" "$APORT" "smtp@$MX2" "smtp/$MX1@$REALM" 2>&1 | tail -n 1) || true
     expect "alice asking to act as smtp/$MX1 is refused" "$line" "535 INVALID_CREDENTIALS" "asked to act as smtp/$MX1@$REALM"
     line=$("$PY" "$HERE/gssapi_client.py" "$APORT" "smtp@$MX1" 2>&1 | tail -n 1) || true
     expect "python3-gssapi with a ticket for mx1 at mx2" "$line" "535 0x80090322 SEC_E_WRONG_PRINCIPAL"
 fi
-stop_group "$ACCEPTOR_PGID" # it ends by itself after its 3 connections
+stop_group "$ACCEPTOR_PGID" # it ends by itself after its 5 connections
 ACCEPTOR_PGID=""
 
 # ---- the other way: Baton's GssapiClientMechanism to a non-Java acceptor (MIT, mx1's keytab)
