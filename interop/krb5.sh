@@ -12,6 +12,7 @@
 #     a sender's principal deleted from the KDC,
 #     stale keytab on the receiver and on the sender (re-keyed with cpw -randkey) and the fix
 #     (export again), KDC unreachable; each with its SSPI code (docs/kerberos.md);
+#   - a sender whose TGT lives 10 seconds logs in again on its own and goes on authenticating;
 #   - a non-Java initiator, MIT's GSS-API through python3-gssapi with alice's ticket from kinit,
 #     does SASL GSSAPI (RFC 4752, the security layer step included) with mx2's GssapiServerMechanism
 #     (with and without mutual authentication; 10 minutes ahead under faketime: SEC_E_TIME_SKEW),
@@ -189,6 +190,14 @@ kadmin "delprinc -force smtp/mx3.$DOMAIN"
 line=$(exchange "$KRB5_CONFIG" "$WORK/mx3.keytab" "mx3.$DOMAIN" "$WORK/mx2.keytab" "$MX2" "$MX2")
 expect "a sender whose principal was deleted from the KDC" "$line" "side=initiator" \
     "code=0x80090303 name=SEC_E_TARGET_UNKNOWN" "operation=AcquireCredentialsHandle" "(6)"
+
+# a TGT of 10 seconds: InitiatorLogin logs in again from the keytab at 4/5 of it, and goes on
+kadmin "addprinc -randkey -maxlife 10s smtp/mx4.$DOMAIN"
+kadmin "ktadd -k $WORK/mx4.keytab smtp/mx4.$DOMAIN"
+line=$(interop renewal "$KRB5_CONFIG" "$REALM" "$WORK/mx4.keytab" "mx4.$DOMAIN" "$WORK/mx2.keytab" "$MX2" 20 2>&1 |
+    tail -n 1)
+expect "the sender's 10-second TGT renewed from its keytab, then used" "$line" "renewed logins=2 lifetime=" \
+    "then success client=smtp/mx4.$DOMAIN@$REALM"
 
 line=$(exchange "$WORK/dead-krb5.conf" "$WORK/mx1.keytab" "$MX1" "$WORK/mx2.keytab" "$MX2" "$MX2")
 expect "KDC unreachable" "$line" "side=initiator" "code=0x80090311 name=SEC_E_NO_AUTHENTICATING_AUTHORITY" "kind=TEMPORARY"

@@ -34,6 +34,9 @@ import java.util.List;
  *     smtp/TARGET_FQDN; GssapiServerMechanism of ACCEPT_FQDN accepts with its keytab. Prints one line:
  *     "success client=PRINCIPAL server=smtp/FQDN steps=N" or
  *     "failure side=initiator|acceptor cause=CAUSE code=0x... name=SEC_E_... : detail [underlying]"
+ * MitInterop renewal KRB5CONF REALM INIT_KEYTAB INIT_FQDN ACCEPT_KEYTAB ACCEPT_FQDN SECONDS
+ *     as exchange (to ACCEPT_FQDN), after waiting at most SECONDS for InitiatorLogin to log in
+ *     again on its own; the line starts "renewed logins=N lifetime=Ss" (or "not renewed ...")
  * MitInterop acceptor KRB5CONF REALM KEYTAB FQDN CONNECTIONS
  *     GssapiServerMechanism of FQDN on a loopback port, for a non-Java initiator: prints
  *     "listening PORT", then serves CONNECTIONS connections one after the other (each within 30 s)
@@ -68,6 +71,12 @@ public final class MitInterop {
                 Krb5Conf.useProcessWide(Path.of(args[1]));
                 System.out.println(exchange(args[2], Path.of(args[3]), args[4], Path.of(args[5]), args[6], args[7]));
             }
+            case "renewal" -> {
+                need(args, 8);
+                Krb5Conf.useProcessWide(Path.of(args[1]));
+                System.out.println(renewal(args[2], Path.of(args[3]), args[4], Path.of(args[5]), args[6],
+                        Duration.ofSeconds(Long.parseLong(args[7]))));
+            }
             case "acceptor" -> {
                 need(args, 6);
                 Krb5Conf.useProcessWide(Path.of(args[1]));
@@ -91,6 +100,7 @@ public final class MitInterop {
     private static void usage() {
         System.err.println("usage: MitInterop krb5conf FILE REALM KDC DOMAIN"
                 + " | exchange KRB5CONF REALM INIT_KEYTAB INIT_FQDN ACCEPT_KEYTAB ACCEPT_FQDN TARGET_FQDN"
+                + " | renewal KRB5CONF REALM INIT_KEYTAB INIT_FQDN ACCEPT_KEYTAB ACCEPT_FQDN SECONDS"
                 + " | acceptor KRB5CONF REALM KEYTAB FQDN CONNECTIONS"
                 + " | initiate KRB5CONF REALM KEYTAB FQDN TARGET_FQDN PORT");
         System.exit(2);
@@ -98,9 +108,33 @@ public final class MitInterop {
 
     private static String exchange(String realm, Path initKeytab, String initFqdn, Path acceptKeytab, String acceptFqdn,
             String target) {
-        GssapiServerMechanism mechanism = new GssapiServerMechanism(new ServiceKeytab(acceptKeytab, realm));
-        try (InitiatorLogin login = InitiatorLogin.start(ServiceKeytab.servicePrincipal(initFqdn, realm), initKeytab);
-             ClientExchange client = new GssapiClientMechanism(login).start(target);
+        try (InitiatorLogin login = InitiatorLogin.start(ServiceKeytab.servicePrincipal(initFqdn, realm), initKeytab)) {
+            return exchange(login, new ServiceKeytab(acceptKeytab, realm), acceptFqdn, target);
+        } catch (KerberosException e) {
+            return failure("initiator", e.failure()) + " cause=" + e.kerberosCause();
+        }
+    }
+
+    private static String renewal(String realm, Path initKeytab, String initFqdn, Path acceptKeytab, String acceptFqdn,
+            Duration wait) throws InterruptedException {
+        try (InitiatorLogin login = InitiatorLogin.start(ServiceKeytab.servicePrincipal(initFqdn, realm), initKeytab)) {
+            Instant start = Instant.now();
+            long lifetime = Duration.between(start, login.expires()).toSeconds();
+            Instant deadline = start.plus(wait);
+            while (login.logins() < 2 && Instant.now().isBefore(deadline)) {
+                Thread.sleep(100); // polling InitiatorLogin's own counter, bounded by the deadline
+            }
+            String head = (login.logins() >= 2 ? "renewed" : "not renewed") + " logins=" + login.logins() + " lifetime="
+                    + lifetime + "s after=" + Duration.between(start, Instant.now()).toMillis() + "ms";
+            return head + " then " + exchange(login, new ServiceKeytab(acceptKeytab, realm), acceptFqdn, acceptFqdn);
+        } catch (KerberosException e) {
+            return failure("initiator", e.failure()) + " cause=" + e.kerberosCause();
+        }
+    }
+
+    private static String exchange(InitiatorLogin login, ServiceKeytab acceptor, String acceptFqdn, String target) {
+        GssapiServerMechanism mechanism = new GssapiServerMechanism(acceptor);
+        try (ClientExchange client = new GssapiClientMechanism(login).start(target);
              Exchange server = mechanism.start(new AuthContext(InetAddress.getLoopbackAddress(), acceptFqdn, true, null))) {
             byte[] response = client.initialResponse();
             for (int steps = 1; steps <= MAX_STEPS; steps++) {
