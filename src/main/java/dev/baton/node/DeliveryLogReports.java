@@ -113,6 +113,27 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
         queue.returnedByAdministrator(m, recipients);
     }
 
+    // the administrator's queue changes pass through to the event log (4102-4104, 4107, 4108)
+    @Override
+    public void held(QueuedMessage m) {
+        queue.held(m);
+    }
+
+    @Override
+    public void released(QueuedMessage m) {
+        queue.released(m);
+    }
+
+    @Override
+    public void deleted(QueuedMessage m) {
+        queue.deleted(m);
+    }
+
+    @Override
+    public void retriedByAdministrator(QueuedMessage m, String how) {
+        queue.retriedByAdministrator(m, how);
+    }
+
     /** A DSN about message {@code about} was queued as {@code noticeId}: "failure", "delay" or "success". */
     void notified(String about, String notice, String noticeId) {
         if (log.enabled()) {
