@@ -1,5 +1,7 @@
 package dev.baton.delivery;
 
+import dev.baton.auth.AuthFailure;
+
 /**
  * What outbound delivery reports to the event log. The node turns {@link #commandRefused}
  * into event 7004 (written at diagnostic level Medium or higher of SMTP Protocol).
@@ -21,4 +23,16 @@ public interface HopEvents {
      * @param reply      the reply as received, its lines joined with " / " (made safe to show)
      */
     void commandRefused(String queueId, long connection, String host, String verb, String command, String reply);
+
+    /**
+     * Authentication to an organization server failed (the node: event 7006, and 1706 when
+     * {@code security} says why this side failed). Called on the delivering thread.
+     *
+     * @param command  "X-EXPS GSSAPI" or "AUTH GSSAPI"
+     * @param reply    the peer's reply, or, when this side failed, what failed here
+     * @param security the security component's error when the failure was local, else null
+     */
+    default void authenticationFailed(String queueId, long connection, String host, String command, String reply,
+            AuthFailure.SecurityError security) {
+    }
 }

@@ -1,5 +1,7 @@
 package dev.baton.delivery;
 
+import dev.baton.auth.AuthenticationException;
+import dev.baton.auth.ClientMechanism;
 import dev.baton.config.DeliverySettings;
 import dev.baton.config.RouteSettings.TlsPolicy;
 import dev.baton.mail.DialogueStage;
@@ -103,6 +105,30 @@ public final class SmtpTransport implements AutoCloseable {
     private final SSLSocketFactory verifying;
     private final java.util.concurrent.atomic.AtomicLong connections = new java.util.concurrent.atomic.AtomicLong();
     private volatile HopEvents events = HopEvents.NONE;
+    private volatile Organization organization = Organization.NONE;
+
+    /**
+     * How this server recognizes and authenticates to the servers of its organization
+     * (SYSTEM.md 2, ADR 0020): a next hop whose greeting or EHLO reply names a server of the
+     * directory gets STARTTLS, EHLO again and X-EXPS with the mechanism before the transaction.
+     *
+     * @param isServer  whether an FQDN (lower case) is a server of the organization
+     * @param mechanism the mechanism to authenticate with (GSSAPI as this server's initiator), or
+     *                  null when this server has none: then an organization hop is delivered to
+     *                  as an external one (nothing to prove, no properties)
+     */
+    public record Organization(java.util.function.Predicate<String> isServer, ClientMechanism mechanism) {
+        public static final Organization NONE = new Organization(fqdn -> false, null);
+
+        public Organization {
+            java.util.Objects.requireNonNull(isServer, "isServer");
+        }
+    }
+
+    /** The organization's servers and the mechanism to prove this one to them (the node sets it, and again on reload). */
+    public void organization(Organization o) {
+        this.organization = o == null ? Organization.NONE : o;
+    }
 
     public SmtpTransport(DeliverySettings settings, ContentOpener content) throws IOException {
         this(settings, content, SYSTEM_RESOLVER, Duration.ofSeconds(5), 32);
@@ -551,6 +577,7 @@ public final class SmtpTransport implements AutoCloseable {
                     log.info("{}: STARTTLS refused ({}), continuing without TLS", peer, refused.reply());
                 }
             }
+            organizationHandshake(c, peer, number, queueId, lmtp);
             return new SessionPool.Session(c, peer, number);
         } catch (HopFailure f) {
             closeQuietly(s);
@@ -563,6 +590,58 @@ public final class SmtpTransport implements AutoCloseable {
             throw new HopFailure(describe(e, peer, stage));
         }
     }
+
+    /**
+     * When the peer names itself a server of the organization: STARTTLS unless TLS is up
+     * already (required for an organization hop whatever the route's policy), EHLO again, then
+     * X-EXPS GSSAPI to {@code smtp/<fqdn>} (AUTH GSSAPI when the peer offers only that). Done once
+     * per connection: a pooled session stays authenticated. A failure is the hop's failure (the
+     * recipients defer with the reason) and is reported as 7006, with 1706 when this side failed.
+     */
+    private void organizationHandshake(SmtpClient c, String peer, long number, String queueId, boolean lmtp)
+            throws IOException, HopFailure {
+        Organization org = organization;
+        String fqdn = c.announcedFqdn();
+        if (org.mechanism() == null || fqdn == null || !org.isServer().test(fqdn)) {
+            return; // an external next hop: no X-EXPS
+        }
+        if (!c.isTls()) {
+            if (!c.offers(Extension.STARTTLS)) {
+                c.quitQuietly();
+                throw new HopFailure(DeliveryText.HOP_ORGANIZATION_TLS_NOT_OFFERED.hop(peer, DialogueStage.STARTTLS, fqdn));
+            }
+            c.startTls(anyCertificate); // Kerberos proves the peer (mutual authentication), not its certificate
+            hello(c, peer, lmtp);
+        }
+        String mech = org.mechanism().name();
+        String verb = c.mechanismsOffered(X_EXPS).contains(mech) ? X_EXPS
+                : c.mechanismsOffered("AUTH").contains(mech) ? "AUTH" : null;
+        if (verb == null) {
+            c.quitQuietly();
+            throw new HopFailure(DeliveryText.HOP_ORGANIZATION_NO_MECHANISM.hop(peer, null, fqdn));
+        }
+        String command = verb + " " + mech;
+        HopEvents to = events;
+        try {
+            String proved = c.authenticate(verb, org.mechanism(), fqdn);
+            log.debug("{}: {} as {} ({})", peer, command, proved, queueId);
+        } catch (SmtpClientException refused) {
+            String reply = PeerText.quote(refused.reply().toString());
+            to.authenticationFailed(queueId, number, peer, command, reply, null);
+            c.quitQuietly();
+            throw new HopFailure(DeliveryText.HOP_AUTHENTICATION_REFUSED.hop(peer, null, "smtp/" + fqdn,
+                    reply + " (peer, in reply to " + command + ")"));
+        } catch (AuthenticationException here) {
+            String what = PeerText.quote(String.valueOf(here.getMessage()));
+            to.authenticationFailed(queueId, number, peer, command, what, here.failure().security());
+            c.quitQuietly();
+            throw new HopFailure(DeliveryText.HOP_AUTHENTICATION_FAILED_HERE.hop(peer, null, "smtp/" + fqdn, what
+                    + (here.failure().security() == null ? "" : " (" + here.failure().security().name() + ")")));
+        }
+    }
+
+    /** The verb of SYSTEM.md 2 that authenticates one server of the organization to another. */
+    static final String X_EXPS = "X-EXPS";
 
     private void hello(SmtpClient c, String peer, boolean lmtp) throws IOException, HopFailure {
         SmtpClient.Hello h = c.hello(settings.heloName(), lmtp);

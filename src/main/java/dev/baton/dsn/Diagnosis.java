@@ -83,6 +83,10 @@ public record Diagnosis(String diagnosticCode, String remoteMta, String explanat
             case HOP_TLS_FAILED -> "TLS with the recipient's mail server failed";
             case HOP_TLS_NOT_OFFERED -> "the recipient's mail server does not offer TLS, which this route requires";
             case HOP_REFUSED -> "the recipient's mail server refused the message";
+            case HOP_ORGANIZATION_TLS_NOT_OFFERED, HOP_ORGANIZATION_NO_MECHANISM ->
+                    "the organization's mail server does not offer the secure session its servers need";
+            case HOP_AUTHENTICATION_REFUSED -> "the organization's mail server did not accept this server's authentication";
+            case HOP_AUTHENTICATION_FAILED_HERE -> "this mail server could not authenticate to the organization's mail server";
             case NO_NEXT_HOP -> "no mail server was left to try";
             case NEEDS_SMTPUTF8 -> "the message has internationalized addresses and the recipient's mail server does not"
                     + " offer SMTPUTF8";

@@ -373,6 +373,16 @@ public final class BatonNode implements AutoCloseable {
         return List.of(new ScramMechanism(credentials, false), new PlainMechanism(credentials), new LoginMechanism(credentials));
     }
 
+    /**
+     * The mechanism this server proves itself with to the organization's servers (GSSAPI as its
+     * initiator login; the node's Kerberos wiring supplies it), or null for none. A next hop whose
+     * greeting or EHLO names a server of the live directory then gets X-EXPS (ADR 0020).
+     */
+    public void outboundAuthentication(dev.baton.auth.ClientMechanism mechanism) {
+        smtp.organization(new SmtpTransport.Organization(fqdn -> directory.directory().servers().values().stream()
+                .anyMatch(s -> s.fqdn() != null && s.fqdn().equalsIgnoreCase(fqdn)), mechanism));
+    }
+
     public BatonConfig config() {
         return config;
     }

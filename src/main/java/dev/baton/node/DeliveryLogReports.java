@@ -57,6 +57,24 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
         sessions.commandRefused(vs, connection, client, command, reply, enhancedCodes);
     }
 
+    // the authentication events pass through to the event log (1709, 4401, 4402)
+    @Override
+    public void authenticationRequired(VirtualServerSettings vs, long connection, InetAddress client) {
+        sessions.authenticationRequired(vs, connection, client);
+    }
+
+    @Override
+    public void authenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+            dev.baton.auth.AuthFailure failure) {
+        sessions.authenticationFailed(vs, connection, client, mechanism, failure);
+    }
+
+    @Override
+    public void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, java.time.Duration window,
+            java.time.Instant until) {
+        sessions.clientBlocked(vs, connection, client, failures, window, until);
+    }
+
     @Override
     public void received(VirtualServerSettings vs, SessionInfo session, QueuedMessage m) {
         sessions.received(vs, session, m);
@@ -116,23 +134,6 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
     @Override
     public void retriedByAdministrator(QueuedMessage m, String how) {
         queue.retriedByAdministrator(m, how);
-    }
-
-    @Override
-    public void authenticationRequired(VirtualServerSettings vs, long connection, InetAddress client) {
-        sessions.authenticationRequired(vs, connection, client);
-    }
-
-    @Override
-    public void authenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
-                                     AuthFailure failure) {
-        sessions.authenticationFailed(vs, connection, client, mechanism, failure);
-    }
-
-    @Override
-    public void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, Duration window,
-                              Instant until) {
-        sessions.clientBlocked(vs, connection, client, failures, window, until);
     }
 
     /** A DSN about message {@code about} was queued as {@code noticeId}: "failure", "delay" or "success". */

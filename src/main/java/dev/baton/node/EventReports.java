@@ -95,6 +95,21 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
                 verb, reply, command);
     }
 
+    /** 7006 on every failed authentication to an organization server; 1706 too when this side failed. */
+    @Override
+    public void authenticationFailed(String queueId, long connection, String host, String command, String reply,
+            dev.baton.auth.AuthFailure.SecurityError security) {
+        VirtualServerSettings outbound = this.outbound;
+        Where where = new Where(outbound.name(), connection, queueId);
+        if (log.writes(Event.OUTBOUND_AUTHENTICATION_FAILED, outbound.name())) {
+            log.emit(Event.OUTBOUND_AUTHENTICATION_FAILED, where, host, outbound.id(), connection, command, reply);
+        }
+        if (security != null && log.writes(Event.PROTOCOL_SECURITY_FAILED, outbound.name())) {
+            log.emit(Event.PROTOCOL_SECURITY_FAILED, where, host, "Kerberos", security.operation(), security.code(),
+                    security.name(), security.underlying());
+        }
+    }
+
     @Override
     public void delivered(QueuedMessage m, Recipient r, RecipientState state) {
         if (log.writes(Event.MESSAGE_DELIVERED, null)) {

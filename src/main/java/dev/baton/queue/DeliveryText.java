@@ -59,6 +59,12 @@ public enum DeliveryText {
     HOP_TLS_FAILED(Source.BATON, 451, null, Style.HOP, "TLS failed: %s"),
     HOP_TLS_NOT_OFFERED(Source.BATON, 451, null, Style.HOP, "TLS required but not offered by %s"),
     HOP_REFUSED(Source.BATON, 451, null, Style.HOP, "%s"),
+    HOP_ORGANIZATION_TLS_NOT_OFFERED(Source.BATON, 451, null, Style.HOP,
+            "%s is an organization server but offers no STARTTLS: X-EXPS needs TLS"),
+    HOP_ORGANIZATION_NO_MECHANISM(Source.BATON, 451, null, Style.HOP,
+            "%s is an organization server but offers neither X-EXPS GSSAPI nor AUTH GSSAPI"),
+    HOP_AUTHENTICATION_REFUSED(Source.BATON, 451, null, Style.HOP, "authentication to %s refused: %s"),
+    HOP_AUTHENTICATION_FAILED_HERE(Source.BATON, 451, null, Style.HOP, "authentication to %s failed on this server: %s"),
     HOP_IO_ERROR(Source.BATON, 451, null, Style.HOP, "%s"),
     HOP_INTERNAL_ERROR(Source.BATON, 451, null, Style.HOP, "internal error: %s"),
 

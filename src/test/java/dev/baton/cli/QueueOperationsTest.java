@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Every change goes through the running server's control socket.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
+@SuppressWarnings("try") // a next-hop node is opened for what it does while it runs (it listens), not referenced
 class QueueOperationsTest {
 
     @TempDir

@@ -293,7 +293,7 @@ class AuthenticationTest {
         SmtpTestClient c = server.connect();
         tls(c);
         assertThat(c.command("AUTH PLAIN").code()).isEqualTo(334);
-        assertThat(c.command("A".repeat(600)).status()).isEqualTo("500 5.5.6");
+        assertThat(c.command("A".repeat(13_000)).status()).isEqualTo("500 5.5.6");
         assertThat(c.command("NOOP").code()).isEqualTo(250);
     }
 

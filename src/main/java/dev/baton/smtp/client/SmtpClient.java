@@ -1,5 +1,9 @@
 package dev.baton.smtp.client;
 
+import dev.baton.auth.AuthFailure;
+import dev.baton.auth.AuthenticationException;
+import dev.baton.auth.ClientExchange;
+import dev.baton.auth.ClientMechanism;
 import dev.baton.mail.DialogueStage;
 import dev.baton.mail.PeerText;
 import dev.baton.smtp.Command;
@@ -13,6 +17,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -49,6 +55,10 @@ public final class SmtpClient implements AutoCloseable {
     private boolean tls;
     private String tlsDescription;
     private Refusals refusals = Refusals.NONE;
+    private String greetingDomain;
+    private String helloDomain;
+    private String authenticatedTo;
+    private int authentications;
 
     /**
      * Told of every reply of 400 or more to a command this client sent (the event log's 7004).
@@ -146,7 +156,34 @@ public final class SmtpClient implements AutoCloseable {
 
     /** Reads the greeting (wait: {@link ClientTimeouts#greeting()}). */
     public SmtpReply greeting() throws IOException {
-        return readReply(timeouts.greeting());
+        SmtpReply r = readReply(timeouts.greeting());
+        greetingDomain = r.code() == 220 ? firstWord(r) : null;
+        return r;
+    }
+
+    /** The name the server gave first in its 220 greeting, or null before it or when there was none. */
+    public String greetingDomain() {
+        return greetingDomain;
+    }
+
+    /** The name the server gave first in its last 250 reply to EHLO or LHLO, or null. */
+    public String helloDomain() {
+        return helloDomain;
+    }
+
+    /**
+     * The FQDN the server announced: the name in its EHLO reply, else the one in its greeting
+     * (RFC 5321 4.1.1.1 and 4.3.1 make both the server's domain); null when it gave none.
+     */
+    public String announcedFqdn() {
+        return helloDomain != null ? helloDomain : greetingDomain;
+    }
+
+    private static String firstWord(SmtpReply r) {
+        String t = r.lines().isEmpty() ? "" : r.lines().get(0).strip();
+        int sp = t.indexOf(' ');
+        String w = sp < 0 ? t : t.substring(0, sp);
+        return w.isEmpty() ? null : w.toLowerCase(Locale.ROOT);
     }
 
     /** The reply to a hello and the verb it answers. */
@@ -175,6 +212,7 @@ public final class SmtpClient implements AutoCloseable {
         offered.clear();
         otherExtensions.clear();
         if (r.code() == 250) {
+            helloDomain = firstWord(r);
             for (int i = 1; i < r.lines().size(); i++) {
                 String l = r.lines().get(i).strip();
                 int sp = l.indexOf(' ');
@@ -189,6 +227,132 @@ public final class SmtpClient implements AutoCloseable {
             }
         }
         return r;
+    }
+
+    /**
+     * The SASL mechanisms the server offered with an EHLO keyword that takes them as its
+     * parameters ("AUTH" or "X-EXPS"), upper case in the server's order; empty when not offered.
+     */
+    public List<String> mechanismsOffered(String keyword) {
+        Extension e = Extension.of(keyword);
+        String params = e != null ? offered.get(e) : otherExtensions.get(keyword.toUpperCase(Locale.ROOT));
+        if (params == null || params.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(params.strip().split("\\s+")).map(m -> m.toUpperCase(Locale.ROOT)).toList();
+    }
+
+    /** The identity the server proved in the last successful {@link #authenticate}, or null when none. */
+    public String authenticatedTo() {
+        return authenticatedTo;
+    }
+
+    /** How many times this session authenticated successfully (one handshake per connection). */
+    public int authentications() {
+        return authentications;
+    }
+
+    /** At most this many 334 challenges in one exchange: a server that goes on is not running a mechanism. */
+    private static final int MAX_CHALLENGES = 16;
+    /** RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
+    private static final int MAX_COMMAND_LINE = 512;
+
+    /**
+     * Runs the SASL dialogue of RFC 4954 4 with the verb "AUTH" or "X-EXPS" (SYSTEM.md 2: the
+     * same exchange): the verb and mechanism with the initial response (base64, "=" when empty),
+     * each 334 challenge answered with the mechanism's response, until the server's 235. The
+     * ticket is asked for {@code smtp/<peerFqdn>}.
+     *
+     * @return the identity the server proved (for GSSAPI {@code smtp/<peerFqdn>}), or null when the
+     *         mechanism does not authenticate the server
+     * @throws SmtpClientException     the server refused (any reply but 235 or 334): carries the reply
+     * @throws AuthenticationException this side failed (no credentials, the KDC refused a ticket,
+     *                                 the server's proof did not verify); its failure carries the
+     *                                 security error for event 1706. An exchange under way is
+     *                                 cancelled with "*" first, so the session stays usable
+     */
+    public String authenticate(String verb, ClientMechanism mechanism, String peerFqdn)
+            throws IOException, AuthenticationException {
+        String head = verb.toUpperCase(Locale.ROOT) + " " + mechanism.name();
+        try (ClientExchange x = mechanism.start(peerFqdn)) {
+            byte[] initial = x.initialResponse();
+            String first = initial == null ? head : head + " " + encode(initial);
+            // RFC 4954 4: an initial response that would make the line longer than 512 octets waits for an empty 334
+            byte[] pending = null;
+            if (first.length() + 2 > MAX_COMMAND_LINE) {
+                first = head;
+                pending = initial;
+            }
+            transcript.accept("> " + head + (initial == null || pending != null ? "" : " <initial response, " + initial.length + " octets>"));
+            ch.write(first + "\r\n");
+            ch.flush();
+            for (int round = 0; ; round++) {
+                SmtpReply r = readReply(timeouts.command());
+                if (pending != null && r.code() == 334) {
+                    transcript.accept("> <initial response, " + pending.length + " octets>");
+                    ch.write(Base64.getEncoder().encodeToString(pending) + "\r\n");
+                    ch.flush();
+                    pending = null;
+                    continue;
+                }
+                if (r.code() == 235) {
+                    if (!x.isComplete()) {
+                        throw new AuthenticationException(AuthFailure.of(AuthFailure.Kind.MALFORMED, "the server accepted "
+                                + head + " before the " + mechanism.name() + " exchange was complete: it did not prove it is "
+                                + peerFqdn), null);
+                    }
+                    authenticatedTo = x.serverIdentity();
+                    authentications++;
+                    return authenticatedTo;
+                }
+                if (r.code() != 334) {
+                    throw new SmtpClientException(head, checked(head + " ***", r));
+                }
+                if (round >= MAX_CHALLENGES) {
+                    cancel();
+                    throw new MalformedReplyException("server sent more than " + MAX_CHALLENGES + " challenges to " + head);
+                }
+                byte[] challenge;
+                try {
+                    String text = r.lines().isEmpty() ? "" : r.lines().get(0).strip();
+                    challenge = Base64.getDecoder().decode(text);
+                } catch (IllegalArgumentException e) {
+                    cancel();
+                    throw new MalformedReplyException("challenge to " + head + " from " + host + " is not base64: \""
+                            + PeerText.quote(r.text()) + "\"");
+                }
+                byte[] response;
+                try {
+                    response = x.evaluate(challenge);
+                } catch (AuthenticationException e) {
+                    cancel();
+                    throw e;
+                }
+                transcript.accept("> <response, " + response.length + " octets>");
+                ch.write(Base64.getEncoder().encodeToString(response) + "\r\n");
+                ch.flush();
+            }
+        }
+    }
+
+    /** {@link #authenticate(String, ClientMechanism, String)} to the FQDN the server announced. */
+    public String authenticate(String verb, ClientMechanism mechanism) throws IOException, AuthenticationException {
+        String fqdn = announcedFqdn();
+        if (fqdn == null) {
+            throw new IOException(host + " announced no name in its greeting or EHLO reply: no principal to authenticate to");
+        }
+        return authenticate(verb, mechanism, fqdn);
+    }
+
+    private static String encode(byte[] initial) {
+        return initial.length == 0 ? "=" : Base64.getEncoder().encodeToString(initial);
+    }
+
+    /** Cancels an exchange under way (RFC 4954 4: "*", answered 501) and reads the answer. */
+    private void cancel() throws IOException {
+        write("*");
+        ch.flush();
+        readReply(timeouts.command());
     }
 
     /** STARTTLS without certificate checks; the caller must say hello again afterwards (RFC 3207). */

@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Session implements Runnable {
 
+    /** RFC 4954 4: the longest SASL response line a server must take, with its CRLF. */
+    static final int SASL_RESPONSE_LINE = 12288;
+
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     /** At the end, how long the last replies may take to leave, and how long input is drained after them. */
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(30);
@@ -260,7 +263,8 @@ public final class Session implements Runnable {
     /**
      * One turn of a multi-line exchange (the SASL dialogues of AUTH and X-EXPS): sends the
      * continuation reply (334), flushes it, and reads the client's one line under the command
-     * deadline and the command-line limit. The protocol log records only that a line of N octets
+     * deadline and the limit of RFC 4954 4 on a SASL response line (12288 octets, or the
+     * command-line limit when that is larger). The protocol log records only that a line of N octets
      * arrived, never what it says: it carries credentials.
      *
      * @param c the command the exchange belongs to
@@ -268,12 +272,14 @@ public final class Session implements Runnable {
      *         consumed, answered 500 5.5.6 and counted as an error, and the handler ends the exchange
      */
     String continuation(Command c, Response prompt) throws IOException {
+        // RFC 4954 4: a response to a challenge may be up to 12288 octets (a Kerberos AP-REQ is well over 512)
         reply(prompt);
         flush();
         ch.readTimeout(limits.commandTimeout());
         String line;
         try {
-            line = ch.readCommandLine(limits.commandLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
+            line = ch.readCommandLine(Math.max(limits.commandLineLength(), SASL_RESPONSE_LINE),
+                    System.nanoTime() + limits.commandTimeout().toNanos());
         } catch (SmtpChannel.LineTooLongException e) {
             if (log.enabled()) {
                 log("<", "(continuation line longer than " + e.limit() + " octets)");
