@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # An attacker's probe of a live Baton, with the tools one would use: testssl.sh
-# against STARTTLS, and nmap's SMTP scripts (open relay, known MTA
+# against STARTTLS and implicit TLS, and nmap's SMTP scripts (open relay, known MTA
 # vulnerabilities, commands, cipher strength). Any finding fails the run.
 # Run by CI after interop/run.sh; needs root for apt-get.
 #
@@ -37,6 +37,9 @@ mkdir -p "$WORK/data"
 write_baton_config "$WORK/baton.yaml" "$DOMAIN" local offered
 # smtp-open-relay runs 16 refused tests on one connection: let it finish them all
 sed -i 's/^      maxConnections: 20000$/      maxConnections: 20000\n      maxErrors: 100/' "$WORK/baton.yaml"
+# a second virtual server with implicit TLS (RFC 8314, port 465 style) for testssl.sh without STARTTLS
+TLS_PORT=$(free_port)
+sed -i "s/^routes:$/  - name: submissions\n    address: 127.0.0.1\n    port: $TLS_PORT\n    tls: { mode: implicit }\n    authentication: { anonymous: false }\nroutes:/" "$WORK/baton.yaml"
 PORT=$(free_port)
 if ! start_baton "$WORK/baton.yaml" "$WORK/data" "$PORT" "$WORK/baton.log" 60; then
     fail "Baton start"
@@ -46,14 +49,17 @@ fi
 pass "Baton start: listening on 127.0.0.1:$PORT"
 
 # --- testssl.sh ---------------------------------------------------------
-echo "== testssl.sh --starttls smtp"
 # Finding ids a test server has by construction; anything else of severity
 # LOW or more is a failure.
 ACCEPTED='cert_revocation cert_chain_of_trust cert_trust cert_caIssuers cert_ocspURL cert_crlDistributionPoints OCSP_stapling
 cert_mustStapleExtension DNS_CAArecord cert_extlifeSpan cert_certificatePolicies_EV cert_validityPeriod'
-if timeout 900 testssl --quiet --warnings off --color 0 --ip one --starttls smtp \
-    --jsonfile "$WORK/testssl.json" "127.0.0.1:$PORT" >"$WORK/testssl.out" 2>&1 || [[ -s "$WORK/testssl.json" ]]; then
-    if findings=$(ACCEPTED="$ACCEPTED" python3 - "$WORK/testssl.json" <<'PY'
+testssl_case() { # testssl_case LABEL NAME HOST:PORT [testssl options...]
+    local label=$1 name=$2 target=$3
+    shift 3
+    echo "== testssl.sh $label"
+    if timeout 900 testssl --quiet --warnings off --color 0 --ip one "$@" \
+        --jsonfile "$WORK/testssl-$name.json" "$target" >"$WORK/testssl-$name.out" 2>&1 || [[ -s "$WORK/testssl-$name.json" ]]; then
+        if findings=$(ACCEPTED="$ACCEPTED" python3 - "$WORK/testssl-$name.json" <<'PY'
 import json, os, sys
 accepted = set(os.environ["ACCEPTED"].split())
 ranks = {"LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
@@ -63,15 +69,22 @@ for f in found:
     print(f'{f["severity"]} {f["id"]}: {f.get("finding", "")}')
 sys.exit(1 if found else 0)
 PY
-    ); then
-        pass "testssl.sh: no finding of severity LOW or more (beyond the test certificate's)"
+        ); then
+            pass "testssl.sh $label: no finding of severity LOW or more (beyond the test certificate's)"
+        else
+            fail "testssl.sh $label findings:"
+            echo "$findings"
+        fi
     else
-        fail "testssl.sh findings:"
-        echo "$findings"
+        fail "testssl.sh $label did not run"
+        tail -n 30 "$WORK/testssl-$name.out"
     fi
+}
+testssl_case "--starttls smtp" starttls "127.0.0.1:$PORT" --starttls smtp
+if grep -q "listening on 127.0.0.1:$TLS_PORT" "$BATON_LOG"; then
+    testssl_case "implicit TLS (RFC 8314)" implicit "127.0.0.1:$TLS_PORT"
 else
-    fail "testssl.sh did not run"
-    tail -n 30 "$WORK/testssl.out"
+    fail "the implicit-TLS virtual server is not listening on $TLS_PORT"
 fi
 
 # --- nmap ------------------------------------------------------------------

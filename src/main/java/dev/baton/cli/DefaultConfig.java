@@ -23,6 +23,12 @@ final class DefaultConfig {
                 tls: { mode: offered }     # STARTTLS with a self-signed certificate made on first start
                 relayNetworks: []          # clients allowed to relay to other domains (none)
                 protocolLog: false
+              # Submission for users' mail programs (RFC 6409 on 587, RFC 8314 on 465; here on
+              # ports a non-root user may open). Each one also goes in org.yml's virtualServers.
+              # - { name: submission, address: 127.0.0.1, port: 2587, tls: { mode: required },
+              #     authentication: { anonymous: false } }
+              # - { name: submissions, address: 127.0.0.1, port: 2465, tls: { mode: implicit },
+              #     authentication: { anonymous: false } }
             # The organization's accepted domains are delivered here (Maildir under
             # mailboxes/<domain>/<user>/). Other domains, for clients in relayNetworks
             # (docs/configuration.md):

@@ -114,7 +114,8 @@ final class ServeCommand implements Callable<Integer> {
         for (int i = 0; i < ls.size(); i++) {
             VirtualServerSettings vs = config.virtualServers().get(i);
             out.println("  virtual server \"" + vs.name() + "\" listening on " + ls.get(i).getAddress().getHostAddress() + ":"
-                    + ls.get(i).getPort() + " (STARTTLS " + vs.tls().mode().name().toLowerCase(java.util.Locale.ROOT) + ")");
+                    + ls.get(i).getPort() + (vs.tls().mode() == VirtualServerSettings.TlsMode.IMPLICIT ? " (implicit TLS)"
+                    : " (STARTTLS " + vs.tls().mode().name().toLowerCase(java.util.Locale.ROOT) + ")"));
         }
         List<String> domains = node.directory().directory().organization().acceptedDomains();
         for (String d : domains) {

@@ -74,8 +74,12 @@ public record VirtualServerSettings(
                 Duration.ofMinutes(15));
     }
 
-    /** TLS mode: OFF (no STARTTLS), OFFERED (default), REQUIRED (no MAIL before STARTTLS). */
-    public enum TlsMode { OFF, OFFERED, REQUIRED }
+    /**
+     * TLS mode: OFF (no STARTTLS), OFFERED (default), REQUIRED (no MAIL before STARTTLS), IMPLICIT
+     * (TLS from the first octet, RFC 8314 3.3: the handshake comes before the greeting, as on port
+     * 465; STARTTLS is then not offered).
+     */
+    public enum TlsMode { OFF, OFFERED, REQUIRED, IMPLICIT }
 
     /** certificate and key: PEM files; both null means a self-signed pair in the data directory. */
     public record TlsSettings(TlsMode mode, String certificate, String key) {

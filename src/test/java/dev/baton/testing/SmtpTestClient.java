@@ -97,6 +97,13 @@ public final class SmtpTestClient implements AutoCloseable {
         return new SmtpTestClient(s);
     }
 
+    /** Connects to 127.0.0.1:port with TLS from the first octet (RFC 8314 implicit TLS), trusting any certificate; reads nothing. */
+    public static SmtpTestClient connectTls(int port) throws IOException {
+        SmtpTestClient c = connect(port);
+        c.startTls();
+        return c;
+    }
+
     private void attach(Socket s) throws IOException {
         socket = s;
         in = s.getInputStream();

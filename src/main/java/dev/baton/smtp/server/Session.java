@@ -82,6 +82,10 @@ public final class Session implements Runnable {
             if (log.enabled()) {
                 log("*", "connect from " + conn.clientAddress());
             }
+            if (vs.tls().mode() == VirtualServerSettings.TlsMode.IMPLICIT) {
+                // RFC 8314 3.3: TLS from the first octet; the greeting is the first thing inside it
+                StartTlsHandler.handshake(this);
+            }
             reply(Reply.GREETING.with(vs.fqdn()));
             while (!quit) {
                 ch.readTimeout(limits.commandTimeout());

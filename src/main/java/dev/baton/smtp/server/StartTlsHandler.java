@@ -67,9 +67,18 @@ final class StartTlsHandler implements CommandHandler {
         }
         s.reply(Reply.STARTTLS_READY.response());
         s.flush();
+        handshake(s);
+    }
+
+    /**
+     * The server's side of the TLS handshake on the session's socket, under the handshake
+     * deadline; then the session is told (STARTTLS after its 220, and implicit TLS before the
+     * greeting). A handshake that fails throws {@link SSLException}: nothing may follow in plaintext.
+     */
+    static void handshake(Session s) throws IOException {
         SSLSession tls;
         try {
-            tls = ch.startTls(s.context().tls(), false, null, 0, s.limits().tlsHandshakeTimeout()).getSession();
+            tls = s.channel().startTls(s.context().tls(), false, null, 0, s.limits().tlsHandshakeTimeout()).getSession();
         } catch (SSLException e) {
             throw e;
         } catch (IOException e) {
