@@ -56,6 +56,31 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
         sessions.commandRefused(vs, connection, client, command, reply, enhancedCodes);
     }
 
+    // the authentication events go on to the event log: a SessionEvents default left here would swallow them
+
+    @Override
+    public void authenticationRequired(VirtualServerSettings vs, long connection, InetAddress client) {
+        sessions.authenticationRequired(vs, connection, client);
+    }
+
+    @Override
+    public void authenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+            dev.baton.auth.AuthFailure failure) {
+        sessions.authenticationFailed(vs, connection, client, mechanism, failure);
+    }
+
+    @Override
+    public void serverAuthenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+            dev.baton.auth.AuthFailure failure) {
+        sessions.serverAuthenticationFailed(vs, connection, client, mechanism, failure);
+    }
+
+    @Override
+    public void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, java.time.Duration window,
+            java.time.Instant until) {
+        sessions.clientBlocked(vs, connection, client, failures, window, until);
+    }
+
     @Override
     public void received(VirtualServerSettings vs, SessionInfo session, QueuedMessage m) {
         sessions.received(vs, session, m);

@@ -91,13 +91,13 @@ public final class Session implements Runnable {
                         break;
                     }
                     // the whole line by the deadline: an octet at a time does not keep a session alive
-                    line = ch.readCommandLine(limits.commandLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
+                    line = ch.readCommandLine(saslLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
                 } catch (SmtpChannel.LineTooLongException e) {
                     waitingForCommand = false;
                     if (log.enabled()) {
                         log("<", "(line longer than " + e.limit() + " octets)");
                     }
-                    refuse(Reply.LINE_TOO_LONG.with(e.limit()), null);
+                    refuse(Reply.LINE_TOO_LONG.with(limits.commandLineLength()), null);
                     continue;
                 } catch (SmtpChannel.InvalidUtf8Exception e) {
                     waitingForCommand = false;
@@ -105,6 +105,14 @@ public final class Session implements Runnable {
                     continue;
                 }
                 waitingForCommand = false;
+                if (line.length() + 2 > limits.commandLineLength() && !saslVerb(line)
+                        && line.getBytes(StandardCharsets.UTF_8).length + 2 > limits.commandLineLength()) {
+                    if (log.enabled()) {
+                        log("<", "(line longer than " + limits.commandLineLength() + " octets)");
+                    }
+                    refuse(Reply.LINE_TOO_LONG.with(limits.commandLineLength()), null);
+                    continue;
+                }
                 Command c = Command.parse(line);
                 if (log.enabled()) {
                     log("<", c.loggable());
@@ -273,7 +281,7 @@ public final class Session implements Runnable {
         ch.readTimeout(limits.commandTimeout());
         String line;
         try {
-            line = ch.readCommandLine(limits.commandLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
+            line = ch.readCommandLine(saslLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
         } catch (SmtpChannel.LineTooLongException e) {
             if (log.enabled()) {
                 log("<", "(continuation line longer than " + e.limit() + " octets)");
@@ -291,6 +299,20 @@ public final class Session implements Runnable {
             log("<", "(continuation line of " + line.getBytes(StandardCharsets.UTF_8).length + " octets)");
         }
         return line;
+    }
+
+    /**
+     * RFC 4954 4: AUTH lines (the command with its initial response, and each response) may be
+     * 12288 octets, a Kerberos ticket needs more than 512; X-EXPS carries the same tokens.
+     */
+    static final int SASL_LINE_LENGTH = 12288;
+
+    private int saslLineLength() {
+        return Math.max(limits.commandLineLength(), SASL_LINE_LENGTH);
+    }
+
+    private static boolean saslVerb(String line) {
+        return line.regionMatches(true, 0, "AUTH ", 0, 5) || line.regionMatches(true, 0, "X-EXPS ", 0, 7);
     }
 
     /** The session ends once this command's replies are flushed. */
