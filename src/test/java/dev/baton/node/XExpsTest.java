@@ -1,6 +1,7 @@
 package dev.baton.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.baton.auth.ClientExchange;
 import dev.baton.auth.kerberos.GssapiClientMechanism;
@@ -215,5 +216,20 @@ class XExpsTest {
         assertThat(r.text()).isEqualTo("5.7.4 Unrecognized authentication type");
         assertThat(c.command("X-EXPS").status()).isEqualTo("501 5.5.4");
         c.close();
+    }
+
+    @Test
+    void anEmbeddedRealmIsRefusedAtStartWhenTheProcessAlreadyUsesAnotherKrb5Conf() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("embedded"));
+        var config = ConfigLoader.parse("""
+                server: { name: mx, fqdn: %s }
+                virtualServers: [{ name: default, address: 127.0.0.1, port: 0, tls: { mode: off } }]
+                kerberos: { mode: embedded, realm: EMBEDDED.TEST }
+                """.formatted(TestRealms.host("embedded.test")), "test");
+        assertThatThrownBy(() -> BatonNode.start(config, dir).close())
+                .isInstanceOf(IOException.class).hasMessageContaining("already uses the krb5.conf")
+                .hasMessageContaining(dir.resolve("kerberos").resolve("krb5.conf").toString());
+        // the realm was made in the data folder, and its KDC stopped with the refused start
+        assertThat(dir.resolve("kerberos/realm.properties")).exists();
     }
 }
