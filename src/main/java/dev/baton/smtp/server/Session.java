@@ -281,7 +281,8 @@ public final class Session implements Runnable {
         ch.readTimeout(limits.commandTimeout());
         String line;
         try {
-            line = ch.readCommandLine(saslLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
+            int max = c.verb().equals("AUTH") || c.verb().equals("X-EXPS") ? saslLineLength() : limits.commandLineLength();
+            line = ch.readCommandLine(max, System.nanoTime() + limits.commandTimeout().toNanos());
         } catch (SmtpChannel.LineTooLongException e) {
             if (log.enabled()) {
                 log("<", "(continuation line longer than " + e.limit() + " octets)");
