@@ -120,6 +120,26 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
         queue.returnedByAdministrator(m, recipients);
     }
 
+    @Override
+    public void held(QueuedMessage m) {
+        queue.held(m);
+    }
+
+    @Override
+    public void released(QueuedMessage m) {
+        queue.released(m);
+    }
+
+    @Override
+    public void deleted(QueuedMessage m) {
+        queue.deleted(m);
+    }
+
+    @Override
+    public void retriedByAdministrator(QueuedMessage m, String how) {
+        queue.retriedByAdministrator(m, how);
+    }
+
     /** A DSN about message {@code about} was queued as {@code noticeId}: "failure", "delay" or "success". */
     void notified(String about, String notice, String noticeId) {
         if (log.enabled()) {
