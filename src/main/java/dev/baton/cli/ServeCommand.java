@@ -104,7 +104,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         vss.set(0, vss.get(0).withPort(port));
         return new BatonConfig(c.server(), c.acceptedDomains(), vss, c.routes(), c.queue(), c.events(), c.mailboxes(), c.delivery(),
-                c.directory(), c.deliveryLog());
+                c.directory(), c.deliveryLog(), c.kerberos());
     }
 
     private void describe(PrintWriter out, BatonNode node, BatonConfig config) {

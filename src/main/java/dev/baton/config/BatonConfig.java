@@ -15,6 +15,7 @@ import java.util.List;
  * @param delivery        delivery to other servers (SMTP, LMTP, MX)
  * @param directory       where the organization's directory is
  * @param deliveryLog     the delivery log's file (one line per receipt, outcome and removal)
+ * @param kerberos        integrated authentication's realm and keytab (off by default)
  */
 public record BatonConfig(
         ServerSettings server,
@@ -26,12 +27,22 @@ public record BatonConfig(
         MailboxSettings mailboxes,
         DeliverySettings delivery,
         DirectorySettings directory,
-        DeliveryLogSettings deliveryLog) {
+        DeliveryLogSettings deliveryLog,
+        KerberosSettings kerberos) {
 
     public BatonConfig {
+        kerberos = kerberos == null ? KerberosSettings.DEFAULT : kerberos;
         acceptedDomains = List.copyOf(acceptedDomains);
         virtualServers = List.copyOf(virtualServers);
         routes = List.copyOf(routes);
+    }
+
+    /** Without a {@code kerberos:} section: Kerberos off. */
+    public BatonConfig(ServerSettings server, List<String> acceptedDomains, List<VirtualServerSettings> virtualServers,
+                       List<RouteSettings> routes, QueueSettings queue, EventSettings events, MailboxSettings mailboxes,
+                       DeliverySettings delivery, DirectorySettings directory, DeliveryLogSettings deliveryLog) {
+        this(server, acceptedDomains, virtualServers, routes, queue, events, mailboxes, delivery, directory, deliveryLog,
+                KerberosSettings.DEFAULT);
     }
 
     public record ServerSettings(String name, String fqdn) {

@@ -72,7 +72,7 @@ public final class ConfigLoader {
 
     private BatonConfig build(Node root) throws ConfigException {
         root.allow("server", "acceptedDomains", "virtualServers", "routes", "queue", "events", "mailboxes", "delivery", "directory",
-                "deliveryLog");
+                "deliveryLog", "kerberos");
         Node srv = root.get("server");
         srv.allow("name", "fqdn");
         String fqdn = srv.get("fqdn").text("localhost.localdomain");
@@ -198,7 +198,32 @@ public final class ConfigLoader {
         MailboxSettings mailboxes = new MailboxSettings(mb.get("directory").text("mailboxes"),
                 mb.get("autoCreate").bool(users.isEmpty()), users, mb.get("quota").size(0), aliases);
         return new BatonConfig(server, domains, vss, routes, queue, events, mailboxes, delivery, directory(root.get("directory")),
-                deliveryLog(root.get("deliveryLog")));
+                deliveryLog(root.get("deliveryLog")), kerberos(root.get("kerberos")));
+    }
+
+    private static KerberosSettings kerberos(Node k) throws ConfigException {
+        k.allow("mode", "realm", "krb5Conf", "keytab", "kdc");
+        KerberosSettings def = KerberosSettings.DEFAULT;
+        KerberosSettings.Mode mode = k.get("mode").enumValue(KerberosSettings.Mode.class, def.mode());
+        String realm = k.get("realm").text(null);
+        if (realm != null && (!realm.equals(realm.toUpperCase(Locale.ROOT)) || !DOMAIN.matcher(realm).matches())) {
+            throw k.get("realm").error("\"" + realm + "\" is not a realm name in upper case (example: EXAMPLE.TEST)");
+        }
+        String krb5Conf = k.get("krb5Conf").text(null);
+        if (krb5Conf != null && mode != KerberosSettings.Mode.EXTERNAL) {
+            throw k.get("krb5Conf").error("only applies to mode external; the embedded realm writes its own"
+                    + " (DATA/kerberos/krb5.conf)");
+        }
+        Node kdc = k.get("kdc");
+        kdc.allow("port");
+        if (!kdc.missing() && mode != KerberosSettings.Mode.EMBEDDED) {
+            throw kdc.error("only applies to mode embedded; an external realm's KDCs are in its krb5.conf");
+        }
+        String keytab = k.get("keytab").text(def.keytab());
+        if (keytab.isBlank()) {
+            throw k.get("keytab").error("must name a file (example: kerberos/smtp.keytab)");
+        }
+        return new KerberosSettings(mode, realm, krb5Conf, keytab, kdc.get("port").intValue(0, 0, 65535));
     }
 
     private static DeliveryLogSettings deliveryLog(Node d) throws ConfigException {

@@ -113,6 +113,14 @@ public final class ConfigWriter {
         DeliveryLogSettings log = c.deliveryLog();
         root.putObject("deliveryLog").put("enabled", log.enabled()).put("json", log.json())
                 .put("maxFileSize", size(log.maxFileSize())).put("maxFiles", log.maxFiles());
+        KerberosSettings k = c.kerberos();
+        ObjectNode krb = root.putObject("kerberos").put("mode", lower(k.mode()));
+        putIf(krb, "realm", k.realm());
+        putIf(krb, "krb5Conf", k.krb5Conf());
+        krb.put("keytab", k.keytab());
+        if (k.mode() == KerberosSettings.Mode.EMBEDDED) {
+            krb.putObject("kdc").put("port", k.kdcPort());
+        }
         try {
             return YAML.writeValueAsString(root);
         } catch (JsonProcessingException e) {

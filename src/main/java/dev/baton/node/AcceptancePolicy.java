@@ -43,6 +43,8 @@ final class AcceptancePolicy implements SessionPolicy {
     private final Supplier<Rights> rights;
     private final Scope here;
     private final String server;
+    /** baton.yml's kerberos.realm, for an organization whose directory names none. */
+    private final String kerberosRealm;
 
     AcceptancePolicy(BatonConfig config, VirtualServerSettings vs, Routes routes) {
         this(config, vs, routes, new Rights(OrganizationOfOne.of(config)));
@@ -57,6 +59,7 @@ final class AcceptancePolicy implements SessionPolicy {
         this.rights = rights;
         this.server = OrganizationOfOne.serverName(config).toLowerCase(Locale.ROOT);
         this.here = Scope.virtualServer(server, vs.name());
+        this.kerberosRealm = config.kerberos().realm();
         this.relayNetworks = vs.relayNetworks().stream().map(Cidr::parse).toList();
         this.routes = routes;
         this.users = config.mailboxes().users().stream().map(u -> u.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
@@ -104,7 +107,7 @@ final class AcceptancePolicy implements SessionPolicy {
         String domain = rcpt.domainKey();
         Rights rights = this.rights.get(); // one snapshot for the whole decision
         Optional<RouteSettings> route = routes.routeFor(domain);
-        Member who = member(session.principal());
+        Member who = member(session.principal(), rights.directory());
         List<Member> sessionGroups = sessionGroups(session);
         if (rights.directory().organization().acceptedDomains().contains(domain)) {
             if (!rights.allowed(who, sessionGroups, Right.ACCEPT_AUTHORITATIVE_DOMAIN, here)) {
@@ -131,13 +134,43 @@ final class AcceptancePolicy implements SessionPolicy {
 
     private static final List<Member> RELAY_NETWORKS = List.of(Member.group(Directory.RELAY_NETWORKS));
 
-    /** The directory's name for who the session proved to be. */
-    static Member member(Principal p) {
+    /**
+     * The directory's name for who the session proved to be: a server by its Kerberos principal
+     * (the directory of this decision's snapshot; one gone from it since is an unknown server,
+     * which is only an authenticated principal).
+     */
+    static Member member(Principal p, Directory directory) {
         return switch (p) {
             case Principal.Anonymous a -> Member.ANONYMOUS;
             case Principal.User u -> Member.user(u.name());
-            case Principal.Server s -> Member.server(s.name());
+            case Principal.Server s -> {
+                Directory.Server server = directory.serverByPrincipal(s.name());
+                yield Member.server(server == null ? s.name() : server.name());
+            }
         };
+    }
+
+    /**
+     * A user's Kerberos principal is {@code name@REALM}: one component (a principal with a slash is
+     * a service's), the realm the organization's (org.yml {@code realm}, else baton.yml's
+     * kerberos.realm), and the name, in lower case, a user of the directory.
+     */
+    @Override
+    public String userOfPrincipal(String principal) {
+        Directory d = rights.get().directory();
+        String realm = d.organization().realm() != null ? d.organization().realm() : kerberosRealm;
+        int at = principal.lastIndexOf('@');
+        if (realm == null || at <= 0 || !principal.substring(at + 1).equals(realm)) {
+            return null;
+        }
+        String name = principal.substring(0, at).toLowerCase(Locale.ROOT);
+        return name.indexOf('/') < 0 && d.users().containsKey(name) ? name : null;
+    }
+
+    @Override
+    public String organizationServer(String principal) {
+        Directory.Server s = rights.get().directory().serverByPrincipal(principal);
+        return s == null ? null : s.name();
     }
 
     /** A local part that names another destination: the percent hack, a bang path, a quoted address. */

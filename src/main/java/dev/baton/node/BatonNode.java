@@ -66,6 +66,8 @@ public final class BatonNode implements AutoCloseable {
     private final EventReports reports;
     private final DeliveryLogReports mailLog;
     private ControlSocket control;
+    /** Kerberos as baton.yml says: off, or the realm, keytab and GSSAPI of this node (ADR 0021). */
+    private volatile NodeKerberos kerberos = NodeKerberos.OFF;
 
     private BatonNode(BatonConfig config, Path dataDir, Spool spool, EventLog events, LiveDirectory directory) throws IOException {
         this.config = config;
@@ -176,6 +178,8 @@ public final class BatonNode implements AutoCloseable {
                 node.control.status(node::status);
                 node.control.reload(() -> node.reload().toJson());
             }
+            node.kerberos = NodeKerberos.start(config, dataDir, directory);
+            directory.onChange(node.kerberos::principalsOfTheDirectory);
             node.scheduler.start();
             directory.start();
             List<SmtpListener> ls = new ArrayList<>();
@@ -366,11 +370,24 @@ public final class BatonNode implements AutoCloseable {
 
     /**
      * The SASL mechanisms AUTH offers, strongest first; each virtual server switches their
-     * families on or off. Integrated ones (GSSAPI) are added here too.
+     * families on or off. Integrated ones (GSSAPI, when Kerberos is on) come last; X-EXPS offers those.
      */
     private List<ServerMechanism> mechanisms() {
         Credentials credentials = new DirectoryCredentials(directory::directory);
-        return List.of(new ScramMechanism(credentials, false), new PlainMechanism(credentials), new LoginMechanism(credentials));
+        List<ServerMechanism> all = new ArrayList<>(List.of(new ScramMechanism(credentials, false), new PlainMechanism(credentials),
+                new LoginMechanism(credentials)));
+        all.addAll(kerberos.mechanisms());
+        return all;
+    }
+
+    /** This node's Kerberos realm, or null when baton.yml's kerberos.mode is off. */
+    public String kerberosRealm() {
+        return kerberos.realm();
+    }
+
+    /** This node's keytab (the keys of smtp/<fqdn>@REALM, to accept and to send with), or null when Kerberos is off. */
+    public Path kerberosKeytab() {
+        return kerberos.keytab() == null ? null : kerberos.keytab().keytab();
     }
 
     /**
@@ -479,6 +496,7 @@ public final class BatonNode implements AutoCloseable {
             control.close();
         }
         directory.close();
+        kerberos.close();
         scheduler.close();
         smtp.close();
         try {

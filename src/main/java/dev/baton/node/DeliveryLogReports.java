@@ -57,7 +57,8 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
         sessions.commandRefused(vs, connection, client, command, reply, enhancedCodes);
     }
 
-    // the authentication events pass through to the event log (1709, 4401, 4402)
+    // the authentication events go on to the event log: a SessionEvents default left here would swallow them
+
     @Override
     public void authenticationRequired(VirtualServerSettings vs, long connection, InetAddress client) {
         sessions.authenticationRequired(vs, connection, client);
@@ -67,6 +68,12 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
     public void authenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
             dev.baton.auth.AuthFailure failure) {
         sessions.authenticationFailed(vs, connection, client, mechanism, failure);
+    }
+
+    @Override
+    public void serverAuthenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+            dev.baton.auth.AuthFailure failure) {
+        sessions.serverAuthenticationFailed(vs, connection, client, mechanism, failure);
     }
 
     @Override

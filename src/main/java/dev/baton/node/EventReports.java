@@ -77,6 +77,21 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
     }
 
     @Override
+    public void serverAuthenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+            dev.baton.auth.AuthFailure failure) {
+        if (log.writes(Event.INBOUND_AUTHENTICATION_FAILED, vs.name())) {
+            log.emit(Event.INBOUND_AUTHENTICATION_FAILED, Where.session(vs.name(), connection), client.getHostAddress(), vs.id(),
+                    connection, mechanism, failure.detail());
+        }
+        dev.baton.auth.AuthFailure.SecurityError e = failure.security();
+        if (e != null && log.writes(Event.PROTOCOL_SECURITY_FAILED, vs.name())) {
+            log.emit(Event.PROTOCOL_SECURITY_FAILED, Where.session(vs.name(), connection), client.getHostAddress(),
+                    mechanism.equals("GSSAPI") ? "Kerberos" : mechanism,
+                    e.operation(), e.code(), e.name(), e.underlying());
+        }
+    }
+
+    @Override
     public void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, java.time.Duration window,
             java.time.Instant until) {
         if (log.writes(Event.AUTHENTICATION_CLIENT_BLOCKED, vs.name())) {

@@ -14,6 +14,8 @@ public enum Extension {
     ENHANCED_STATUS_CODES("ENHANCEDSTATUSCODES"),
     STARTTLS("STARTTLS"),
     AUTH("AUTH"),
+    /** Server-to-server authentication of the organization (SYSTEM.md 2): X-EXPS GSSAPI. */
+    X_EXPS("X-EXPS"),
     CHUNKING("CHUNKING"),
     BINARYMIME("BINARYMIME"),
     SMTPUTF8("SMTPUTF8"),

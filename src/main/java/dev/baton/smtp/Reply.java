@@ -64,6 +64,8 @@ public enum Reply {
     AUTH_MALFORMED(501, "5.5.2", "Authentication failed: the response is not what %s expects"),
     AUTH_CANCELLED(501, "5.0.0", "Authentication cancelled"),
     AUTH_UNKNOWN_MECHANISM(504, "5.5.4", "Unrecognized authentication type"),
+    XEXPS_UNKNOWN_MECHANISM(504, "5.7.4", "Unrecognized authentication type"),
+    XEXPS_SYNTAX(501, "5.5.4", "Syntax error: X-EXPS <mechanism> [initial-response]"),
 
     // 5xx MAIL and RCPT parameters (RFC 1870, 6152, 3030, 6531, 3461)
     SIZE_NOT_A_NUMBER(501, "5.5.4", "Invalid parameter: SIZE needs a number of octets"),
@@ -94,6 +96,7 @@ public enum Reply {
     AUTH_REQUIRED(530, "5.7.0", "Authentication required"),
     AUTH_TOO_WEAK(534, "5.7.9", "Authentication mechanism is too weak"),
     AUTH_INVALID_CREDENTIALS(535, "5.7.8", "Authentication credentials invalid"),
+    XEXPS_UNSUCCESSFUL(535, "5.7.3", "Authentication unsuccessful"),
     AUTH_NEEDS_TLS(538, "5.7.11", "Encryption required for requested authentication mechanism"),
 
     // 5xx policy and content

@@ -86,6 +86,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void kerberosIsOffUnlessSetAndItsSettingsAreChecked() throws ConfigException {
+        assertThat(ConfigLoader.parse("", "test.yml").kerberos()).isEqualTo(KerberosSettings.DEFAULT);
+        assertThat(ConfigLoader.parse("kerberos: {mode: embedded, realm: EXAMPLE.TEST}", "test.yml").kerberos())
+                .isEqualTo(new KerberosSettings(KerberosSettings.Mode.EMBEDDED, "EXAMPLE.TEST", null, "kerberos/smtp.keytab", 0));
+        assertThat(error("kerberos: {mode: embedded, realm: example.test}")).startsWith("config: kerberos.realm ")
+                .contains("upper case (example: EXAMPLE.TEST)");
+        assertThat(error("kerberos: {mode: embedded, krb5Conf: /etc/krb5.conf}")).startsWith("config: kerberos.krb5Conf ")
+                .contains("only applies to mode external");
+        assertThat(error("kerberos: {mode: external, kdc: {port: 88}}")).startsWith("config: kerberos.kdc ")
+                .contains("only applies to mode embedded");
+        assertThat(error("kerberos: {mode: mit}")).startsWith("config: kerberos.mode ");
+    }
+
+    @Test
     void theDeliveryLogIsOnAsTextInTenFilesOfTenMebibytesUnlessSetAndItsSettingsAreChecked() throws ConfigException {
         assertThat(ConfigLoader.parse("", "test.yml").deliveryLog()).isEqualTo(new DeliveryLogSettings(true, false, 10L * 1024 * 1024, 10));
         assertThat(ConfigLoader.parse("deliveryLog: {enabled: false, json: true, maxFileSize: 1MiB, maxFiles: 3}", "test.yml")

@@ -52,6 +52,13 @@ class ConfigWriterTest {
     }
 
     @Test
+    void theKerberosSectionReadsBackAsItselfInEachMode() throws Exception {
+        roundTrips("kerberos: { mode: embedded, realm: EXAMPLE.TEST, kdc: { port: 8888 } }");
+        roundTrips("kerberos: { mode: external, realm: EXAMPLE.COM, krb5Conf: /etc/krb5.conf, keytab: /etc/baton/smtp.keytab }");
+        assertThat(ConfigWriter.yaml(ConfigLoader.parse("", "x"))).contains("kerberos:\n  mode: \"off\"\n  keytab: kerberos/smtp.keytab");
+    }
+
+    @Test
     void anLdapDirectoryReadsBackAsItself() throws Exception {
         roundTrips("""
                 directory:

@@ -287,6 +287,7 @@ class AuthenticationTest {
         c.command("EHLO client.example.test").expect(250);
     }
 
+    /** RFC 4954 4 lets a response be 12288 octets (a Kerberos ticket is longer than 512); one longer is refused. */
     @Test
     void aContinuationLineOverTheLimitIs500AndEndsTheAttempt() throws Exception {
         server.start();

@@ -83,6 +83,14 @@ public final class EmbeddedRealm implements AutoCloseable {
     }
 
     public static EmbeddedRealm open(Path dataDir, String realm, Policy policy) throws IOException {
+        return open(dataDir, realm, policy, 0);
+    }
+
+    /**
+     * As {@link #open(Path, String, Policy)}, the KDC on the given loopback TCP port (an error when
+     * it is taken), or with 0 on the port of the last start when free, else a free one.
+     */
+    public static EmbeddedRealm open(Path dataDir, String realm, Policy policy, int kdcPort) throws IOException {
         Objects.requireNonNull(realm, "realm");
         if (!realm.equals(realm.toUpperCase(Locale.ROOT)) || realm.isBlank()) {
             throw new IllegalArgumentException("kerberos: realm \"" + realm + "\" must be upper case (example: EXAMPLE.TEST)");
@@ -100,7 +108,7 @@ public final class EmbeddedRealm implements AutoCloseable {
                         + ", not " + realm);
             }
         }
-        int port = portFor(settings.getProperty("port"));
+        int port = kdcPort == 0 ? portFor(settings.getProperty("port")) : exactly(kdcPort);
         settings.setProperty("realm", realm);
         settings.setProperty("port", Integer.toString(port));
         Path tmp = Files.createTempFile(dataDir, ".realm", ".tmp");
@@ -135,6 +143,15 @@ public final class EmbeddedRealm implements AutoCloseable {
         } catch (KrbException e) {
             throw new IOException("kerberos: cannot start the embedded KDC for " + realm + " in " + dataDir + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    private static int exactly(int port) throws IOException {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException taken) {
+            throw new IOException("kerberos: the embedded KDC cannot listen on 127.0.0.1:" + port + ": " + taken.getMessage()
+                    + " (choose another kerberos.kdc.port, or 0 for any free port)", taken);
         }
     }
 

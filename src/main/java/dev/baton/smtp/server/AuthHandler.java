@@ -52,6 +52,35 @@ final class AuthHandler implements CommandHandler {
         }
     };
 
+    /** AUTH in one session: an integrated mechanism proves a Kerberos principal, which must be a user's. */
+    private static SaslDialogue.Verb in(Session s) {
+        return new SaslDialogue.Verb() {
+            @Override
+            public Response refusal(AuthFailure.Kind kind) {
+                return USER.refusal(kind);
+            }
+
+            @Override
+            public SaslDialogue.Identified identify(Step.Success success, ServerMechanism mechanism) {
+                if (mechanism.family() != ServerMechanism.Family.INTEGRATED) {
+                    return USER.identify(success, mechanism);
+                }
+                String user = s.context().policy().userOfPrincipal(success.identity());
+                if (user == null) {
+                    return SaslDialogue.Identified.refused(AuthFailure.of(AuthFailure.Kind.INVALID_CREDENTIALS, "the Kerberos"
+                            + " principal " + success.identity() + " is no user of the organization (a user is name@REALM of the"
+                            + " organization's realm; a server authenticates with X-EXPS)"));
+                }
+                return SaslDialogue.Identified.as(new Principal.User(user, mechanism.name()));
+            }
+
+            @Override
+            public void failed(Session session, ServerMechanism mechanism, AuthFailure failure) {
+                USER.failed(session, mechanism, failure);
+            }
+        };
+    }
+
     @Override
     public List<String> verbs() {
         return VERBS;
@@ -120,7 +149,7 @@ final class AuthHandler implements CommandHandler {
             s.refuse(Reply.AUTH_NEEDS_TLS.response(), c);
             return;
         }
-        SaslDialogue.run(s, c, m, initial, USER);
+        SaslDialogue.run(s, c, m, initial, in(s));
     }
 
     /** The mechanisms whose family this virtual server switches on, in registration order. */

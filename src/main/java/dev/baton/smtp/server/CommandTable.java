@@ -23,6 +23,7 @@ final class CommandTable {
             new SimpleVerbsHandler(),
             new StartTlsHandler(),
             new AuthHandler(),
+            new XExpsHandler(),
             new UnimplementedVerbsHandler()));
 
     private final List<CommandHandler> handlers;

@@ -27,9 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Session implements Runnable {
 
-    /** RFC 4954 4: the longest SASL response line a server must take, with its CRLF. */
-    static final int SASL_RESPONSE_LINE = 12288;
-
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
     /** At the end, how long the last replies may take to leave, and how long input is drained after them. */
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(30);
@@ -98,13 +95,13 @@ public final class Session implements Runnable {
                         break;
                     }
                     // the whole line by the deadline: an octet at a time does not keep a session alive
-                    line = ch.readCommandLine(limits.commandLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
+                    line = ch.readCommandLine(saslLineLength(), System.nanoTime() + limits.commandTimeout().toNanos());
                 } catch (SmtpChannel.LineTooLongException e) {
                     waitingForCommand = false;
                     if (log.enabled()) {
                         log("<", "(line longer than " + e.limit() + " octets)");
                     }
-                    refuse(Reply.LINE_TOO_LONG.with(e.limit()), null);
+                    refuse(Reply.LINE_TOO_LONG.with(limits.commandLineLength()), null);
                     continue;
                 } catch (SmtpChannel.InvalidUtf8Exception e) {
                     waitingForCommand = false;
@@ -112,6 +109,14 @@ public final class Session implements Runnable {
                     continue;
                 }
                 waitingForCommand = false;
+                if (line.length() + 2 > limits.commandLineLength() && !saslVerb(line)
+                        && line.getBytes(StandardCharsets.UTF_8).length + 2 > limits.commandLineLength()) {
+                    if (log.enabled()) {
+                        log("<", "(line longer than " + limits.commandLineLength() + " octets)");
+                    }
+                    refuse(Reply.LINE_TOO_LONG.with(limits.commandLineLength()), null);
+                    continue;
+                }
                 Command c = Command.parse(line);
                 if (log.enabled()) {
                     log("<", c.loggable());
@@ -282,8 +287,8 @@ public final class Session implements Runnable {
         ch.readTimeout(limits.commandTimeout());
         String line;
         try {
-            line = ch.readCommandLine(Math.max(limits.commandLineLength(), SASL_RESPONSE_LINE),
-                    System.nanoTime() + limits.commandTimeout().toNanos());
+            int max = c.verb().equals("AUTH") || c.verb().equals("X-EXPS") ? saslLineLength() : limits.commandLineLength();
+            line = ch.readCommandLine(max, System.nanoTime() + limits.commandTimeout().toNanos());
         } catch (SmtpChannel.LineTooLongException e) {
             if (log.enabled()) {
                 log("<", "(continuation line longer than " + e.limit() + " octets)");
@@ -301,6 +306,20 @@ public final class Session implements Runnable {
             log("<", "(continuation line of " + line.getBytes(StandardCharsets.UTF_8).length + " octets)");
         }
         return line;
+    }
+
+    /**
+     * RFC 4954 4: AUTH lines (the command with its initial response, and each response) may be
+     * 12288 octets, a Kerberos ticket needs more than 512; X-EXPS carries the same tokens.
+     */
+    static final int SASL_LINE_LENGTH = 12288;
+
+    private int saslLineLength() {
+        return Math.max(limits.commandLineLength(), SASL_LINE_LENGTH);
+    }
+
+    private static boolean saslVerb(String line) {
+        return line.regionMatches(true, 0, "AUTH ", 0, 5) || line.regionMatches(true, 0, "X-EXPS ", 0, 7);
     }
 
     /** The session ends once this command's replies are flushed. */

@@ -35,6 +35,14 @@ public interface SessionEvents {
                                       AuthFailure failure) {
     }
 
+    /**
+     * A server-to-server authentication (X-EXPS) failed (event 1704); when the security component
+     * failed, {@code failure.security()} says how (event 1706 too).
+     */
+    default void serverAuthenticationFailed(VirtualServerSettings vs, long connection, InetAddress client, String mechanism,
+                                            AuthFailure failure) {
+    }
+
     /** A client address reached its limit of failures within the window: refused until the given time (event 4402). */
     default void clientBlocked(VirtualServerSettings vs, long connection, InetAddress client, int failures, Duration window,
                                Instant until) {

@@ -18,6 +18,22 @@ public interface SessionPolicy {
     SessionPolicy ACCEPT_ALL = new SessionPolicy() { };
 
     /** MAIL FROM, after its syntax and parameters were found good. */
+    /**
+     * The name of the organization's server whose Kerberos principal this is (X-EXPS maps a
+     * ticket to a server with it), or null when it names none.
+     */
+    default String organizationServer(String principal) {
+        return null;
+    }
+
+    /**
+     * The directory user a Kerberos principal is (AUTH GSSAPI: {@code alice@REALM} is the user
+     * alice when REALM is the organization's), or null when it is none.
+     */
+    default String userOfPrincipal(String principal) {
+        return null;
+    }
+
     default Optional<Response> checkSender(MailAddress sender, MailParameters parameters, SessionInfo session) {
         return Optional.empty();
     }

@@ -20,10 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>SHORT.TEST: tickets live 5 seconds, for renewal</li>
  * <li>DEAD.TEST: its KDC was stopped after its principals were made: unreachable</li>
  * </ul>
+ * Public for the tests of other packages that need Kerberos (X-EXPS on a node).
  */
-final class TestRealms {
+public final class TestRealms {
 
-    static final String BATON = "BATON.TEST";
+    public static final String BATON = "BATON.TEST";
     static final String SKEW = "SKEW.TEST";
     static final String SHORT = "SHORT.TEST";
     static final String DEAD = "DEAD.TEST";
@@ -33,8 +34,8 @@ final class TestRealms {
     private static final AtomicInteger HOSTS = new AtomicInteger();
     private static TestRealms instance;
 
-    final Path dir;
-    final EmbeddedRealm baton;
+    public final Path dir;
+    public final EmbeddedRealm baton;
     final EmbeddedRealm skew;
     final EmbeddedRealm shortLived;
     /** A keytab for a principal of DEAD.TEST, whose KDC is down. */
@@ -63,7 +64,7 @@ final class TestRealms {
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "test-realms-stop"));
     }
 
-    static synchronized TestRealms get() {
+    public static synchronized TestRealms get() {
         if (instance == null) {
             try {
                 instance = new TestRealms();
@@ -75,7 +76,7 @@ final class TestRealms {
     }
 
     /** A host name no other test uses, in the domain of a realm: mx7.baton.test. */
-    static String host(String domain) {
+    public static String host(String domain) {
         return "mx" + HOSTS.incrementAndGet() + "." + domain;
     }
 
