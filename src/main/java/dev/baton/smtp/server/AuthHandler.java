@@ -12,7 +12,6 @@ import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -127,14 +126,12 @@ final class AuthHandler implements CommandHandler {
             s.refuse(Reply.EHLO_FIRST.response(), c);
             return;
         }
-        String arg = c.argument();
-        int sp = arg.indexOf(' ');
-        String name = (sp < 0 ? arg : arg.substring(0, sp)).toUpperCase(Locale.ROOT);
-        String initial = sp < 0 ? null : arg.substring(sp + 1);
-        if (name.isEmpty() || initial != null && (initial.isEmpty() || initial.indexOf(' ') >= 0)) {
+        SaslDialogue.Request request = SaslDialogue.Request.parse(c.argument());
+        if (request == null) {
             s.refuse(Reply.AUTH_SYNTAX.response(), c);
             return;
         }
+        String name = request.mechanism();
         ServerMechanism m = null;
         for (ServerMechanism e : enabled(s)) {
             if (e.name().equals(name) && e.available(SaslDialogue.context(s))) {
@@ -149,7 +146,7 @@ final class AuthHandler implements CommandHandler {
             s.refuse(Reply.AUTH_NEEDS_TLS.response(), c);
             return;
         }
-        SaslDialogue.run(s, c, m, initial, in(s));
+        SaslDialogue.run(s, c, m, request.initial(), in(s));
     }
 
     /** The mechanisms whose family this virtual server switches on, in registration order. */

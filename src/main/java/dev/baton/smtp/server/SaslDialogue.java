@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Locale;
 
 /**
  * The SASL dialogue of RFC 4954 4, as AUTH runs it and X-EXPS will: the initial response
@@ -59,6 +60,24 @@ final class SaslDialogue {
     private static final Base64.Decoder B64D = Base64.getDecoder();
 
     private SaslDialogue() {
+    }
+
+    /**
+     * The argument of AUTH or X-EXPS: a mechanism name (upper-cased) and the initial response as
+     * sent, null when there is none.
+     */
+    record Request(String mechanism, String initial) {
+
+        /** The request, or null when the argument is not {@code mechanism [initial-response]}. */
+        static Request parse(String argument) {
+            int sp = argument.indexOf(' ');
+            String name = (sp < 0 ? argument : argument.substring(0, sp)).toUpperCase(Locale.ROOT);
+            String initial = sp < 0 ? null : argument.substring(sp + 1);
+            if (name.isEmpty() || initial != null && (initial.isEmpty() || initial.indexOf(' ') >= 0)) {
+                return null;
+            }
+            return new Request(name, initial);
+        }
     }
 
     /** The context a mechanism sees in this session. */

@@ -10,7 +10,6 @@ import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
 import java.io.IOException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -111,14 +110,12 @@ final class XExpsHandler implements CommandHandler {
             s.refuse(Reply.EHLO_FIRST.response(), c);
             return;
         }
-        String arg = c.argument();
-        int sp = arg.indexOf(' ');
-        String name = (sp < 0 ? arg : arg.substring(0, sp)).toUpperCase(Locale.ROOT);
-        String initial = sp < 0 ? null : arg.substring(sp + 1);
-        if (name.isEmpty() || initial != null && (initial.isEmpty() || initial.indexOf(' ') >= 0)) {
+        SaslDialogue.Request request = SaslDialogue.Request.parse(c.argument());
+        if (request == null) {
             s.refuse(Reply.XEXPS_SYNTAX.response(), c);
             return;
         }
+        String name = request.mechanism();
         ServerMechanism m = integrated(s).stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
         if (m == null) {
             s.refuse(Reply.XEXPS_UNKNOWN_MECHANISM.response(), c);
@@ -128,7 +125,7 @@ final class XExpsHandler implements CommandHandler {
             s.refuse(Reply.AUTH_NEEDS_TLS.response(), c);
             return;
         }
-        SaslDialogue.run(s, c, m, initial, in(s));
+        SaslDialogue.run(s, c, m, request.initial(), in(s));
     }
 
     /** Where STARTTLS is offered, X-EXPS waits for it: the authentication after STARTTLS is the one that counts. */

@@ -70,6 +70,14 @@ class OrganizationHopTest {
     }
 
     /** A TLS-offering server for fqdn with AUTH GSSAPI from the given keytab. */
+    /** The receiver's view of the directory: every smtp/ principal is one of the organization's servers (X-EXPS maps it). */
+    private static final SessionPolicy ORGANIZATION_SERVERS = new SessionPolicy() {
+        @Override
+        public String organizationServer(String principal) {
+            return principal.startsWith("smtp/") ? principal : null;
+        }
+    };
+
     private SmtpListener server(String fqdn, Path keytab) throws Exception {
         VirtualServerSettings vs = ConfigLoader.parse("""
                 server: {fqdn: %s}
@@ -83,7 +91,7 @@ class OrganizationHopTest {
         open.add(received);
         Path[] pair = TlsContexts.selfSigned(tmp.resolve("tls"), fqdn);
         ServerContext ctx = new ServerContext(vs, TlsContexts.serverFactory(TlsContexts.server(pair[0], pair[1])), received,
-                SessionPolicy.ACCEPT_ALL, ProtocolLog.OFF, SessionEvents.NONE, Clock.systemUTC())
+                ORGANIZATION_SERVERS, ProtocolLog.OFF, SessionEvents.NONE, Clock.systemUTC())
                 .withMechanisms(List.of(new GssapiServerMechanism(new ServiceKeytab(keytab, realms.baton.realm()))));
         SmtpListener l = SmtpListener.start(ctx);
         open.add(l);
@@ -198,9 +206,9 @@ class OrganizationHopTest {
             assertThat(o.kind()).isEqualTo(DeliveryOutcome.Kind.DEFERRED);
             assertThat(o.reason().code()).isEqualTo(451);
             assertThat(o.reason().text()).contains("authentication to smtp/" + receiver + " refused", "535",
-                    "in reply to AUTH GSSAPI");
+                    "in reply to X-EXPS GSSAPI");
         });
-        assertThat(failures).singleElement().asString().startsWith("AUTH GSSAPI: 535");
+        assertThat(failures).singleElement().asString().startsWith("X-EXPS GSSAPI: 535 5.7.3");
         assertThat(securityErrors).as("the peer failed, not this side: no 1706").isEmpty();
         assertThat(received.list()).isEmpty();
     }
