@@ -394,10 +394,10 @@ final class QueueCommand implements Runnable {
         return true;
     }
 
-    @Command(name = "retry", mixinStandardHelpOptions = true,
-            description = {"Tries messages now (postqueue -i/-f), even where their destination is marked dead:",
-                    "the administrator says it is back. A held message stays held."})
-    static final class Retry implements Callable<Integer> {
+    /** A command that makes one change to the messages its selection picks (an ID, or --all with filters). */
+    abstract static class SelectedChange implements Callable<Integer> {
+        private final QueueRequests.Action action;
+
         @Mixin
         DataDirOptions data;
 
@@ -407,9 +407,22 @@ final class QueueCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        SelectedChange(QueueRequests.Action action) {
+            this.action = action;
+        }
+
         @Override
         public Integer call() throws IOException {
-            return change(spec, data, QueueRequests.Action.RETRY, select.filter(), null);
+            return change(spec, data, action, select.filter(), null);
+        }
+    }
+
+    @Command(name = "retry", mixinStandardHelpOptions = true,
+            description = {"Tries messages now (postqueue -i/-f), even where their destination is marked dead:",
+                    "the administrator says it is back. A held message stays held."})
+    static final class Retry extends SelectedChange {
+        Retry() {
+            super(QueueRequests.Action.RETRY);
         }
     }
 
@@ -434,91 +447,41 @@ final class QueueCommand implements Runnable {
     @Command(name = "reroute", mixinStandardHelpOptions = true,
             description = {"Re-routes messages after a change of the routes (postsuper -r): Baton looks a route up at every",
                     "attempt, so this tries them now under the routes in force, forgetting the old destinations' dead marks."})
-    static final class Reroute implements Callable<Integer> {
-        @Mixin
-        DataDirOptions data;
-
-        @Mixin
-        Selection select;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() throws IOException {
-            return change(spec, data, QueueRequests.Action.REROUTE, select.filter(), null);
+    static final class Reroute extends SelectedChange {
+        Reroute() {
+            super(QueueRequests.Action.REROUTE);
         }
     }
 
     @Command(name = "hold", mixinStandardHelpOptions = true,
             description = "Holds messages (postsuper -h): nothing delivers them until released; the hold survives a restart.")
-    static final class Hold implements Callable<Integer> {
-        @Mixin
-        DataDirOptions data;
-
-        @Mixin
-        Selection select;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() throws IOException {
-            return change(spec, data, QueueRequests.Action.HOLD, select.filter(), null);
+    static final class Hold extends SelectedChange {
+        Hold() {
+            super(QueueRequests.Action.HOLD);
         }
     }
 
     @Command(name = "release", mixinStandardHelpOptions = true,
             description = "Releases held messages (postsuper -H): each is tried at once, as by 'baton queue retry'.")
-    static final class Release implements Callable<Integer> {
-        @Mixin
-        DataDirOptions data;
-
-        @Mixin
-        Selection select;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() throws IOException {
-            return change(spec, data, QueueRequests.Action.RELEASE, select.filter(), null);
+    static final class Release extends SelectedChange {
+        Release() {
+            super(QueueRequests.Action.RELEASE);
         }
     }
 
     @Command(name = "bounce", mixinStandardHelpOptions = true,
             description = "Returns messages to their senders now: a DSN for every recipient not yet delivered.")
-    static final class Bounce implements Callable<Integer> {
-        @Mixin
-        DataDirOptions data;
-
-        @Mixin
-        Selection select;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() throws IOException {
-            return change(spec, data, QueueRequests.Action.BOUNCE, select.filter(), null);
+    static final class Bounce extends SelectedChange {
+        Bounce() {
+            super(QueueRequests.Action.BOUNCE);
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = "Deletes messages from the queue (postsuper -d); no report is sent.")
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        DataDirOptions data;
-
-        @Mixin
-        Selection select;
-
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() throws IOException {
-            return change(spec, data, QueueRequests.Action.DELETE, select.filter(), null);
+    static final class Delete extends SelectedChange {
+        Delete() {
+            super(QueueRequests.Action.DELETE);
         }
     }
 
