@@ -6,7 +6,6 @@ import dev.baton.auth.AuthFailure;
 import dev.baton.auth.AuthenticationException;
 import dev.baton.auth.ClientExchange;
 import dev.baton.auth.ClientMechanism;
-import dev.baton.config.ConfigLoader;
 import dev.baton.config.DeliverySettings;
 import dev.baton.config.RouteSettings.TlsPolicy;
 import dev.baton.config.VirtualServerSettings;
@@ -22,7 +21,6 @@ import dev.baton.smtp.server.ProtocolLog;
 import dev.baton.smtp.server.ServerContext;
 import dev.baton.smtp.server.SessionEvents;
 import dev.baton.smtp.server.SmtpListener;
-import dev.baton.smtp.server.SessionPolicy;
 import dev.baton.tls.TlsContexts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -70,28 +68,13 @@ class OrganizationHopTest {
     }
 
     /** A TLS-offering server for fqdn with AUTH GSSAPI from the given keytab. */
-    /** The receiver's view of the directory: every smtp/ principal is one of the organization's servers (X-EXPS maps it). */
-    private static final SessionPolicy ORGANIZATION_SERVERS = new SessionPolicy() {
-        @Override
-        public String organizationServer(String principal) {
-            return principal.startsWith("smtp/") ? principal : null;
-        }
-    };
-
     private SmtpListener server(String fqdn, Path keytab) throws Exception {
-        VirtualServerSettings vs = ConfigLoader.parse("""
-                server: {fqdn: %s}
-                acceptedDomains: [example.test]
-                routes:
-                  - {domain: example.test, transport: local}
-                virtualServers:
-                  - {name: default, address: 127.0.0.1, port: 0}
-                """.formatted(fqdn), "test").virtualServers().get(0);
+        VirtualServerSettings vs = TestRealms.virtualServer(fqdn);
         received = Spool.open(tmp.resolve("received"));
         open.add(received);
         Path[] pair = TlsContexts.selfSigned(tmp.resolve("tls"), fqdn);
         ServerContext ctx = new ServerContext(vs, TlsContexts.serverFactory(TlsContexts.server(pair[0], pair[1])), received,
-                ORGANIZATION_SERVERS, ProtocolLog.OFF, SessionEvents.NONE, Clock.systemUTC())
+                TestRealms.ORGANIZATION_SERVERS, ProtocolLog.OFF, SessionEvents.NONE, Clock.systemUTC())
                 .withMechanisms(List.of(new GssapiServerMechanism(new ServiceKeytab(keytab, realms.baton.realm()))));
         SmtpListener l = SmtpListener.start(ctx);
         open.add(l);

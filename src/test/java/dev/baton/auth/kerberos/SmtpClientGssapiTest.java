@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.baton.auth.AuthFailure;
 import dev.baton.auth.AuthenticationException;
-import dev.baton.config.ConfigLoader;
 import dev.baton.config.VirtualServerSettings;
 import dev.baton.queue.Spool;
 import dev.baton.smtp.client.SmtpClient;
@@ -14,7 +13,6 @@ import dev.baton.smtp.client.SmtpReply;
 import dev.baton.smtp.server.ProtocolLog;
 import dev.baton.smtp.server.ServerContext;
 import dev.baton.smtp.server.SessionEvents;
-import dev.baton.smtp.server.SessionPolicy;
 import dev.baton.smtp.server.SmtpListener;
 import dev.baton.testing.Eventually;
 import java.nio.file.Path;
@@ -55,27 +53,12 @@ class SmtpClientGssapiTest {
     }
 
     /** A server for {@code fqdn} of a realm, offering AUTH GSSAPI with a keytab for smtp/fqdn. */
-    /** The receiver's view of the directory: every smtp/ principal is one of the organization's servers (X-EXPS maps it). */
-    private static final SessionPolicy ORGANIZATION_SERVERS = new SessionPolicy() {
-        @Override
-        public String organizationServer(String principal) {
-            return principal.startsWith("smtp/") ? principal : null;
-        }
-    };
-
     private SmtpListener server(EmbeddedRealm realm, String fqdn) throws Exception {
         Path keytab = realm.addServer(fqdn, tmp.resolve(fqdn + ".keytab"));
-        VirtualServerSettings vs = ConfigLoader.parse("""
-                server: {fqdn: %s}
-                acceptedDomains: [example.test]
-                routes:
-                  - {domain: example.test, transport: local}
-                virtualServers:
-                  - {name: default, address: 127.0.0.1, port: 0}
-                """.formatted(fqdn), "test").virtualServers().get(0);
+        VirtualServerSettings vs = TestRealms.virtualServer(fqdn);
         Spool spool = Spool.open(tmp.resolve("spool-" + fqdn));
         open.add(spool);
-        ServerContext ctx = new ServerContext(vs, null, spool, ORGANIZATION_SERVERS, ProtocolLog.OFF, SessionEvents.NONE,
+        ServerContext ctx = new ServerContext(vs, null, spool, TestRealms.ORGANIZATION_SERVERS, ProtocolLog.OFF, SessionEvents.NONE,
                 Clock.systemUTC()).withMechanisms(List.of(new GssapiServerMechanism(new ServiceKeytab(keytab, realm.realm()))));
         SmtpListener l = SmtpListener.start(ctx);
         open.add(l);

@@ -1,5 +1,8 @@
 package dev.baton.auth.kerberos;
 
+import dev.baton.config.ConfigLoader;
+import dev.baton.config.VirtualServerSettings;
+import dev.baton.smtp.server.SessionPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,6 +26,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Public for the tests of other packages that need Kerberos (X-EXPS on a node).
  */
 public final class TestRealms {
+
+    /** A receiver's view of the directory: every smtp/ principal is one of the organization's servers (X-EXPS maps it). */
+    public static final SessionPolicy ORGANIZATION_SERVERS = new SessionPolicy() {
+        @Override
+        public String organizationServer(String principal) {
+            return principal.startsWith("smtp/") ? principal : null;
+        }
+    };
+
+    /** A virtual server announcing fqdn on a free loopback port, accepting example.test. */
+    public static VirtualServerSettings virtualServer(String fqdn) throws dev.baton.config.ConfigException {
+        return ConfigLoader.parse("""
+                server: {fqdn: %s}
+                acceptedDomains: [example.test]
+                routes:
+                  - {domain: example.test, transport: local}
+                virtualServers:
+                  - {name: default, address: 127.0.0.1, port: 0}
+                """.formatted(fqdn), "test").virtualServers().get(0);
+    }
+
 
     public static final String BATON = "BATON.TEST";
     static final String SKEW = "SKEW.TEST";
