@@ -85,8 +85,10 @@ class AuthenticationLimitsTest {
                 + " (connection #" + e.connection() + " was the last); its attempts are refused until " + e.fields().get("until") + ".");
 
         Eventually.await("a correct password accepted once the window has passed", Duration.ofSeconds(20), () -> {
-            SmtpTestClient d = inTls();
-            return d.command("AUTH PLAIN " + plain("alice", AuthenticationTest.ALICE_PASSWORD)).code() == 235;
+            // each try closes its connection: open ones would reach maxConnectionsPerClient and never see the window end
+            try (SmtpTestClient d = inTls()) {
+                return d.command("AUTH PLAIN " + plain("alice", AuthenticationTest.ALICE_PASSWORD)).code() == 235;
+            }
         });
         assertThat(Duration.ofNanos(System.nanoTime() - blockedAt)).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
     }
