@@ -97,9 +97,10 @@ final class OrgCommand implements Runnable {
             ObjectMapper m = new ObjectMapper();
             switch (kind.toLowerCase(java.util.Locale.ROOT)) {
                 case "servers" -> d.servers().values().forEach(s -> out.println(json ? line(m, m.createObjectNode().put("name", s.name())
-                        .put("fqdn", s.fqdn()).put("principal", s.principal()).putPOJO("virtualServers", s.virtualServers()))
+                        .put("fqdn", s.fqdn()).put("principal", s.principal()).putPOJO("virtualServers", s.virtualServers())
+                        .put("smtp", s.smtpHost() + ":" + s.smtpPort()))
                         : s.name() + "\t" + s.fqdn() + "\t" + (s.principal() == null ? "-" : s.principal()) + "\t"
-                        + String.join(",", s.virtualServers())));
+                        + String.join(",", s.virtualServers()) + "\t" + s.smtpHost() + ":" + s.smtpPort()));
                 case "users" -> d.users().values().forEach(u -> out.println(json ? line(m, m.createObjectNode().put("name", u.name())
                         .put("home", u.homeServer()).put("password", u.passwordHash() != null).putPOJO("addresses", u.addresses()))
                         : u.name() + "\t" + (u.homeServer() == null ? "-" : u.homeServer()) + "\t" + String.join(",", u.addresses())));
@@ -143,7 +144,8 @@ final class OrgCommand implements Runnable {
             out.println("organization " + d.organization().name() + " (accepted domains: "
                     + String.join(", ", d.organization().acceptedDomains()) + ")");
             d.servers().values().forEach(s -> out.println("  server " + s.name() + ": " + s.fqdn()
-                    + (s.principal() == null ? "" : ", principal " + s.principal()) + ", virtual servers " + s.virtualServers()));
+                    + (s.principal() == null ? "" : ", principal " + s.principal()) + ", virtual servers " + s.virtualServers()
+                    + (s.smtp() == null ? "" : ", reached at " + s.smtp())));
             d.users().values().forEach(u -> out.println("  user " + u.name() + (u.homeServer() == null ? "" : " (home " + u.homeServer() + ")")
                     + ": " + String.join(", ", u.addresses()) + (u.passwordHash() == null ? "" : "; has a password")));
             d.groups().values().forEach(g -> out.println("  group " + g.name() + ": "

@@ -124,11 +124,17 @@ final class OrgEdit {
         String principal;
         @Option(names = "--virtual-server", paramLabel = "NAME", description = "A virtual server it runs (repeat). Default: default")
         List<String> virtualServers;
+        @Option(names = "--smtp", paramLabel = "HOST:PORT",
+                description = "Where the organization's servers reach its SMTP ([127.0.0.1]:2626, mail2.example.test:25). Default: FQDN:25")
+        String smtp;
 
         @Override
         public Integer call() {
+            if (Directory.Server.checkSmtp(smtp) != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--smtp: " + Directory.Server.checkSmtp(smtp));
+            }
             return apply(where, spec, new DirectoryChange.AddServer(new Directory.Server(name, fqdn, principal,
-                    virtualServers == null ? List.of("default") : virtualServers)));
+                    virtualServers == null ? List.of("default") : virtualServers, smtp)));
         }
     }
 

@@ -128,6 +128,10 @@ public final class ConfigLoader {
                 throw r.get("port").error("only applies to transports smtp, mx and lmtp");
             }
             int port = remote ? r.get("port").intValue(transport == RouteSettings.Transport.LMTP ? 24 : 25, 1, 65535) : 0;
+            if (transport == RouteSettings.Transport.ORGANIZATION && !r.get("tls").missing()) {
+                throw r.get("tls").error("does not apply to transport organization: a hop to a server of the organization is always"
+                        + " TLS, then X-EXPS (where each server is reached is its smtp in the directory)");
+            }
             routes.add(new RouteSettings(domain, transport, host, port,
                     r.get("tls").enumValue(RouteSettings.TlsPolicy.class, RouteSettings.TlsPolicy.OPPORTUNISTIC)));
         }

@@ -64,7 +64,9 @@ public final class ConfigWriter {
             if (remote) {
                 o.put("port", r.port());
             }
-            o.put("tls", lower(r.tls()));
+            if (r.transport() != RouteSettings.Transport.ORGANIZATION) {
+                o.put("tls", lower(r.tls())); // an organization hop is always TLS (ADR 0020)
+            }
         }
         BatonConfig.QueueSettings q = c.queue();
         root.putObject("queue").put("directory", q.directory()).put("deliveryWorkers", q.deliveryWorkers())

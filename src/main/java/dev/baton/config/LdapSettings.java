@@ -42,7 +42,7 @@ public record LdapSettings(String url, boolean startTls, String trustedCertifica
      */
     public enum Kind {
         SERVERS("servers", "ou=servers", List.of("batonServer"), attrs(
-                "name", "cn", "fqdn", "batonFqdn", "principal", "batonPrincipal", "virtualServers", "batonVirtualServer")),
+                "name", "cn", "fqdn", "batonFqdn", "principal", "batonPrincipal", "virtualServers", "batonVirtualServer", "smtp", "batonSmtpAddress")),
         USERS("users", "ou=users", List.of("account", "batonUser"), attrs(
                 "name", "uid", "address", "mail", "aliases", "batonAlias", "home", "batonHomeServer", "password", "batonPasswordHash",
                 "scram", "batonScramCredential")),

@@ -4,7 +4,8 @@ package dev.baton.config;
  * Where mail for a domain goes.
  *
  * @param domain    a domain, "*.example.test" for its subdomains, or "*" for any
- * @param transport local (Maildir), discard, smtp (to host:port), mx (by DNS), lmtp (to host:port)
+ * @param transport local (Maildir), discard, smtp (to host:port), mx (by DNS), lmtp (to host:port),
+ *                  organization (to the home server of the recipient's mailbox per the directory, ADR 0020)
  * @param host      next hop for smtp and lmtp: a host name or an address literal such as [192.0.2.1]
  * @param port      next hop port for smtp and mx (default 25) and lmtp (default 24)
  * @param tls       TLS policy for smtp, mx and lmtp
@@ -12,7 +13,7 @@ package dev.baton.config;
 public record RouteSettings(String domain, Transport transport, String host, int port, TlsPolicy tls) {
 
     /** The transports Baton delivers with. */
-    public enum Transport { LOCAL, DISCARD, SMTP, MX, LMTP }
+    public enum Transport { LOCAL, DISCARD, SMTP, MX, LMTP, ORGANIZATION }
 
     /**
      * STARTTLS towards the next hop: NONE never; OPPORTUNISTIC when offered, any certificate

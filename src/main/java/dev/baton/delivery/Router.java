@@ -32,6 +32,7 @@ public final class Router implements DeliveryAgent {
     private final SmtpTransport smtp;
     private final MxResolver mx;
     private final Destinations destinations;
+    private volatile Homes homes = Homes.NONE;
 
     /**
      * @param smtp              and mx may be null where no route needs them (local and discard only)
@@ -53,6 +54,46 @@ public final class Router implements DeliveryAgent {
         return routes;
     }
 
+    /** Where the organization transport finds each user's mailbox (the node's directory). */
+    public void homes(Homes h) {
+        this.homes = h == null ? Homes.NONE : h;
+    }
+
+    /**
+     * The route a recipient takes: the first that matches its domain and takes it (an
+     * organization route takes only users with a known home), resolved for an organization
+     * route to a local delivery (home here) or an SMTP hop to the home server with TLS required.
+     */
+    private Optional<RouteSettings> routeOf(Recipient r) {
+        return chosen(r).map(Chosen::route);
+    }
+
+    /** A recipient's route, and for an organization route the home it was resolved by (else null). */
+    private record Chosen(RouteSettings route, Homes.Home home) {
+    }
+
+    private Optional<Chosen> chosen(Recipient r) {
+        if (r.domain().isEmpty()) {
+            return routes.routeForRecipient(r.domain()).map(rs -> new Chosen(rs, null));
+        }
+        for (RouteSettings rs : routes.all()) {
+            if (!rs.matches(r.domain())) {
+                continue;
+            }
+            if (rs.transport() != RouteSettings.Transport.ORGANIZATION) {
+                return Optional.of(new Chosen(rs, null));
+            }
+            Optional<Homes.Home> home = homes.of(r.address().toLowerCase(java.util.Locale.ROOT));
+            if (home.isPresent()) {
+                Homes.Home at = home.get();
+                return Optional.of(new Chosen(at.here() ? new RouteSettings(rs.domain(), RouteSettings.Transport.LOCAL, null, 0, rs.tls())
+                        : new RouteSettings(rs.domain(), RouteSettings.Transport.SMTP, at.host(), at.port(), RouteSettings.TlsPolicy.REQUIRED),
+                        at));
+            }
+        }
+        return Optional.empty();
+    }
+
     @Override
     public List<DeliveryOutcome> deliver(QueuedMessage m, List<RecipientId> recipients) {
         return deliver(m, recipients, false);
@@ -65,18 +106,25 @@ public final class Router implements DeliveryAgent {
 
     @Override
     public String route(QueuedMessage m, RecipientId id) {
-        String domain = m.recipient(id).domain();
-        Optional<RouteSettings> route = routes.routeForRecipient(domain);
-        if (route.isEmpty()) {
+        Recipient r = m.recipient(id);
+        String domain = r.domain();
+        Optional<Chosen> chosen = chosen(r);
+        if (chosen.isEmpty()) {
             return "none (no route covers " + domain + ")";
         }
-        RouteSettings rs = route.get();
+        RouteSettings rs = chosen.get().route();
+        Homes.Home home = chosen.get().home();
+        if (home != null) {
+            return "organization (route " + rs.domain() + "), home server " + home.server()
+                    + (home.here() ? " (this server): local" : ", next hop: " + rs.host() + ":" + rs.port() + " with TLS and X-EXPS");
+        }
         String name = rs.transport().name().toLowerCase(java.util.Locale.ROOT);
         return switch (rs.transport()) {
             case LOCAL -> "local (route " + rs.domain() + ")";
             case DISCARD -> "discard (route " + rs.domain() + ")";
             case MX -> "mx (route " + rs.domain() + "), next hop: the MX hosts of " + domain + " port " + rs.port();
             case SMTP, LMTP -> name + " (route " + rs.domain() + "), next hop: " + rs.host() + ":" + rs.port();
+            case ORGANIZATION -> throw new IllegalStateException("routeOf resolves organization routes");
         };
     }
 
@@ -86,7 +134,7 @@ public final class Router implements DeliveryAgent {
         Map<String, RouteSettings> remoteRoute = new HashMap<>();
         for (RecipientId id : recipients) {
             Recipient r = m.recipient(id);
-            Optional<RouteSettings> route = routes.routeForRecipient(r.domain());
+            Optional<RouteSettings> route = routeOf(r);
             if (route.isEmpty()) {
                 // the routes changed since the message was accepted: keep it until they cover it again
                 out.put(id, DeliveryOutcome.deferred(id, DeliveryText.NO_ROUTE.reply(r.domain())));
@@ -97,6 +145,7 @@ public final class Router implements DeliveryAgent {
                 case DISCARD -> out.put(id, DeliveryOutcome.delivered(id, DeliveryText.DISCARDED.reply(rs.domain()),
                         DeliveryOutcome.Handoff.DISCARDED));
                 case LOCAL -> out.put(id, local.deliver(m, id));
+                case ORGANIZATION -> throw new IllegalStateException("routeOf resolves organization routes");
                 case SMTP, LMTP, MX -> {
                     String destination = Routes.destination(rs, r.domain());
                     remote.computeIfAbsent(destination, k -> new ArrayList<>()).add(id);

@@ -621,19 +621,20 @@ public final class SmtpTransport implements AutoCloseable {
             throw new HopFailure(DeliveryText.HOP_ORGANIZATION_NO_MECHANISM.hop(peer, null, fqdn));
         }
         String command = verb + " " + mech;
+        String host = peer.startsWith("[") ? fqdn + peer : peer; // mx2.example.test[192.0.2.2]:25, as the event names it
         HopEvents to = events;
         try {
             String proved = c.authenticate(verb, org.mechanism(), fqdn);
             log.debug("{}: {} as {} ({})", peer, command, proved, queueId);
         } catch (SmtpClientException refused) {
             String reply = PeerText.quote(refused.reply().toString());
-            to.authenticationFailed(queueId, number, peer, command, reply, null);
+            to.authenticationFailed(queueId, number, host, command, reply, null);
             c.quitQuietly();
             throw new HopFailure(DeliveryText.HOP_AUTHENTICATION_REFUSED.hop(peer, null, "smtp/" + fqdn,
                     reply + " (peer, in reply to " + command + ")"));
         } catch (AuthenticationException here) {
             String what = PeerText.quote(String.valueOf(here.getMessage()));
-            to.authenticationFailed(queueId, number, peer, command, what, here.failure().security());
+            to.authenticationFailed(queueId, number, host, command, what, here.failure().security());
             c.quitQuietly();
             throw new HopFailure(DeliveryText.HOP_AUTHENTICATION_FAILED_HERE.hop(peer, null, "smtp/" + fqdn, what
                     + (here.failure().security() == null ? "" : " (" + here.failure().security().name() + ")")));

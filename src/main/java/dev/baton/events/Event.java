@@ -28,7 +28,7 @@ public enum Event {
     // ---- Authentication (per virtual server)
     OUTBOUND_AUTHENTICATION_FAILED(7006, Category.AUTHENTICATION, Severity.ERROR, DiagnosticLevel.MINIMUM,
             "Server-to-server authentication to the remote host \"{host}\" failed on virtual server ID {virtualServerId},"
-                    + " connection #{connection}: it responded to \"{command}\" with \"{reply}\"."),
+                    + " connection #{connection}: \"{command}\" {outcome}."),
     INBOUND_AUTHENTICATION_FAILED(1704, Category.AUTHENTICATION, Severity.WARNING, DiagnosticLevel.MINIMUM,
             "A server-to-server authentication attempt from the client at \"{address}\" failed on virtual server ID"
                     + " {virtualServerId}, connection #{connection}: mechanism {mechanism}, {reason}."),

@@ -106,7 +106,11 @@ final class AcceptancePolicy implements SessionPolicy {
         }
         String domain = rcpt.domainKey();
         Rights rights = this.rights.get(); // one snapshot for the whole decision
-        Optional<RouteSettings> route = routes.routeFor(domain);
+        Directory dir = rights.directory();
+        String full = rcpt.toString().toLowerCase(Locale.ROOT);
+        // an organization route takes the users the directory knows; the others fall to the next route (ADR 0020)
+        Optional<RouteSettings> route = routes.routeFor(domain,
+                rs -> rs.transport() != RouteSettings.Transport.ORGANIZATION || dir.userByAddress(full) != null);
         Member who = member(session.principal(), rights.directory());
         List<Member> sessionGroups = sessionGroups(session);
         if (rights.directory().organization().acceptedDomains().contains(domain)) {

@@ -89,6 +89,7 @@ public final class BatonNode implements AutoCloseable {
         this.mx = new MxResolver(config.delivery().resolver(), config.delivery().commandTimeout().compareTo(Duration.ofSeconds(30)) > 0
                 ? Duration.ofSeconds(30) : config.delivery().commandTimeout());
         this.router = new Router(routes, localDelivery, smtp, mx, config.delivery().maxPerDestination(), spool.clock());
+        router.homes(this::homeOf);
         RetryPolicy retry = new RetryPolicy(config.queue().retryDelay(), config.queue().maxRetryDelay(),
                 config.queue().lifetime(), config.queue().delayWarning());
         // last: nothing after it can fail and leave its writer running
@@ -180,6 +181,9 @@ public final class BatonNode implements AutoCloseable {
             }
             node.kerberos = NodeKerberos.start(config, dataDir, directory);
             directory.onChange(node.kerberos::principalsOfTheDirectory);
+            if (node.kerberos.initiator() != null) {
+                node.outboundAuthentication(node.kerberos.initiator());
+            }
             node.scheduler.start();
             directory.start();
             List<SmtpListener> ls = new ArrayList<>();
@@ -378,6 +382,26 @@ public final class BatonNode implements AutoCloseable {
                 new LoginMechanism(credentials)));
         all.addAll(kerberos.mechanisms());
         return all;
+    }
+
+    /**
+     * Where the live directory keeps a user's mailbox, for the organization transport (ADR 0020):
+     * here when the user's home server is this one (or the user has none), else the home server
+     * at its {@code smtp} address; empty for an address the directory does not know.
+     */
+    private java.util.Optional<dev.baton.delivery.Homes.Home> homeOf(String address) {
+        Directory d = directory.directory();
+        Directory.User u = d.userByAddress(address);
+        if (u == null) {
+            return java.util.Optional.empty();
+        }
+        String self = config.server().name().toLowerCase(java.util.Locale.ROOT);
+        if (u.homeServer() == null || u.homeServer().equals(self)) {
+            return java.util.Optional.of(new dev.baton.delivery.Homes.Home(self, true, null, 0));
+        }
+        Directory.Server s = d.servers().get(u.homeServer());
+        return s == null ? java.util.Optional.empty()
+                : java.util.Optional.of(new dev.baton.delivery.Homes.Home(s.name(), false, s.smtpHost(), s.smtpPort()));
     }
 
     /** This node's Kerberos realm, or null when baton.yml's kerberos.mode is off. */

@@ -117,7 +117,9 @@ final class EventReports implements SessionEvents, HopEvents, QueueEvents {
         VirtualServerSettings outbound = this.outbound;
         Where where = new Where(outbound.name(), connection, queueId);
         if (log.writes(Event.OUTBOUND_AUTHENTICATION_FAILED, outbound.name())) {
-            log.emit(Event.OUTBOUND_AUTHENTICATION_FAILED, where, host, outbound.id(), connection, command, reply);
+            String outcome = security == null ? "was answered \"" + reply + "\""
+                    : "failed on this server before the peer could answer: " + reply;
+            log.emit(Event.OUTBOUND_AUTHENTICATION_FAILED, where, host, outbound.id(), connection, command, outcome);
         }
         if (security != null && log.writes(Event.PROTOCOL_SECURITY_FAILED, outbound.name())) {
             log.emit(Event.PROTOCOL_SECURITY_FAILED, where, host, "Kerberos", security.operation(), security.code(),

@@ -1,8 +1,14 @@
 package dev.baton.node;
 
+import dev.baton.auth.AuthenticationException;
+import dev.baton.auth.ClientExchange;
+import dev.baton.auth.ClientMechanism;
 import dev.baton.auth.ServerMechanism;
 import dev.baton.auth.kerberos.EmbeddedRealm;
+import dev.baton.auth.kerberos.GssapiClientMechanism;
 import dev.baton.auth.kerberos.GssapiServerMechanism;
+import dev.baton.auth.kerberos.InitiatorLogin;
+import dev.baton.auth.kerberos.KerberosException;
 import dev.baton.auth.kerberos.Krb5Conf;
 import dev.baton.auth.kerberos.ServiceKeytab;
 import dev.baton.config.BatonConfig;
@@ -29,18 +35,90 @@ final class NodeKerberos implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NodeKerberos.class);
 
     /** Kerberos off. */
-    static final NodeKerberos OFF = new NodeKerberos(null, null, null, null);
+    static final NodeKerberos OFF = new NodeKerberos(null, null, null, null, null);
 
     private final String realm;
     private final ServiceKeytab keytab;
     private final EmbeddedRealm embedded;
     private final LiveDirectory directory;
+    private final Initiator initiator;
 
-    private NodeKerberos(String realm, ServiceKeytab keytab, EmbeddedRealm embedded, LiveDirectory directory) {
+    private NodeKerberos(String realm, ServiceKeytab keytab, EmbeddedRealm embedded, LiveDirectory directory, Initiator initiator) {
         this.realm = realm;
         this.keytab = keytab;
         this.embedded = embedded;
         this.directory = directory;
+        this.initiator = initiator;
+    }
+
+    /**
+     * This server's principal: the directory's for the server of baton.yml's {@code server.name},
+     * else {@code smtp/<server.fqdn>@REALM}.
+     */
+    private static String selfPrincipal(BatonConfig config, Directory d, String realm) {
+        Directory.Server self = d.servers().get(config.server().name().toLowerCase(Locale.ROOT));
+        return self != null && self.principal() != null ? self.principal() : ServiceKeytab.servicePrincipal(config.server().fqdn(), realm);
+    }
+
+    /**
+     * The sending side's GSSAPI (ADR 0020): this server's initiator login from its keytab, kept
+     * fresh by {@link InitiatorLogin}. A login that fails at start (keytab not yet in place, KDC
+     * down) does not stop the server: each organization hop tries again, and until one succeeds
+     * the hop fails on this side (7006 and 1706 with the cause) and its mail is deferred.
+     */
+    static final class Initiator implements ClientMechanism, AutoCloseable {
+        private final String principal;
+        private final Path keytab;
+        private InitiatorLogin login;
+        private boolean closed;
+
+        Initiator(String principal, Path keytab) {
+            this.principal = principal;
+            this.keytab = keytab;
+        }
+
+        String principal() {
+            return principal;
+        }
+
+        /** Logs in now; on failure says why and leaves it to the first hop to try again. */
+        void tryLogin() {
+            try {
+                login();
+                LOG.info("kerberos: logged in as {} from {} (renewed before it expires)", principal, keytab);
+            } catch (KerberosException e) {
+                LOG.warn("kerberos: cannot log in as {} from {}: {} ({}); hops to the organization's servers are deferred until"
+                        + " it can (docs/kerberos.md)", principal, keytab, e.getMessage(), e.kerberosCause());
+            }
+        }
+
+        private synchronized InitiatorLogin login() throws KerberosException {
+            if (closed) {
+                throw new IllegalStateException("kerberos: the node is stopping");
+            }
+            if (login == null) {
+                login = InitiatorLogin.start(principal, keytab);
+            }
+            return login;
+        }
+
+        @Override
+        public String name() {
+            return "GSSAPI";
+        }
+
+        @Override
+        public ClientExchange start(String peerFqdn) throws AuthenticationException {
+            return new GssapiClientMechanism(login()).start(peerFqdn);
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            if (login != null) {
+                login.close();
+            }
+        }
     }
 
     /** Puts the configuration's Kerberos in place before any virtual server opens. */
@@ -59,7 +137,9 @@ final class NodeKerberos implements AutoCloseable {
                 LOG.warn("kerberos: the keytab {} for {} is missing or unreadable: integrated authentication fails until it is"
                         + " in place (docs/kerberos.md)", keytab, ServiceKeytab.servicePrincipal(config.server().fqdn(), realm));
             }
-            return new NodeKerberos(realm, new ServiceKeytab(keytab, realm), null, directory);
+            Initiator initiator = new Initiator(selfPrincipal(config, directory.directory(), realm), keytab);
+            initiator.tryLogin();
+            return new NodeKerberos(realm, new ServiceKeytab(keytab, realm), null, directory, initiator);
         }
         Path home = dataDir.resolve("kerberos");
         EmbeddedRealm r;
@@ -73,8 +153,10 @@ final class NodeKerberos implements AutoCloseable {
             useProcessWide(conf);
             Files.createDirectories(keytab.toAbsolutePath().getParent());
             r.addServer(config.server().fqdn(), keytab);
-            NodeKerberos nk = new NodeKerberos(realm, new ServiceKeytab(keytab, realm), r, directory);
+            Initiator initiator = new Initiator(selfPrincipal(config, directory.directory(), realm), keytab);
+            NodeKerberos nk = new NodeKerberos(realm, new ServiceKeytab(keytab, realm), r, directory, initiator);
             nk.principalsOfTheDirectory();
+            initiator.tryLogin();
             LOG.info("kerberos: embedded realm {} with its KDC on {}; {} in {}", realm, r.kdcAddress(),
                     r.serverPrincipal(config.server().fqdn()), keytab);
             return nk;
@@ -144,6 +226,11 @@ final class NodeKerberos implements AutoCloseable {
         return keytab == null ? List.of() : List.of(new GssapiServerMechanism(keytab));
     }
 
+    /** The sending side's mechanism (GSSAPI as this server), or null when Kerberos is off. */
+    ClientMechanism initiator() {
+        return initiator;
+    }
+
     /** The realm in force, or null when Kerberos is off. */
     String realm() {
         return realm;
@@ -161,6 +248,9 @@ final class NodeKerberos implements AutoCloseable {
 
     @Override
     public void close() {
+        if (initiator != null) {
+            initiator.close();
+        }
         if (embedded != null) {
             try {
                 embedded.close();

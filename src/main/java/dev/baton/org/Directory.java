@@ -46,11 +46,54 @@ public final class Directory {
         }
     }
 
-    /** A server of the organization: its FQDN, its Kerberos principal, the virtual servers it runs. */
-    public record Server(String name, String fqdn, String principal, List<String> virtualServers) {
+    /**
+     * A server of the organization: its FQDN, its Kerberos principal, the virtual servers it runs,
+     * and where the others reach its SMTP ({@code smtp}: {@code host:port} or {@code [address]:port};
+     * null for its FQDN on port 25).
+     */
+    public record Server(String name, String fqdn, String principal, List<String> virtualServers, String smtp) {
         public Server {
             name = name.toLowerCase(Locale.ROOT);
             virtualServers = virtualServers.stream().map(v -> v.toLowerCase(Locale.ROOT)).toList();
+            smtp = smtp == null || smtp.isBlank() ? null : smtp.trim();
+        }
+
+        public Server(String name, String fqdn, String principal, List<String> virtualServers) {
+            this(name, fqdn, principal, virtualServers, null);
+        }
+
+        /** The host of {@link #smtp()} (an address literal keeps its brackets), else the FQDN. */
+        public String smtpHost() {
+            if (smtp == null) {
+                return fqdn;
+            }
+            int colon = smtp.lastIndexOf(':');
+            return colon > 0 && colon > smtp.lastIndexOf(']') ? smtp.substring(0, colon) : smtp;
+        }
+
+        /** The port of {@link #smtp()}, else 25. */
+        public int smtpPort() {
+            if (smtp == null) {
+                return 25;
+            }
+            int colon = smtp.lastIndexOf(':');
+            return colon > 0 && colon > smtp.lastIndexOf(']') ? Integer.parseInt(smtp.substring(colon + 1)) : 25;
+        }
+
+        /**
+         * Why an {@code smtp} value is no host:port, or null when it is one: a host name or an
+         * address literal in brackets, and an optional port 1-65535.
+         */
+        public static String checkSmtp(String smtp) {
+            if (smtp == null) {
+                return null;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern
+                    .compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:([0-9]{1,5}))?").matcher(smtp.trim());
+            if (!m.matches() || m.group(4) != null && (Integer.parseInt(m.group(4)) < 1 || Integer.parseInt(m.group(4)) > 65535)) {
+                return "\"" + smtp + "\" is not host:port (examples: mail2.example.test:25, [127.0.0.1]:2626)";
+            }
+            return null;
         }
 
         /** {@code smtp/<fqdn>@REALM}: the principal Kerberos gives this server. */

@@ -28,7 +28,7 @@ public sealed interface DirectoryChange {
             Directory.Server s = server;
             if (s.principal() == null && d.organization().realm() != null) {
                 s = new Directory.Server(s.name(), s.fqdn(), Directory.Server.principalFor(s.fqdn(), d.organization().realm()),
-                        s.virtualServers());
+                        s.virtualServers(), s.smtp());
             }
             DirectoryParts p = new DirectoryParts(d);
             p.servers.put(s.name(), s);

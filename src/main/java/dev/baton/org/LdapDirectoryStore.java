@@ -477,7 +477,11 @@ public final class LdapDirectoryStore implements DirectoryStore {
                 principal = Directory.Server.principalFor(fqdn, realm);
             }
             List<String> vss = values(e, Kind.SERVERS, "virtualServers");
-            return new Directory.Server(name(Kind.SERVERS, e), fqdn, principal, vss.isEmpty() ? List.of("default") : vss);
+            String smtp = value(e, Kind.SERVERS, "smtp");
+            if (Directory.Server.checkSmtp(smtp) != null) {
+                throw bad(e, Kind.SERVERS, "smtp", Directory.Server.checkSmtp(smtp));
+            }
+            return new Directory.Server(name(Kind.SERVERS, e), fqdn, principal, vss.isEmpty() ? List.of("default") : vss, smtp);
         }
 
         private Directory.User user(Entry e) throws DirectoryException {
@@ -973,6 +977,7 @@ public final class LdapDirectoryStore implements DirectoryStore {
             boolean derived = realm != null && s.principal() != null && s.principal().equals(Directory.Server.principalFor(s.fqdn(), realm));
             put(a, Kind.SERVERS, "principal", derived ? List.of() : one(s.principal()));
             put(a, Kind.SERVERS, "virtualServers", s.virtualServers());
+            put(a, Kind.SERVERS, "smtp", one(s.smtp()));
             return a;
         }
 

@@ -62,11 +62,16 @@ public final class OrgFile {
 
         List<Directory.Server> servers = new ArrayList<>();
         for (At s : r.get("servers").list()) {
-            s.allow("name", "fqdn", "principal", "virtualServers");
+            s.allow("name", "fqdn", "principal", "virtualServers", "smtp");
             String fqdn = s.get("fqdn").required().text();
             String principal = s.get("principal").textOr(org.realm() == null ? null : Directory.Server.principalFor(fqdn, org.realm()));
             List<String> vss = s.get("virtualServers").texts();
-            servers.add(new Directory.Server(s.get("name").required().text(), fqdn, principal, vss.isEmpty() ? List.of("default") : vss));
+            String smtp = s.get("smtp").textOr(null);
+            if (Directory.Server.checkSmtp(smtp) != null) {
+                throw s.get("smtp").error(Directory.Server.checkSmtp(smtp));
+            }
+            servers.add(new Directory.Server(s.get("name").required().text(), fqdn, principal, vss.isEmpty() ? List.of("default") : vss,
+                    smtp));
         }
         List<Directory.User> users = new ArrayList<>();
         for (At u : r.get("users").list()) {
@@ -159,7 +164,11 @@ public final class OrgFile {
             if (s.principal() != null && !derived) {
                 b.append(", principal: ").append(q(s.principal()));
             }
-            return b.append(", virtualServers: ").append(list(s.virtualServers())).append(" }").toString();
+            b.append(", virtualServers: ").append(list(s.virtualServers()));
+            if (s.smtp() != null) {
+                b.append(", smtp: ").append(q(s.smtp()));
+            }
+            return b.append(" }").toString();
         });
         section(out, "users", d.users().values(), u -> "{ name: " + q(u.name())
                 + (u.homeServer() == null ? "" : ", home: " + q(u.homeServer()))

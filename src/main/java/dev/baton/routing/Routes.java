@@ -45,6 +45,19 @@ public final class Routes {
     }
 
     /**
+     * The first route that matches the domain and takes the recipient: an {@code organization}
+     * route takes only the users the directory knows (ADR 0020), others fall to the next route.
+     */
+    public Optional<RouteSettings> routeFor(String domain, java.util.function.Predicate<RouteSettings> takes) {
+        for (RouteSettings r : routes) {
+            if (r.matches(domain) && takes.test(r)) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * The route of a recipient by its domain (lower case); {@code <postmaster>} without a
      * domain (RFC 5321 4.5.1) is this server's own postmaster, delivered locally.
      */

@@ -178,6 +178,10 @@ class ConfigLoaderTest {
                 .startsWith("config: routes[0].transport ").contains("\"carrier-pigeon\" is not one of local, discard, smtp, mx, lmtp");
         assertThat(error("routes: [{domain: a.test, transport: smtp}]"))
                 .startsWith("config: routes[0].host is required for transport smtp").contains("example:");
+        assertThat(error("routes: [{domain: a.test, transport: organization, tls: none}]"))
+                .startsWith("config: routes[0].tls does not apply to transport organization");
+        assertThat(error("routes: [{domain: a.test, transport: organization, host: a.test}]"))
+                .startsWith("config: routes[0].host only applies to transports smtp and lmtp");
         assertThat(error("routes: [{domain: a.test, transport: local, port: 25}]"))
                 .startsWith("config: routes[0].port only applies to transports smtp, mx and lmtp");
     }

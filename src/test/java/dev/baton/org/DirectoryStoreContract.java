@@ -151,11 +151,13 @@ public abstract class DirectoryStoreContract {
 
     @Test
     void serversUsersAndDomainsCanBeAddedAndRemoved() throws Exception {
-        store.apply(new DirectoryChange.AddServer(new Directory.Server("relay2", "relay2.example.test", null, List.of("default"))));
+        store.apply(new DirectoryChange.AddServer(new Directory.Server("relay2", "relay2.example.test", null, List.of("default"),
+                "[192.0.2.7]:2626")));
         store.apply(new DirectoryChange.AddUser(new Directory.User("dave", "relay2", List.of("dave@example.test"), null)));
         store.apply(new DirectoryChange.AcceptedDomain("third.test", true));
         Directory d = store.load();
         assertThat(d.servers().get("relay2").principal()).as("the realm gives it its principal").isEqualTo("smtp/relay2.example.test@EXAMPLE.TEST");
+        assertThat(d.servers().get("relay2").smtp()).as("where the others reach it").isEqualTo("[192.0.2.7]:2626");
         assertThat(d.users().get("dave").homeServer()).isEqualTo("relay2");
         assertThat(d.organization().acceptedDomains()).contains("third.test");
         assertThat(new Rights(d).allowed(Member.server("relay2"), Right.RELAY, Scope.ORGANIZATION))

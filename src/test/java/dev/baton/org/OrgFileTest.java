@@ -59,6 +59,19 @@ class OrgFileTest {
     }
 
     @Test
+    void whereAServerIsReachedReadsWritesBackAndABadAddressIsRefused() throws Exception {
+        Directory d = OrgFile.parse("organization: { name: X }\nservers:\n  - { name: b, fqdn: b.x.test, smtp: \"[127.0.0.1]:2626\" }\n"
+                + "  - { name: c, fqdn: c.x.test }\n", "org.yml");
+        assertThat(d.servers().get("b").smtpHost()).isEqualTo("[127.0.0.1]");
+        assertThat(d.servers().get("b").smtpPort()).isEqualTo(2626);
+        assertThat(d.servers().get("c").smtpHost()).as("by default its FQDN").isEqualTo("c.x.test");
+        assertThat(d.servers().get("c").smtpPort()).isEqualTo(25);
+        assertThat(OrgFile.parse(OrgFile.format(d), "org.yml")).isEqualTo(d);
+        assertThatThrownBy(() -> OrgFile.parse("organization: { name: X }\nservers:\n  - { name: b, fqdn: b.x.test, smtp: \"b:99999\" }\n",
+                "org.yml")).hasMessageContaining("servers[0].smtp").hasMessageContaining("is not host:port");
+    }
+
+    @Test
     void errorsNameTheFileThePositionAndWhatWasExpected() {
         assertThatThrownBy(() -> OrgFile.parse("organization: { name: X }\nrights:\n  - { allow: fly, to: anonymous }\n", "org.yml"))
                 .hasMessageStartingWith("org.yml: rights[0].allow: \"fly\" is not a right (one of submit, relay,");
