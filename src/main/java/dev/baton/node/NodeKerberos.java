@@ -42,8 +42,10 @@ final class NodeKerberos implements AutoCloseable {
     private final EmbeddedRealm embedded;
     private final LiveDirectory directory;
     private final Initiator initiator;
+    private final Path keytabs;
 
     private NodeKerberos(String realm, ServiceKeytab keytab, EmbeddedRealm embedded, LiveDirectory directory, Initiator initiator) {
+        this.keytabs = embedded == null ? null : embedded.home().resolve("keytabs");
         this.realm = realm;
         this.keytab = keytab;
         this.embedded = embedded;
@@ -202,7 +204,8 @@ final class NodeKerberos implements AutoCloseable {
 
     /**
      * Embedded: every server of the directory has its principal in the realm (random keys, kept
-     * when it exists). Their keytabs are exported by the administrator ({@code docs/kerberos.md}).
+     * when it exists), and its keytab in {@code DATA/kerberos/keytabs/<server>.keytab} (written
+     * once, owner-only) for the administrator to hand to that server ({@code docs/kerberos.md}).
      */
     void principalsOfTheDirectory() {
         if (embedded == null) {
@@ -215,9 +218,24 @@ final class NodeKerberos implements AutoCloseable {
             }
             try {
                 embedded.addPrincipal(principal);
+                Path tab = keytabs.resolve(s.name() + ".keytab");
+                if (!Files.exists(tab)) {
+                    Files.createDirectories(keytabs);
+                    embedded.exportKeytab(principal, tab);
+                    ownerOnly(tab);
+                    LOG.info("kerberos: the keytab of {} for the server {} is {}", principal, s.name(), tab);
+                }
             } catch (IOException e) {
                 LOG.warn("kerberos: cannot add {} for the server {} to the embedded realm: {}", principal, s.name(), e.getMessage());
             }
+        }
+    }
+
+    private static void ownerOnly(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the folder's own permissions protect it
         }
     }
 

@@ -169,6 +169,11 @@ public final class EmbeddedRealm implements AutoCloseable {
         }
     }
 
+    /** The folder that holds the realm (its database, settings and krb5.conf). */
+    public Path home() {
+        return dataDir;
+    }
+
     public String realm() {
         return realm;
     }
