@@ -160,7 +160,9 @@ public final class ConfigLoader {
         }
 
         Node dl = root.get("delivery");
-        dl.allow("heloName", "resolver", "trustedCertificates", "maxPerDestination", "timeouts");
+        dl.allow("heloName", "resolver", "trustedCertificates", "maxPerDestination", "timeouts", "reuse");
+        Node reuse = dl.get("reuse");
+        reuse.allow("idleTime", "maxIdle");
         Node dt = dl.get("timeouts");
         dt.allow("connect", "greeting", "command", "dataInitiation", "dataBlock", "dataTermination");
         String resolver = dl.get("resolver").text(null);
@@ -176,7 +178,9 @@ public final class ConfigLoader {
                 dt.get("command").duration(Duration.ofMinutes(5)),
                 dt.get("dataInitiation").duration(Duration.ofMinutes(2)),
                 dt.get("dataBlock").duration(Duration.ofMinutes(3)),
-                dt.get("dataTermination").duration(Duration.ofMinutes(10)));
+                dt.get("dataTermination").duration(Duration.ofMinutes(10)),
+                reuse.get("idleTime").duration(DeliverySettings.REUSE_IDLE_TIME),
+                reuse.get("maxIdle").intValue(DeliverySettings.REUSE_MAX_IDLE, 0, 100_000));
 
         Node mb = root.get("mailboxes");
         mb.allow("directory", "autoCreate", "users", "quota", "aliases");

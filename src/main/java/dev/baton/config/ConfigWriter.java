@@ -87,6 +87,7 @@ public final class ConfigWriter {
         dl.putObject("timeouts").put("connect", duration(d.connectTimeout())).put("greeting", duration(d.greetingTimeout()))
                 .put("command", duration(d.commandTimeout())).put("dataInitiation", duration(d.dataInitiationTimeout()))
                 .put("dataBlock", duration(d.dataBlockTimeout())).put("dataTermination", duration(d.dataTerminationTimeout()));
+        dl.putObject("reuse").put("idleTime", duration(d.reuseIdleTime())).put("maxIdle", d.reuseMaxIdle());
         ObjectNode dir = root.putObject("directory");
         LdapSettings ldap = c.directory().ldap();
         if (ldap == null) {

@@ -131,7 +131,7 @@ public final class SmtpTransport implements AutoCloseable {
     }
 
     public SmtpTransport(DeliverySettings settings, ContentOpener content) throws IOException {
-        this(settings, content, SYSTEM_RESOLVER, Duration.ofSeconds(5), 32);
+        this(settings, content, SYSTEM_RESOLVER, settings.reuseIdleTime(), settings.reuseMaxIdle());
     }
 
     /**

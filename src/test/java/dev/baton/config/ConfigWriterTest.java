@@ -54,6 +54,7 @@ class ConfigWriterTest {
     @Test
     void theKerberosSectionReadsBackAsItselfInEachMode() throws Exception {
         roundTrips("kerberos: { mode: embedded, realm: EXAMPLE.TEST, kdc: { port: 8888 } }");
+        roundTrips("delivery: { reuse: { idleTime: 30s, maxIdle: 0 } }");
         roundTrips("kerberos: { mode: external, realm: EXAMPLE.COM, krb5Conf: /etc/krb5.conf, keytab: /etc/baton/smtp.keytab }");
         assertThat(ConfigWriter.yaml(ConfigLoader.parse("", "x"))).contains("kerberos:\n  mode: \"off\"\n  keytab: kerberos/smtp.keytab");
     }
