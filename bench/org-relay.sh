@@ -17,7 +17,7 @@
 # its msg/s is the handshakes per second. Each phase starts the senders fresh: the first run
 # (COLD messages) is the cold figure, then WARMUP messages per sender and hop, then ROUNDS.
 #
-# Env: MESSAGES (3000) SESSIONS (20) SIZE (4096) ROUNDS (3) WARMUP (6000) COLD (1000) PHASES ("reuse new")
+# Env: MESSAGES (2000) SESSIONS (20) SIZE (4096) ROUNDS (3) WARMUP (3000) COLD (500) PHASES ("reuse new")
 #      BATON_CMD launcher (default <repo>/baton)
 set -euo pipefail
 
@@ -25,12 +25,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../interop/lib.sh
 source "$HERE/../interop/lib.sh"
 
-MESSAGES=${MESSAGES:-3000}
+MESSAGES=${MESSAGES:-2000}
 SESSIONS=${SESSIONS:-20}
 SIZE=${SIZE:-4096}
 ROUNDS=${ROUNDS:-3}
-WARMUP=${WARMUP:-6000}
-COLD=${COLD:-1000}
+WARMUP=${WARMUP:-3000}
+COLD=${COLD:-500}
 PHASES=${PHASES:-reuse new}
 RUN_TIMEOUT=900
 
