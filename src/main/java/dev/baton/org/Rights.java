@@ -32,7 +32,7 @@ public final class Rights {
      * How many principals' closures a snapshot keeps. A snapshot lives until the directory
      * changes, and who asks is partly up to peers (any principal of a trusted realm, unknown to
      * the directory, is a key), so the cache is bounded: past the cap a closure is computed
-     * again when needed, which is a breadth-first walk of the groups and costs microseconds.
+     * again when needed, a breadth-first walk of the groups that costs microseconds.
      * 10 000 closures of a few groups each are a few megabytes.
      */
     public static final int MAX_CACHED_CLOSURES = 10_000;
@@ -187,9 +187,9 @@ public final class Rights {
 
     /**
      * The closure of {@code who}, kept when computed. A lookup takes no lock; keeping a new one
-     * does, so the cap holds exactly: when full, one kept closure is dropped first (the first in
-     * the map's hash order: an arbitrary one, so a flood of new principals cannot pin the cache,
-     * and the principals asked about often are soon kept again).
+     * does, so the cap holds exactly. When the cache is full it starts afresh: whatever filled it
+     * (a peer's stream of new principals included) is dropped alike, and the principals asked
+     * about often are kept again at their next question, each for one more walk.
      */
     private Map<Member, Member> closure(Member who) {
         Map<Member, Member> kept = closures.get(who);
@@ -202,10 +202,8 @@ public final class Rights {
             if (kept != null) {
                 return kept;
             }
-            var keys = closures.keySet().iterator();
-            while (closures.size() >= maxCachedClosures && keys.hasNext()) {
-                keys.next();
-                keys.remove();
+            if (closures.size() >= maxCachedClosures) {
+                closures.clear();
             }
             closures.put(who, computed);
         }

