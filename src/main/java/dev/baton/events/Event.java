@@ -26,13 +26,13 @@ public enum Event {
                     + " was \"{command}\". This will probably cause the connection to fail."),
 
     // ---- Authentication (per virtual server)
-    OUTBOUND_AUTHENTICATION_FAILED(7006, Category.AUTHENTICATION, Severity.ERROR, DiagnosticLevel.MINIMUM,
+    OUTBOUND_AUTHENTICATION_FAILED(7006, Category.AUTHENTICATION, Severity.ERROR, DiagnosticLevel.NONE,
             "Server-to-server authentication to the remote host \"{host}\" failed on virtual server ID {virtualServerId},"
                     + " connection #{connection}: \"{command}\" {outcome}."),
     INBOUND_AUTHENTICATION_FAILED(1704, Category.AUTHENTICATION, Severity.WARNING, DiagnosticLevel.MINIMUM,
             "A server-to-server authentication attempt from the client at \"{address}\" failed on virtual server ID"
                     + " {virtualServerId}, connection #{connection}: mechanism {mechanism}, {reason}."),
-    PROTOCOL_SECURITY_FAILED(1706, Category.AUTHENTICATION, Severity.ERROR, DiagnosticLevel.MINIMUM,
+    PROTOCOL_SECURITY_FAILED(1706, Category.AUTHENTICATION, Severity.ERROR, DiagnosticLevel.NONE,
             "Protocol security with \"{host}\" could not be established: {component} called {operation}, which failed with"
                     + " error code {code} ({name}). The underlying error was: {underlying}."),
     AUTHENTICATION_REQUIRED(1709, Category.AUTHENTICATION, Severity.WARNING, DiagnosticLevel.MEDIUM,
