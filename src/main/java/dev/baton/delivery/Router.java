@@ -200,11 +200,24 @@ public final class Router implements DeliveryAgent {
      */
     static boolean answered(List<DeliveryOutcome> outcomes) {
         for (DeliveryOutcome o : outcomes) {
-            if (o.kind() != DeliveryOutcome.Kind.DEFERRED || o.reason().peerAnswered()) {
+            if (o.kind() != DeliveryOutcome.Kind.DEFERRED || o.reason().peerAnswered() || authentication(o.reason())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * A hop that failed in the organization handshake (TLS, the server's identity, X-EXPS): the
+     * peer greeted and answered; the problem is one of keys or names for an administrator to fix,
+     * and marking the destination dead would only hold the mail back longer once it is fixed.
+     */
+    private static boolean authentication(DeliveryReply r) {
+        return switch (r.entry()) {
+            case HOP_AUTHENTICATION_REFUSED, HOP_AUTHENTICATION_FAILED_HERE, HOP_ORGANIZATION_WRONG_SERVER,
+                    HOP_ORGANIZATION_NO_MECHANISM, HOP_ORGANIZATION_TLS_NOT_OFFERED, HOP_ORGANIZATION_NO_KERBEROS -> true;
+            default -> false;
+        };
     }
 
     private List<DeliveryOutcome> deliverRemote(QueuedMessage m, List<RecipientId> ids, RouteSettings rs, String domain) {

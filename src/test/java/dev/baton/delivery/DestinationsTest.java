@@ -88,4 +88,15 @@ class DestinationsTest {
         assertThat(Router.answered(List.of(DeliveryOutcome.failed(FIRST, DeliveryReply.peer(550, "5.1.1 unknown", peer,
                 DialogueStage.RCPT))))).isTrue();
     }
+
+    @Test
+    void aFailedOrganizationHandshakeDoesNotMakeTheDestinationDead() {
+        String peer = "mx2.b.test[127.0.0.1]:25";
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(FIRST,
+                DeliveryText.HOP_AUTHENTICATION_FAILED_HERE.hop(peer, null, "smtp/mx2.b.test", "stale keytab"))))).isTrue();
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(FIRST,
+                DeliveryText.HOP_AUTHENTICATION_REFUSED.hop(peer, null, "smtp/mx2.b.test", "535 5.7.3"))))).isTrue();
+        assertThat(Router.answered(List.of(DeliveryOutcome.deferred(FIRST,
+                DeliveryText.HOP_ORGANIZATION_WRONG_SERVER.hop(peer, null, "mx9.b.test", "mx2.b.test"))))).isTrue();
+    }
 }
