@@ -228,6 +228,68 @@ class AuthenticationTest {
         e.command("MAIL FROM:<newsletter@example.test>").expect(250); // accept-any-sender
     }
 
+    /** One message from the session with this MAIL command, the envelope as queued. */
+    private dev.baton.queue.Envelope sent(SmtpTestClient c, String mail) throws IOException {
+        c.command(mail).expect(250);
+        c.command("RCPT TO:<bob@example.test>").expect(250);
+        String id = c.data("Subject: s\r\n\r\nx\r\n").expect(250).queuedId();
+        return server.queued().stream().filter(q -> q.id().equals(id)).findFirst().orElseThrow().envelope();
+    }
+
+    @Test
+    void anAuthenticatedUsersAuthParameterIsKeptAndWithoutOneTheUsersPrimaryAddressIsTheSubmitter() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        tls(c);
+        c.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)).expect(235);
+        assertThat(sent(c, "MAIL FROM:<a.smith@example.test>").submitter()).as("no AUTH=: the user's first address")
+                .isEqualTo("alice@example.test");
+        assertThat(sent(c, "MAIL FROM:<alice@example.test> AUTH=assistant+2Balice@example.test").submitter())
+                .isEqualTo("assistant+alice@example.test");
+        dev.baton.queue.Envelope unknown = sent(c, "MAIL FROM:<alice@example.test> AUTH=<>");
+        assertThat(unknown.submitter()).isEmpty();
+        assertThat(unknown.protocol()).isEqualTo("ESMTPSA");
+    }
+
+    @Test
+    void anAnonymousClientsAuthParameterCountsAsTheEmptyPathAndWithoutOneNoSubmitterIsKnown() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        c.greetAndEhlo();
+        dev.baton.queue.Envelope claimed = sent(c, "MAIL FROM:<someone@elsewhere.test> AUTH=alice@example.test");
+        assertThat(claimed.submitter()).as("an unauthenticated claim is not trusted (RFC 4954 5)").isEmpty();
+        assertThat(claimed.protocol()).isEqualTo("ESMTP");
+        assertThat(sent(c, "MAIL FROM:<someone@elsewhere.test>").submitter()).isNull();
+    }
+
+    @Test
+    void aBadOrRepeatedAuthParameterIs501AndTheSessionGoesOn() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        tls(c);
+        c.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)).expect(235);
+        Reply twice = c.command("MAIL FROM:<alice@example.test> AUTH=<> AUTH=alice@example.test");
+        assertThat(twice.status()).isEqualTo("501 5.5.4");
+        assertThat(twice.text()).contains("AUTH given twice");
+        Reply bad = c.command("MAIL FROM:<alice@example.test> AUTH=alice+zz@example.test");
+        assertThat(bad.status()).isEqualTo("501 5.5.4");
+        assertThat(bad.text()).contains("bad xtext escape +zz");
+        assertThat(c.command("MAIL FROM:<alice@example.test> AUTH=no-domain").status()).isEqualTo("501 5.5.4");
+        assertThat(sent(c, "MAIL FROM:<alice@example.test> AUTH=alice@example.test").submitter()).isEqualTo("alice@example.test");
+    }
+
+    @Test
+    void plaintextAuthenticationIsRecordedAsEsmtpa() throws Exception {
+        server.vs("authentication: { basicWithoutTls: true }").start();
+        SmtpTestClient c = server.connect();
+        c.greetAndEhlo();
+        c.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)).expect(235);
+        c.transaction("alice@example.test", "bob@example.test");
+        String id = c.data("Subject: s\r\n\r\nx\r\n").expect(250).queuedId();
+        QueuedMessage m = server.queued().stream().filter(q -> q.id().equals(id)).findFirst().orElseThrow();
+        assertThat(server.content(m)).contains("with ESMTPA id " + id);
+    }
+
     @Test
     void basicMechanismsAreNeitherOfferedNorAcceptedBeforeTls() throws Exception {
         server.start();
