@@ -23,12 +23,19 @@ final class DefaultConfig {
                 tls: { mode: offered }     # STARTTLS with a self-signed certificate made on first start
                 relayNetworks: []          # clients allowed to relay to other domains (none)
                 protocolLog: false
-              # Submission for users' mail programs (RFC 6409 on 587, RFC 8314 on 465; here on
-              # ports a non-root user may open). Each one also goes in org.yml's virtualServers.
-              # - { name: submission, address: 127.0.0.1, port: 2587, tls: { mode: required },
-              #     authentication: { anonymous: false } }
-              # - { name: submissions, address: 127.0.0.1, port: 2465, tls: { mode: implicit },
-              #     authentication: { anonymous: false } }
+              # Submission for users' mail programs: STARTTLS then AUTH (RFC 6409, port 587), and
+              # TLS from the first octet then AUTH (RFC 8314, port 465); here on ports a non-root
+              # user may open. A virtual server added here also goes in org.yml's virtualServers.
+              - name: submission
+                address: 127.0.0.1
+                port: 2587
+                tls: { mode: required }    # 530 until STARTTLS
+                authentication: { anonymous: false }   # 530 until AUTH (users in org.yml)
+              - name: submissions
+                address: 127.0.0.1
+                port: 2465
+                tls: { mode: implicit }
+                authentication: { anonymous: false }
             # The organization's accepted domains are delivered here (Maildir under
             # mailboxes/<domain>/<user>/). Other domains, for clients in relayNetworks
             # (docs/configuration.md):
@@ -48,7 +55,7 @@ final class DefaultConfig {
             organization: { name: "baton.test", acceptedDomains: ["baton.test"] }
             realm: "BATON.TEST"
             servers:
-              - { name: "baton", fqdn: "mail.baton.test", virtualServers: ["default"] }
+              - { name: "baton", fqdn: "mail.baton.test", virtualServers: ["default", "submission", "submissions"] }
             rights:
               # anyone may send to the accepted domains
               - { allow: accept-authoritative-domain, to: "group:everyone", on: "organization" }

@@ -225,6 +225,12 @@ final class QueueCommand implements Runnable {
                 if (e.envid() != null) {
                     o.put("envid", e.envid());
                 }
+                if (e.authenticated() != null) {
+                    o.put("authenticated", e.authenticated());
+                }
+                if (e.submitter() != null) {
+                    o.put("submitter", e.submitter()); // RFC 4954 5 AUTH=, "" for <>
+                }
                 o.put("held", held);
                 o.put("expires", expires.toString());
                 for (int i = 0; i < q.states().size(); i++) {
@@ -241,6 +247,12 @@ final class QueueCommand implements Runnable {
             out.println("  from      <" + e.sender() + ">, " + q.contentSize() + " octets, " + e.body());
             out.println("  arrived   " + time(e.arrival()) + " from " + e.clientAddress() + " (helo " + e.heloName() + "), "
                     + e.protocol() + (e.tls() == null ? "" : ", " + e.tls()));
+            if (e.authenticated() != null) {
+                out.println("  authenticated " + e.authenticated());
+            }
+            if (e.submitter() != null) {
+                out.println("  submitter <" + e.submitter() + ">" + (e.submitter().isEmpty() ? " (unknown: AUTH=<>)" : " (AUTH=)"));
+            }
             out.println("  expires   " + time(expires) + " (queue lifetime " + config.queue().lifetime().toString().substring(2).toLowerCase(java.util.Locale.ROOT) + ")");
             out.println("  known from " + (live.answered() ? "the running server" : "the queue files only (" + live.unavailable() + ")"));
             for (int i = 0; i < q.states().size(); i++) {

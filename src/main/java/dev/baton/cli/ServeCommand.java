@@ -34,7 +34,8 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDirOptions data;
 
-    @Option(names = "--smtp-port", paramLabel = "N", description = "Port of the first virtual server (overrides the configuration; 0 = any free port)")
+    @Option(names = "--smtp-port", paramLabel = "N", description = {"Port of the first virtual server (overrides the configuration);",
+            "0 = every virtual server on a free port of its own (a throwaway server that collides with nothing)"})
     Integer smtpPort;
 
     @Spec
@@ -96,13 +97,21 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** The configuration with the first virtual server on the given port (--smtp-port). */
-    private static BatonConfig withFirstPort(BatonConfig c, int port) {
+    /**
+     * The configuration with the first virtual server on the given port (--smtp-port); with 0
+     * every virtual server on a free port, so the submission listeners of the first-run
+     * configuration do not hold a test (or a second server) to their fixed ports (ADR 0901).
+     */
+    static BatonConfig withFirstPort(BatonConfig c, int port) {
         List<VirtualServerSettings> vss = new ArrayList<>(c.virtualServers());
         if (vss.isEmpty()) {
             return c;
         }
-        vss.set(0, vss.get(0).withPort(port));
+        for (int i = 0; i < vss.size(); i++) {
+            if (i == 0 || port == 0) {
+                vss.set(i, vss.get(i).withPort(port));
+            }
+        }
         return new BatonConfig(c.server(), c.acceptedDomains(), vss, c.routes(), c.queue(), c.events(), c.mailboxes(), c.delivery(),
                 c.directory(), c.deliveryLog(), c.kerberos());
     }
@@ -114,8 +123,9 @@ final class ServeCommand implements Callable<Integer> {
         for (int i = 0; i < ls.size(); i++) {
             VirtualServerSettings vs = config.virtualServers().get(i);
             out.println("  virtual server \"" + vs.name() + "\" listening on " + ls.get(i).getAddress().getHostAddress() + ":"
-                    + ls.get(i).getPort() + (vs.tls().mode() == VirtualServerSettings.TlsMode.IMPLICIT ? " (implicit TLS)"
-                    : " (STARTTLS " + vs.tls().mode().name().toLowerCase(java.util.Locale.ROOT) + ")"));
+                    + ls.get(i).getPort() + " (" + (vs.tls().mode() == VirtualServerSettings.TlsMode.IMPLICIT ? "implicit TLS"
+                    : "STARTTLS " + vs.tls().mode().name().toLowerCase(java.util.Locale.ROOT))
+                    + (vs.authentication().anonymous() ? "" : ", AUTH required") + ")");
         }
         List<String> domains = node.directory().directory().organization().acceptedDomains();
         for (String d : domains) {

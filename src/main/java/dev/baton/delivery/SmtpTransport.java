@@ -402,8 +402,10 @@ public final class SmtpTransport implements AutoCloseable {
         Envelope env = m.envelope();
         boolean dsn = c.offers(Extension.DSN);
         String body = body(env).equals("BINARYMIME") ? "BINARYMIME" : eightBit ? "8BITMIME" : "7BIT";
+        // RFC 4954 5: to a peer that offers AUTH, the submitter as this server trusts it, <> when none is known
+        String auth = !c.offers(Extension.AUTH) ? null : env.submitter() == null ? "" : env.submitter();
         MailParameters mail = new MailParameters(body, env.smtputf8(), dsn ? env.ret() : null, dsn ? env.envid() : null,
-                c.offers(Extension.SIZE) ? m.contentSize() : -1);
+                c.offers(Extension.SIZE) ? m.contentSize() : -1, auth);
         List<Transaction.Rcpt> rcpts = new ArrayList<>(open.size());
         for (int i : open) {
             Recipient r = m.recipient(recipients.get(i));

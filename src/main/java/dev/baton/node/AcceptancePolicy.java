@@ -171,6 +171,13 @@ final class AcceptancePolicy implements SessionPolicy {
         return name.indexOf('/') < 0 && d.users().containsKey(name) ? name : null;
     }
 
+    /** The directory user's primary (first) address; a user without one is known by name only when it is an address. */
+    @Override
+    public String mailboxOfUser(String user) {
+        Directory.User u = rights.get().directory().users().get(user.toLowerCase(Locale.ROOT));
+        return u != null && !u.addresses().isEmpty() ? u.addresses().get(0) : SessionPolicy.super.mailboxOfUser(user);
+    }
+
     @Override
     public String organizationServer(String principal) {
         Directory.Server s = rights.get().directory().serverByPrincipal(principal);

@@ -374,12 +374,15 @@ public final class BatonNode implements AutoCloseable {
 
     /**
      * The SASL mechanisms AUTH offers, strongest first; each virtual server switches their
-     * families on or off. Integrated ones (GSSAPI, when Kerberos is on) come last; X-EXPS offers those.
+     * families on or off. SCRAM-SHA-256-PLUS runs only where the TLS session has a tls-exporter
+     * binding (TLS 1.3 on a JDK that exports, ADR 0901); SCRAM-SHA-256's downgrade check counts
+     * on -PLUS being registered beside it. Integrated ones (GSSAPI, when Kerberos is on) come
+     * last; X-EXPS offers those.
      */
     private List<ServerMechanism> mechanisms() {
         Credentials credentials = new DirectoryCredentials(directory::directory);
-        List<ServerMechanism> all = new ArrayList<>(List.of(new ScramMechanism(credentials, false), new PlainMechanism(credentials),
-                new LoginMechanism(credentials)));
+        List<ServerMechanism> all = new ArrayList<>(List.of(new ScramMechanism(credentials, true), new ScramMechanism(credentials, false),
+                new PlainMechanism(credentials), new LoginMechanism(credentials)));
         all.addAll(kerberos.mechanisms());
         return all;
     }

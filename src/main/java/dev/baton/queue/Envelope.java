@@ -19,6 +19,9 @@ import java.util.Map;
  * @param envid          RFC 3461 ENVID, decoded, null when not given
  * @param authenticated  the identity the session authenticated as, null when anonymous
  * @param properties     message properties (tracking id, SCL, ...), empty when none arrived
+ * @param submitter      RFC 4954 5 AUTH=: the mailbox that submitted the message, as this server
+ *                       trusts it (ADR 0901); "" for {@code AUTH=<>}; null when none is known
+ *                       (the MAIL had none, or the spool file is older than AUTH=)
  */
 public record Envelope(
         String sender,
@@ -35,11 +38,20 @@ public record Envelope(
         String authenticated,
         String receivedBy,
         Instant arrival,
-        Map<String, String> properties) {
+        Map<String, String> properties,
+        String submitter) {
 
     public Envelope {
         recipients = numbered(recipients);
         properties = Map.copyOf(properties);
+    }
+
+    /** An envelope without a submitter (a message Baton makes itself, such as a DSN, which relays as AUTH=<>). */
+    public Envelope(String sender, List<Recipient> recipients, String body, boolean smtputf8, String ret, String envid,
+                    long declaredSize, String heloName, String clientAddress, String protocol, String tls, String authenticated,
+                    String receivedBy, Instant arrival, Map<String, String> properties) {
+        this(sender, recipients, body, smtputf8, ret, envid, declaredSize, heloName, clientAddress, protocol, tls, authenticated,
+                receivedBy, arrival, properties, null);
     }
 
     /**

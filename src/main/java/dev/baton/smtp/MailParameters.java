@@ -1,5 +1,6 @@
 package dev.baton.smtp;
 
+import dev.baton.mail.MailAddress;
 import java.util.Locale;
 import java.util.Map;
 
@@ -12,11 +13,18 @@ import java.util.Map;
  * @param ret      RET (RFC 3461): FULL or HDRS, null when not given
  * @param envid    ENVID (RFC 3461), xtext-decoded, null when not given
  * @param size     SIZE (RFC 1870) in octets, -1 when not given
+ * @param auth     AUTH (RFC 4954 5): the mailbox that submitted the message, xtext-decoded, ""
+ *                 for {@code AUTH=<>}, null when not given
  */
-public record MailParameters(String body, boolean smtputf8, String ret, String envid, long size) {
+public record MailParameters(String body, boolean smtputf8, String ret, String envid, long size, String auth) {
 
     /** No parameters: BODY=7BIT implied. */
     public static final MailParameters NONE = new MailParameters("7BIT", false, null, null, -1);
+
+    /** Without AUTH=. */
+    public MailParameters(String body, boolean smtputf8, String ret, String envid, long size) {
+        this(body, smtputf8, ret, envid, size, null);
+    }
 
     private static final int MAX_ENVID = 100;
 
@@ -36,6 +44,7 @@ public record MailParameters(String body, boolean smtputf8, String ret, String e
         String ret = null;
         String envid = null;
         long size = -1;
+        String auth = null;
         for (Map.Entry<String, String> p : params.entrySet()) {
             String v = p.getValue();
             switch (esmtp ? p.getKey() : "") {
@@ -78,10 +87,36 @@ public record MailParameters(String body, boolean smtputf8, String ret, String e
                         throw new ParameterException(Reply.ENVID_INVALID.with(e.getMessage()));
                     }
                 }
+                case "AUTH" -> auth = authMailbox(v);
                 default -> throw new ParameterException(Reply.PARAMETER_UNRECOGNIZED.with(Reply.printable(p.getKey())));
             }
         }
-        return new MailParameters(body, utf8, ret, envid, size);
+        return new MailParameters(body, utf8, ret, envid, size, auth);
+    }
+
+    /** RFC 4954 5: {@code AUTH=} xtext of an addr-spec, or of {@code <>}; "" for {@code <>}. */
+    private static String authMailbox(String v) throws ParameterException {
+        if (v == null || v.isEmpty()) {
+            throw new ParameterException(Reply.PARAMETER_SYNTAX.with("AUTH= needs a mailbox in xtext or <>"));
+        }
+        String decoded;
+        try {
+            decoded = Xtext.decode(v);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(Reply.PARAMETER_SYNTAX.with("AUTH=: " + e.getMessage()));
+        }
+        if (decoded.equals("<>")) {
+            return "";
+        }
+        try {
+            MailAddress a = MailAddress.parse(decoded);
+            if (a.domain().isEmpty()) {
+                throw new MailAddress.AddressException("no domain");
+            }
+            return a.toString();
+        } catch (MailAddress.AddressException e) {
+            throw new ParameterException(Reply.PARAMETER_SYNTAX.with("AUTH= is not a mailbox or <>: " + e.getMessage()));
+        }
     }
 
     /** 1 to 18 decimal digits as a number, else -1. */
@@ -107,8 +142,8 @@ public record MailParameters(String body, boolean smtputf8, String ret, String e
 
     /**
      * Appends the parameters as a client sends them, each after a space: SIZE, BODY (not when
-     * 7BIT), SMTPUTF8, RET, ENVID (xtext-encoded). The caller leaves out what the peer does
-     * not offer.
+     * 7BIT), SMTPUTF8, RET, ENVID (xtext-encoded), AUTH ({@code <>} or the xtext-encoded
+     * mailbox). The caller leaves out what the peer does not offer.
      */
     public StringBuilder appendTo(StringBuilder b) {
         if (size >= 0) {
@@ -125,6 +160,9 @@ public record MailParameters(String body, boolean smtputf8, String ret, String e
         }
         if (envid != null) {
             b.append(" ENVID=").append(Xtext.encode(envid));
+        }
+        if (auth != null) {
+            b.append(" AUTH=").append(auth.isEmpty() ? "<>" : Xtext.encode(auth));
         }
         return b;
     }

@@ -115,6 +115,28 @@ class QueueShowTest {
     }
 
     @Test
+    void queueShowSaysWhatTheEnvelopeKnowsOfTheSubmitter() throws Exception {
+        Path data = dataDir();
+        String claimed;
+        String silent;
+        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data);
+             SmtpTestClient c = SmtpTestClient.connect(node.smtpPort())) {
+            c.greetAndEhlo();
+            c.command("MAIL FROM:<sender@origin.test> AUTH=boss@origin.test").expect(250);
+            c.command("RCPT TO:<alice@example.test>").expect(250);
+            claimed = c.data("Subject: a claim\r\n\r\nbody\r\n").expect(250).queuedId();
+            c.transaction("sender@origin.test", "alice@example.test");
+            silent = c.data("Subject: none\r\n\r\nbody\r\n").expect(250).queuedId();
+        }
+        BatonCliTest.Result text = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), claimed);
+        assertThat(text.out()).as("an anonymous client's claim is kept as <>").contains("  submitter <> (unknown: AUTH=<>)")
+                .doesNotContain("boss@origin.test", "authenticated ");
+        JsonNode json = new ObjectMapper().readTree(BatonCliTest.run("queue", "show", "--json", "--data-dir", data.toString(), claimed).out());
+        assertThat(json.get("submitter").asText()).isEmpty();
+        assertThat(BatonCliTest.run("queue", "show", "--data-dir", data.toString(), silent).out()).doesNotContain("submitter");
+    }
+
+    @Test
     void aSecondServerOnTheSameSpoolIsRefusedAndLeavesTheFirstOnesMessagesAlone() throws Exception {
         Path data = dataDir();
         try (BatonNode first = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {

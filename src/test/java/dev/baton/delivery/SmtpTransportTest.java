@@ -262,6 +262,40 @@ class SmtpTransportTest {
                 "RCPT TO:<alice@example.test> NOTIFY=FAILURE,SUCCESS ORCPT=rfc822;Alice+2Bx+3Dy@example.test");
     }
 
+    private Envelope submittedBy(String submitter, String rcpt) {
+        return new Envelope("sender@origin.test", List.of(Recipient.of(rcpt)), "7BIT", false, null, null, 0, "client.test",
+                "127.0.0.1", "ESMTPSA", null, "alice", "mx.origin.test", spool.clock().instant(), Map.of(), submitter);
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void theSubmitterGoesToAPeerThatOffersAuthAsAuthParameterAndAnUnknownOneAsTheEmptyPath() throws Exception {
+        peer = new ScriptedPeer(ScriptedPeer.standard(List.of("PIPELINING", "8BITMIME", "AUTH PLAIN LOGIN"), a -> "250 ok", a -> "250 ok"));
+        transport();
+        NextHop hop = new NextHop("127.0.0.1", peer.port(), 0);
+        byte[] text = TEXT.getBytes(StandardCharsets.US_ASCII);
+        assertThat(deliver(spooled(submittedBy("alice+x=y@origin.test", "a@example.test"), text), TlsPolicy.NONE, hop))
+                .extracting(DeliveryOutcome::kind).containsExactly(Kind.DELIVERED);
+        assertThat(deliver(spooled(submittedBy("", "b@example.test"), text), TlsPolicy.NONE, hop))
+                .extracting(DeliveryOutcome::kind).containsExactly(Kind.DELIVERED);
+        assertThat(deliver(spooled(submittedBy(null, "c@example.test"), text), TlsPolicy.NONE, hop))
+                .extracting(DeliveryOutcome::kind).containsExactly(Kind.DELIVERED);
+        assertThat(peer.received).filteredOn(l -> l.startsWith("MAIL FROM:")).containsExactly(
+                "MAIL FROM:<sender@origin.test> AUTH=alice+2Bx+3Dy@origin.test",
+                "MAIL FROM:<sender@origin.test> AUTH=<>",
+                "MAIL FROM:<sender@origin.test> AUTH=<>");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void aPeerThatDoesNotOfferAuthGetsNoAuthParameter() throws Exception {
+        peer = new ScriptedPeer(ScriptedPeer.standard(List.of("PIPELINING", "8BITMIME"), a -> "250 ok", a -> "250 ok"));
+        transport();
+        assertThat(deliver(spooled(submittedBy("alice@origin.test", "a@example.test"), TEXT.getBytes(StandardCharsets.US_ASCII)),
+                TlsPolicy.NONE, new NextHop("127.0.0.1", peer.port(), 0))).extracting(DeliveryOutcome::kind).containsExactly(Kind.DELIVERED);
+        assertThat(peer.received).contains("MAIL FROM:<sender@origin.test>").noneMatch(l -> l.contains("AUTH="));
+    }
+
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
     void successNotificationToAPeerWithoutDsnIsMarkedRelayed() throws Exception {

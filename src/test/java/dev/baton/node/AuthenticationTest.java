@@ -1,6 +1,7 @@
 package dev.baton.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.events.Category;
 import dev.baton.events.DiagnosticLevel;
@@ -25,6 +26,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.security.auth.callback.NameCallback;
 import javax.security.auth.callback.PasswordCallback;
+import java.lang.reflect.Method;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SSLSession;
 import javax.security.sasl.Sasl;
 import javax.security.sasl.SaslClient;
 import org.junit.jupiter.api.Test;
@@ -93,7 +97,7 @@ class AuthenticationTest {
         c.command("STARTTLS").expect(220);
         c.startTls();
         Reply ehlo = c.command("EHLO client.example.test").expect(250);
-        assertThat(ehlo.lines()).contains("AUTH SCRAM-SHA-256 PLAIN LOGIN");
+        assertThat(ehlo.lines()).contains("AUTH SCRAM-SHA-256-PLUS SCRAM-SHA-256 PLAIN LOGIN");
 
         SaslClient sasl = Sasl.createSaslClient(new String[] {"PLAIN"}, null, "smtp", "mx.example.test", Map.of(), callbacks -> {
             for (var cb : callbacks) {
@@ -183,7 +187,11 @@ class AuthenticationTest {
 
     /** The SCRAM-SHA-256 exchange of RFC 5802 with a client written from the RFC; returns the reply to the last line. */
     private static Reply scram(SmtpTestClient c, ScramClient client) throws Exception {
-        Reply first = c.command("AUTH SCRAM-SHA-256 " + b64(client.first()));
+        return scram(c, "SCRAM-SHA-256", client);
+    }
+
+    private static Reply scram(SmtpTestClient c, String mechanism, ScramClient client) throws Exception {
+        Reply first = c.command("AUTH " + mechanism + " " + b64(client.first()));
         if (first.code() != 334) {
             return first;
         }
@@ -204,6 +212,74 @@ class AuthenticationTest {
         tls(c);
         assertThat(scram(c, new ScramClient("alice", ALICE_PASSWORD, "fyko+d2lbbFgONRv9qkxdawL")).status()).isEqualTo("235 2.7.0");
         c.transaction("alice@example.test", "carol@elsewhere.test");
+    }
+
+    /**
+     * The client's own tls-exporter binding (RFC 9266) of its TLS session, computed here from the
+     * JDK's exporter (public from JDK 25; reached by reflection as the build is for JDK 21).
+     */
+    static byte[] exporterBinding(SSLSession tls) throws Exception {
+        Method export = ExtendedSSLSession.class.getMethod("exportKeyingMaterialData", String.class, byte[].class, int.class);
+        return (byte[]) export.invoke(tls, "EXPORTER-Channel-Binding", new byte[0], 32);
+    }
+
+    private SSLSession tls13(SmtpTestClient c) throws IOException {
+        c.greetAndEhlo();
+        c.command("STARTTLS").expect(220);
+        SSLSession tls = c.startTls("TLSv1.3");
+        assertThat(c.command("EHLO client.example.test").expect(250).lines()).contains("AUTH SCRAM-SHA-256-PLUS SCRAM-SHA-256 PLAIN LOGIN");
+        return tls;
+    }
+
+    @Test
+    void scramSha256PlusBindsTheExchangeToTheTls13SessionWithTlsExporter() throws Exception {
+        assumeTrue(dev.baton.tls.ChannelBinding.available(), "this JDK cannot export TLS keying material");
+        server.start();
+        SmtpTestClient c = server.connect();
+        SSLSession tls = tls13(c);
+        byte[] binding = exporterBinding(tls);
+        assertThat(binding).hasSize(32);
+        Reply r = scram(c, "SCRAM-SHA-256-PLUS", new ScramClient("alice", ALICE_PASSWORD, "rOprNGfwEbeRWgbNEkqO", "p=tls-exporter,,", binding));
+        assertThat(r.status()).isEqualTo("235 2.7.0");
+        c.transaction("alice@example.test", "carol@elsewhere.test");
+    }
+
+    @Test
+    void scramSha256PlusWithTheBindingOfAnotherConnectionIs535() throws Exception {
+        assumeTrue(dev.baton.tls.ChannelBinding.available(), "this JDK cannot export TLS keying material");
+        server.start();
+        server.node().events().setLevel(Category.AUTHENTICATION, "default", DiagnosticLevel.MEDIUM);
+        SmtpTestClient other = server.connect();
+        byte[] elsewhere = exporterBinding(tls13(other));
+        other.close();
+        SmtpTestClient c = server.connect();
+        byte[] own = exporterBinding(tls13(c));
+        assertThat(elsewhere).isNotEqualTo(own);
+        Reply r = scram(c, "SCRAM-SHA-256-PLUS", new ScramClient("alice", ALICE_PASSWORD, "abcdefgh", "p=tls-exporter,,", elsewhere));
+        assertThat(r.status()).isEqualTo("535 5.7.8");
+        assertThat(await(server.dataDir(), 4401).text()).contains("the channel binding does not match this connection's");
+    }
+
+    @Test
+    void aClientThatCouldBindButSaysTheServerCannotIsRefusedAsADowngrade() throws Exception {
+        assumeTrue(dev.baton.tls.ChannelBinding.available(), "this JDK cannot export TLS keying material");
+        server.start();
+        server.node().events().setLevel(Category.AUTHENTICATION, "default", DiagnosticLevel.MEDIUM);
+        SmtpTestClient c = server.connect();
+        tls13(c);
+        // gs2 flag "y": the client supports channel binding but believes we do not; we offered -PLUS (RFC 5802 6)
+        Reply r = scram(c, new ScramClient("alice", ALICE_PASSWORD, "abcdefgh", "y,,", null));
+        assertThat(r.status()).isEqualTo("535 5.7.8");
+        assertThat(await(server.dataDir(), 4401).text()).contains("flag y although this server offers SCRAM-SHA-256-PLUS");
+        // without -PLUS on offer (TLS 1.2) "y" is what an honest client says, and it succeeds
+        SmtpTestClient d = server.connect();
+        d.greetAndEhlo();
+        d.command("STARTTLS").expect(220);
+        d.startTls("TLSv1.2");
+        assertThat(d.command("EHLO client.example.test").expect(250).lines()).contains("AUTH SCRAM-SHA-256 PLAIN LOGIN");
+        assertThat(d.command("AUTH SCRAM-SHA-256-PLUS " + b64("p=tls-exporter,,n=alice,r=abc")).status())
+                .as("not offered under TLS 1.2").isEqualTo("504 5.5.4");
+        assertThat(scram(d, new ScramClient("alice", ALICE_PASSWORD, "abcdefgh", "y,,", null)).status()).isEqualTo("235 2.7.0");
     }
 
     @Test
@@ -243,6 +319,68 @@ class AuthenticationTest {
         tls(e);
         e.command("AUTH PLAIN " + plain("carol", ALICE_PASSWORD)).expect(235);
         e.command("MAIL FROM:<newsletter@example.test>").expect(250); // accept-any-sender
+    }
+
+    /** One message from the session with this MAIL command, the envelope as queued. */
+    private dev.baton.queue.Envelope sent(SmtpTestClient c, String mail) throws IOException {
+        c.command(mail).expect(250);
+        c.command("RCPT TO:<bob@example.test>").expect(250);
+        String id = c.data("Subject: s\r\n\r\nx\r\n").expect(250).queuedId();
+        return server.queued().stream().filter(q -> q.id().equals(id)).findFirst().orElseThrow().envelope();
+    }
+
+    @Test
+    void anAuthenticatedUsersAuthParameterIsKeptAndWithoutOneTheUsersPrimaryAddressIsTheSubmitter() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        tls(c);
+        c.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)).expect(235);
+        assertThat(sent(c, "MAIL FROM:<a.smith@example.test>").submitter()).as("no AUTH=: the user's first address")
+                .isEqualTo("alice@example.test");
+        assertThat(sent(c, "MAIL FROM:<alice@example.test> AUTH=assistant+2Balice@example.test").submitter())
+                .isEqualTo("assistant+alice@example.test");
+        dev.baton.queue.Envelope unknown = sent(c, "MAIL FROM:<alice@example.test> AUTH=<>");
+        assertThat(unknown.submitter()).isEmpty();
+        assertThat(unknown.protocol()).isEqualTo("ESMTPSA");
+    }
+
+    @Test
+    void anAnonymousClientsAuthParameterCountsAsTheEmptyPathAndWithoutOneNoSubmitterIsKnown() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        c.greetAndEhlo();
+        dev.baton.queue.Envelope claimed = sent(c, "MAIL FROM:<someone@elsewhere.test> AUTH=alice@example.test");
+        assertThat(claimed.submitter()).as("an unauthenticated claim is not trusted (RFC 4954 5)").isEmpty();
+        assertThat(claimed.protocol()).isEqualTo("ESMTP");
+        assertThat(sent(c, "MAIL FROM:<someone@elsewhere.test>").submitter()).isNull();
+    }
+
+    @Test
+    void aBadOrRepeatedAuthParameterIs501AndTheSessionGoesOn() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        tls(c);
+        c.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)).expect(235);
+        Reply twice = c.command("MAIL FROM:<alice@example.test> AUTH=<> AUTH=alice@example.test");
+        assertThat(twice.status()).isEqualTo("501 5.5.4");
+        assertThat(twice.text()).contains("AUTH given twice");
+        Reply bad = c.command("MAIL FROM:<alice@example.test> AUTH=alice+zz@example.test");
+        assertThat(bad.status()).isEqualTo("501 5.5.4");
+        assertThat(bad.text()).contains("bad xtext escape +zz");
+        assertThat(c.command("MAIL FROM:<alice@example.test> AUTH=no-domain").status()).isEqualTo("501 5.5.4");
+        assertThat(sent(c, "MAIL FROM:<alice@example.test> AUTH=alice@example.test").submitter()).isEqualTo("alice@example.test");
+    }
+
+    @Test
+    void plaintextAuthenticationIsRecordedAsEsmtpa() throws Exception {
+        server.vs("authentication: { basicWithoutTls: true }").start();
+        SmtpTestClient c = server.connect();
+        c.greetAndEhlo();
+        c.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)).expect(235);
+        c.transaction("alice@example.test", "bob@example.test");
+        String id = c.data("Subject: s\r\n\r\nx\r\n").expect(250).queuedId();
+        QueuedMessage m = server.queued().stream().filter(q -> q.id().equals(id)).findFirst().orElseThrow();
+        assertThat(server.content(m)).contains("with ESMTPA id " + id);
     }
 
     @Test

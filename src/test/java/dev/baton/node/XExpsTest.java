@@ -142,6 +142,14 @@ class XExpsTest {
         try (var in = node.spool().openContent(m)) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).contains("with ESMTPSA id " + id);
         }
+        assertThat(m.envelope().submitter()).as("a server that gives no AUTH= vouches for nobody").isNull();
+
+        // an organization server is trusted with the submitter it passes on (RFC 4954 5)
+        c.command("MAIL FROM:<someone@baton.test> AUTH=" + user + "@baton.test").expect(250);
+        c.command("RCPT TO:<carol@elsewhere.test>").expect(250);
+        String relayed = c.data("Subject: submitted elsewhere\r\n\r\nhello\r\n").expect(250).queuedId();
+        QueuedMessage r2 = node.spool().list().stream().filter(q -> q.id().equals(relayed)).findFirst().orElseThrow();
+        assertThat(r2.envelope().submitter()).isEqualTo(user + "@baton.test");
         c.close();
     }
 

@@ -153,6 +153,43 @@ class SpoolTest {
     }
 
     @Test
+    void theSubmitterOfAuthIsKeptAndAnEmptyOneIsNotANullOne() throws IOException {
+        Spool spool = Spool.open(dir);
+        Envelope e = simple("a@baton.test");
+        Envelope alice = withSubmitter(e, "alice+x@baton.test");
+        Envelope empty = withSubmitter(e, "");
+        QueuedMessage a = store(spool, alice, "x\r\n".getBytes(StandardCharsets.US_ASCII));
+        QueuedMessage b = store(spool, empty, "x\r\n".getBytes(StandardCharsets.US_ASCII));
+        QueuedMessage none = store(spool, e, "x\r\n".getBytes(StandardCharsets.US_ASCII));
+        Spool again = Spool.open(dir);
+        assertThat(again.load(a.id()).orElseThrow().envelope()).isEqualTo(alice);
+        assertThat(again.load(b.id()).orElseThrow().envelope().submitter()).isEmpty();
+        assertThat(again.load(none.id()).orElseThrow().envelope().submitter()).isNull();
+    }
+
+    @Test
+    void aQueueFileWrittenBeforeAuthParametersIsReadWithoutASubmitter() throws IOException {
+        Spool spool = Spool.open(dir);
+        String content = "Subject: s\r\n\r\nbody\r\n";
+        QueuedMessage m = store(spool, simple("a@baton.test"), content.getBytes(StandardCharsets.US_ASCII));
+        // the queue file as Baton wrote it before the envelope had a submitter: no such field at all
+        Path file = dir.resolve("queue").resolve(m.id());
+        String written = Files.readString(file, StandardCharsets.ISO_8859_1);
+        assertThat(written).contains(",\"submitter\":null}");
+        Files.writeString(file, written.replace(",\"submitter\":null}", "}"), StandardCharsets.ISO_8859_1);
+
+        QueuedMessage old = Spool.open(dir).load(m.id()).orElseThrow();
+        assertThat(old.envelope().submitter()).isNull();
+        assertThat(old.envelope()).isEqualTo(m.envelope());
+        assertThat(contentOf(spool, old)).isEqualTo(content.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static Envelope withSubmitter(Envelope e, String submitter) {
+        return new Envelope(e.sender(), e.recipients(), e.body(), e.smtputf8(), e.ret(), e.envid(), e.declaredSize(), e.heloName(),
+                e.clientAddress(), e.protocol(), e.tls(), e.authenticated(), e.receivedBy(), e.arrival(), e.properties(), submitter);
+    }
+
+    @Test
     void commitNotifiesTheListenerWithTheCommittedMessage() throws IOException {
         Spool spool = Spool.open(dir);
         List<String> seen = Collections.synchronizedList(new ArrayList<>());

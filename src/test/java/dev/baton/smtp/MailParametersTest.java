@@ -39,7 +39,10 @@ class MailParametersTest {
         "SMTPUTF8=yes|SMTPUTF8_TAKES_NO_VALUE", "SMTPUTF8=|SMTPUTF8_TAKES_NO_VALUE",
         "RET=BODY|RET_UNKNOWN", "RET|RET_UNKNOWN",
         "ENVID|ENVID_INVALID", "ENVID=|ENVID_INVALID", "ENVID=a+zz|ENVID_INVALID", "ENVID=a+4|ENVID_INVALID", "ENVID=a=b|ENVID_INVALID",
-        "XFOO=bar|PARAMETER_UNRECOGNIZED", "AUTH=<>|PARAMETER_UNRECOGNIZED"})
+        "XFOO=bar|PARAMETER_UNRECOGNIZED",
+        "AUTH|PARAMETER_SYNTAX", "AUTH=|PARAMETER_SYNTAX", "AUTH=a+zz@b.test|PARAMETER_SYNTAX", "AUTH=a+4|PARAMETER_SYNTAX",
+        "AUTH=a=b@c.test|PARAMETER_SYNTAX", "AUTH=alice|PARAMETER_SYNTAX", "AUTH=<alice@example.test>|PARAMETER_SYNTAX",
+        "AUTH=@example.test|PARAMETER_SYNTAX"})
     void eachBadParameterHasItsReply(String parameter, Reply expected) {
         assertThat(refusal(true, parameter).id()).isEqualTo(expected);
     }
@@ -54,6 +57,24 @@ class MailParametersTest {
         assertThat(refusal(true, "XFOO=bar").lines()).containsExactly("Unsupported parameter: XFOO");
         assertThat(refusal(true, "XFOO=bar").code()).isEqualTo(555);
         assertThat(refusal(true, "SIZE=big").code()).isEqualTo(501);
+    }
+
+    @Test
+    void authIsAnXtextMailboxOrTheEmptyPath() throws Exception {
+        assertThat(MailParameters.parse(params("AUTH=<>"), true, MAX).auth()).isEmpty();
+        assertThat(MailParameters.parse(params("AUTH=alice+2Bsub@example.test"), true, MAX).auth()).isEqualTo("alice+sub@example.test");
+        assertThat(MailParameters.parse(params("AUTH=+22a+20b+22@example.test"), true, MAX).auth()).isEqualTo("\"a b\"@example.test");
+        assertThat(MailParameters.parse(params("SIZE=10"), true, MAX).auth()).as("not given").isNull();
+        assertThat(refusal(true, "AUTH=a+zz@b.test").lines()).containsExactly("Syntax error in parameters: AUTH=: bad xtext escape +zz");
+        assertThat(refusal(true, "AUTH=a+zz@b.test").code()).isEqualTo(501);
+        assertThat(refusal(false, "AUTH=<>").id()).as("after HELO").isEqualTo(Reply.PARAMETER_UNRECOGNIZED);
+    }
+
+    @Test
+    void authGoesBackOnTheWireAsXtextOrTheEmptyPath() {
+        assertThat(new MailParameters("7BIT", false, null, null, -1, "").appendTo(new StringBuilder()).toString()).isEqualTo(" AUTH=<>");
+        assertThat(new MailParameters("8BITMIME", false, "FULL", null, 5, "a+b=c@example.test").appendTo(new StringBuilder()).toString())
+                .isEqualTo(" SIZE=5 BODY=8BITMIME RET=FULL AUTH=a+2Bb+3Dc@example.test");
     }
 
     @Test
@@ -121,7 +142,9 @@ class MailParametersTest {
                 envid = Xtext.encode(b.toString()).length() <= 100 ? b.toString() : null;
             }
             long size = rnd.nextInt(3) == 0 ? -1 : (long) (rnd.nextDouble() * MAX);
-            MailParameters p = new MailParameters(bodies[rnd.nextInt(3)], rnd.nextBoolean(), rets[rnd.nextInt(3)], envid, size);
+            String[] auths = {null, "", "a+b=c@sender.test", "\u00e9t\u00e9@sender.test"};
+            MailParameters p = new MailParameters(bodies[rnd.nextInt(3)], rnd.nextBoolean(), rets[rnd.nextInt(3)], envid, size,
+                    auths[rnd.nextInt(auths.length)]);
             String wire = p.appendTo(new StringBuilder("FROM:<a@sender.test>")).toString();
             Map<String, String> sent = PathArgument.parse(wire, "FROM:").parameters();
             assertThat(MailParameters.parse(sent, true, MAX)).as(wire).isEqualTo(p);

@@ -15,7 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * MAIL FROM (RFC 5321 4.1.1.2) with SIZE, BODY, SMTPUTF8, RET and ENVID: opens a transaction.
+ * MAIL FROM (RFC 5321 4.1.1.2) with SIZE, BODY, SMTPUTF8, RET, ENVID and AUTH (RFC 4954 5): opens a transaction.
  * Checks in order: HELO first (the gate), STARTTLS first when TLS is required (530), AUTH first
  * where anonymous clients may not send (530 5.7.0 Authentication required, event 1709), no open
  * transaction (the gate; a transaction exists only after a MAIL that passed the TLS rule, so

@@ -11,6 +11,7 @@ import dev.baton.smtp.MailParameters;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
 import dev.baton.mail.HopCounter;
+import dev.baton.mail.Principal;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -139,7 +140,20 @@ final class MessageIntake {
         MailParameters p = tx.parameters;
         return new Envelope(tx.sender.toString(), List.of(recipients), p.body(), p.smtputf8(), p.ret(), p.envid(),
                 p.declaredSize(), conn.heloName(), conn.clientAddress(), protocolName(conn, p), conn.tlsDescription(),
-                conn.principal().name(), s.settings().fqdn(), s.context().clock().instant(), tx.properties);
+                conn.principal().name(), s.settings().fqdn(), s.context().clock().instant(), tx.properties, submitter(s, p));
+    }
+
+    /**
+     * RFC 4954 5, as ADR 0901 decides: an authenticated client (a user by AUTH, a server of the
+     * organization by X-EXPS) is trusted with the AUTH= it gives; an anonymous one's claim counts
+     * as AUTH=<>. A user who gives none submitted the message as their own mailbox.
+     */
+    static String submitter(Session s, MailParameters p) {
+        Principal who = s.connection().principal();
+        if (p.auth() != null) {
+            return who.isAuthenticated() ? p.auth() : "";
+        }
+        return who instanceof Principal.User u ? s.context().policy().mailboxOfUser(u.name()) : null;
     }
 
     /** RFC 3848 / RFC 6531 protocol names for the Received "with" clause. */

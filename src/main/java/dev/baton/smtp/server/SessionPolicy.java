@@ -17,7 +17,6 @@ public interface SessionPolicy {
     /** Accepts everything. */
     SessionPolicy ACCEPT_ALL = new SessionPolicy() { };
 
-    /** MAIL FROM, after its syntax and parameters were found good. */
     /**
      * The name of the organization's server whose Kerberos principal this is (X-EXPS maps a
      * ticket to a server with it), or null when it names none.
@@ -34,6 +33,16 @@ public interface SessionPolicy {
         return null;
     }
 
+    /**
+     * The mailbox a user submits as (RFC 4954 5: the envelope's submitter when the user's MAIL
+     * gives no AUTH=): here the user's name when it is an address, else null (none known).
+     */
+    default String mailboxOfUser(String user) {
+        int at = user.lastIndexOf('@');
+        return at > 0 && at < user.length() - 1 ? user : null;
+    }
+
+    /** MAIL FROM, after its syntax and parameters were found good. */
     default Optional<Response> checkSender(MailAddress sender, MailParameters parameters, SessionInfo session) {
         return Optional.empty();
     }

@@ -56,7 +56,8 @@ public final class SmtpListener implements AutoCloseable {
         } catch (IOException e) {
             ss.close();
             throw new IOException("cannot listen on " + vs.address() + ":" + vs.port() + " for virtual server \""
-                    + vs.name() + "\": " + e.getMessage() + " (choose another port with --smtp-port or in the config)", e);
+                    + vs.name() + "\": " + e.getMessage() + " (stop what holds it, or give virtual server \"" + vs.name()
+                    + "\" another port in baton.yml; 'baton serve --smtp-port N' moves the first virtual server)", e);
         }
         SmtpListener l = new SmtpListener(ctx, ss);
         l.acceptor.start();

@@ -5,6 +5,7 @@ import dev.baton.smtp.Extension;
 import dev.baton.smtp.Reply;
 import dev.baton.smtp.Response;
 import dev.baton.smtp.SmtpChannel;
+import dev.baton.tls.ChannelBinding;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -89,6 +90,7 @@ final class StartTlsHandler implements CommandHandler {
         if (s.logging()) {
             s.log("*", "TLS established: " + description);
         }
-        s.tlsStarted(description, null);
+        // tls-exporter (RFC 9266) for SCRAM-SHA-256-PLUS: TLS 1.3 on a JDK that exports, else none
+        s.tlsStarted(description, ChannelBinding.tlsExporter(tls));
     }
 }

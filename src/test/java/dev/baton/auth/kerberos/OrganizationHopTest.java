@@ -132,7 +132,8 @@ class OrganizationHopTest {
 
     private QueuedMessage spooled(String rcpt) throws Exception {
         Envelope env = new Envelope("sender@baton.test", List.of(Recipient.of(rcpt)), "7BIT", false, null, null, 0,
-                "client.test", "127.0.0.1", "ESMTP", null, null, "sender.baton.test", spool.clock().instant(), Map.of());
+                "client.test", "127.0.0.1", "ESMTPSA", null, "alice", "sender.baton.test", spool.clock().instant(), Map.of(),
+                "alice@baton.test");
         Spool.Receipt r = spool.begin(env);
         r.content().write("Subject: org\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII));
         return r.commit();
@@ -159,6 +160,8 @@ class OrganizationHopTest {
         assertThat(t.idleSessions()).isEqualTo(1);
         assertThat(received.list()).hasSize(3);
         assertThat(received.list()).allSatisfy(m -> assertThat(m.envelope().protocol()).contains("ESMTPSA"));
+        assertThat(received.list()).as("the authenticated hop is trusted with the submitter it passes on (RFC 4954 5)")
+                .allSatisfy(m -> assertThat(m.envelope().submitter()).isEqualTo("alice@baton.test"));
         assertThat(failures).isEmpty();
     }
 
@@ -172,7 +175,11 @@ class OrganizationHopTest {
         assertThat(deliver(t, spooled("user@example.test"), l)).singleElement()
                 .satisfies(o -> assertThat(o.kind()).isEqualTo(DeliveryOutcome.Kind.DELIVERED));
         assertThat(handshakes.get()).isZero();
-        assertThat(received.list()).singleElement().satisfies(m -> assertThat(m.envelope().protocol()).isEqualTo("ESMTP"));
+        assertThat(received.list()).singleElement().satisfies(m -> {
+            assertThat(m.envelope().protocol()).isEqualTo("ESMTP");
+            // the sender passed AUTH=alice@baton.test on (the receiver offers AUTH); from an anonymous hop it counts as <>
+            assertThat(m.envelope().submitter()).isEmpty();
+        });
     }
 
     @Test
