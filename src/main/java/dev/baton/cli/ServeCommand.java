@@ -100,7 +100,7 @@ final class ServeCommand implements Callable<Integer> {
     /**
      * The configuration with the first virtual server on the given port (--smtp-port); with 0
      * every virtual server on a free port, so the submission listeners of the first-run
-     * configuration do not hold a test (or a second server) to their fixed ports (ADR 0901).
+     * configuration do not hold a test (or a second server) to their fixed ports (ADR 0023).
      */
     static BatonConfig withFirstPort(BatonConfig c, int port) {
         List<VirtualServerSettings> vss = new ArrayList<>(c.virtualServers());

@@ -375,7 +375,7 @@ public final class BatonNode implements AutoCloseable {
     /**
      * The SASL mechanisms AUTH offers, strongest first; each virtual server switches their
      * families on or off. SCRAM-SHA-256-PLUS runs only where the TLS session has a tls-exporter
-     * binding (TLS 1.3 on a JDK that exports, ADR 0901); SCRAM-SHA-256's downgrade check counts
+     * binding (TLS 1.3 on a JDK that exports, ADR 0023); SCRAM-SHA-256's downgrade check counts
      * on -PLUS being registered beside it. Integrated ones (GSSAPI, when Kerberos is on) come
      * last; X-EXPS offers those.
      */

@@ -20,7 +20,7 @@ import java.util.Map;
  * @param authenticated  the identity the session authenticated as, null when anonymous
  * @param properties     message properties (tracking id, SCL, ...), empty when none arrived
  * @param submitter      RFC 4954 5 AUTH=: the mailbox that submitted the message, as this server
- *                       trusts it (ADR 0901); "" for {@code AUTH=<>}; null when none is known
+ *                       trusts it (ADR 0023); "" for {@code AUTH=<>}; null when none is known
  *                       (the MAIL had none, or the spool file is older than AUTH=)
  */
 public record Envelope(

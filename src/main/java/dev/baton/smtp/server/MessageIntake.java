@@ -144,7 +144,7 @@ final class MessageIntake {
     }
 
     /**
-     * RFC 4954 5, as ADR 0901 decides: an authenticated client (a user by AUTH, a server of the
+     * RFC 4954 5, as ADR 0023 decides: an authenticated client (a user by AUTH, a server of the
      * organization by X-EXPS) is trusted with the AUTH= it gives; an anonymous one's claim counts
      * as AUTH=<>. A user who gives none submitted the message as their own mailbox.
      */
