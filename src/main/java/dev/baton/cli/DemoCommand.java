@@ -174,9 +174,8 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  cat " + d1 + "/logs/delivery.log " + d2 + "/logs/delivery.log");
         out.println("  " + b + " org explain --data-dir " + d2 + " --who server:mail1 --right accept-authoritative-domain --on server:mail2/default");
         out.println("  " + b + " status --data-dir " + d1 + "   " + b + " org show --data-dir " + d1);
-        out.println("  python3 -c \"import smtplib; s = smtplib.SMTP('127.0.0.1', " + p2 + "); s.starttls(); s.login('bob', '"
-                + org.bob.password() + "'); s.sendmail('bob@" + dom + "', ['alice@" + dom + "'], 'Subject: hi\\r\\n\\r\\nhello\\r\\n');"
-                + " s.quit()\"");
+        out.println("  echo " + org.bob.password() + " | " + b + " send --server 127.0.0.1:" + p2 + " --starttls --user bob --password-stdin"
+                + " --from bob@" + dom + " --to alice@" + dom + "   # as bob (AUTH PLAIN inside TLS)");
         out.println("Make the hop fail, and mend it: take mail2's keytab away, so it cannot check mail1's ticket");
         out.println("  mv " + d2 + "/kerberos/smtp.keytab " + dir + "/mail2.keytab.away");
         out.println("  " + b + " send --server 127.0.0.1:" + p1 + " --from you@" + dom + " --to bob@" + dom);

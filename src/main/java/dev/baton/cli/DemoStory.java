@@ -1,5 +1,6 @@
 package dev.baton.cli;
 
+import dev.baton.auth.PlainClientMechanism;
 import dev.baton.cli.DemoOrganization.Server;
 import dev.baton.cli.DemoOrganization.User;
 import dev.baton.events.DeliveryLog;
@@ -14,7 +15,6 @@ import dev.baton.queue.QueuedMessage;
 import dev.baton.smtp.MailParameters;
 import dev.baton.smtp.RcptParameters;
 import dev.baton.smtp.client.SmtpClient;
-import dev.baton.smtp.client.SmtpReply;
 import dev.baton.smtp.client.Transaction;
 import dev.baton.smtp.client.TransactionResult;
 import java.io.ByteArrayInputStream;
@@ -28,7 +28,6 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -98,10 +97,13 @@ final class DemoStory {
             hello(c);
             c.startTls(false);
             hello(c);
-            String plain = Base64.getEncoder().encodeToString(("\0" + from.name() + "\0" + from.password()).getBytes(StandardCharsets.UTF_8));
-            SmtpReply auth = c.command("AUTH PLAIN " + plain);
-            if (auth.code() != 235) {
-                throw new IOException(from.home().name() + " refused AUTH PLAIN as " + from.name() + ": " + auth);
+            PlainClientMechanism plain = new PlainClientMechanism(from.name(), from.password().toCharArray());
+            try {
+                c.authenticate("AUTH", plain, from.home().fqdn());
+            } catch (dev.baton.auth.AuthenticationException | dev.baton.smtp.client.SmtpClientException e) {
+                throw new IOException(from.home().name() + " refused AUTH PLAIN as " + from.name() + ": " + e.getMessage(), e);
+            } finally {
+                plain.clear();
             }
             TransactionResult r = c.send(new Transaction(from.address(), MailParameters.NONE,
                     List.of(new Transaction.Rcpt(to.address(), RcptParameters.NONE)), () -> new ByteArrayInputStream(bytes), -1,
