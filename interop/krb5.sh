@@ -112,11 +112,26 @@ KDC_PID=$(start_group "$WORK/krb5kdc.out" /usr/sbin/krb5kdc -n -r "$REALM" -P "$
 wait_port "$KDC_PORT" 30
 log "MIT krb5kdc on 127.0.0.1:$KDC_PORT (pid $KDC_PID)"
 
-kadmin() { # kadmin QUERY: kadmin.local on the private database, quietly
-    kadmin.local -r "$REALM" -q "$1" >>"$WORK/kadmin.out" 2>&1 || {
-        show_log_tail "$WORK/kadmin.out"
-        return 1
-    }
+# kadmin.local -q exits 0 when the query failed ("add_principal: Principal or policy already
+# exists ...", "kadmin.local: Principal x does not exist.", a usage text): only its output says so.
+# So every line must be one kadmin.local prints on success; anything else is a failure, and the
+# script stops (set -e) with the query and its output shown.
+KADMIN_OK='^(Authenticating as principal .* with password\.'
+KADMIN_OK+='|(WARNING: n|N)o policy specified for .*; defaulting to no policy'
+KADMIN_OK+='|Principal ".*" (created|deleted)\.'
+KADMIN_OK+='|Make sure that you have removed this principal from all ACLs before reusing\.'
+KADMIN_OK+='|Entry for principal .* added to keytab .*'
+KADMIN_OK+='|Key for ".*" randomized\.)$'
+kadmin() { # kadmin QUERY: kadmin.local on the private database, quietly; fails when the query did
+    local out=$WORK/kadmin.last
+    if kadmin.local -r "$REALM" -q "$1" >"$out" 2>&1 && ! grep -Evq "$KADMIN_OK" "$out"; then
+        cat "$out" >>"$WORK/kadmin.out"
+        return 0
+    fi
+    cat "$out" >>"$WORK/kadmin.out"
+    log "kadmin.local -q \"$(sed -E 's/-pw [^ ]+/-pw ***/' <<<"$1")\" failed:"
+    grep -Ev "$KADMIN_OK" "$out" >&2 || cat "$out" >&2
+    return 1
 }
 kadmin "addprinc -randkey smtp/$MX1"
 kadmin "addprinc -randkey smtp/$MX2"

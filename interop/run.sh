@@ -3,7 +3,9 @@
 # Interop test: real third-party SMTP clients (Python smtplib, swaks,
 # Postfix's smtp-source) against a running Baton with local (Maildir)
 # delivery, plus Baton delivering to Postfix's smtp-sink (smtp route) and
-# a private Postfix instance relaying into Baton (relayhost). Run by CI
+# a private Postfix instance relaying into Baton (relayhost), and swaks
+# authenticating (AUTH PLAIN, LOGIN) to a Baton whose users are set with
+# 'baton org'. Run by CI
 # after the Maven build; needs root for apt-get.
 #
 # Prints PASS/FAIL per check and ends with "N passed, M failed";
@@ -27,6 +29,8 @@ BATON_PGID=""
 BATON_LOG=""
 RELAY_PGID="" # second Baton (relaying to smtp-sink)
 RELAY_LOG=""
+AUTH_PGID=""  # third Baton (AUTH against its directory's users)
+AUTH_LOG=""
 SINK_PGID=""  # Postfix smtp-sink
 PF_CONF=""    # private Postfix instance
 
@@ -38,9 +42,10 @@ cleanup() {
     local rc=$?
     pf_private_stop "$PF_CONF"
     stop_group "$SINK_PGID"
+    stop_group "$AUTH_PGID"
     stop_group "$RELAY_PGID"
     stop_group "$BATON_PGID"
-    finish_work "$rc" 50 "$BATON_LOG" "$RELAY_LOG"
+    finish_work "$rc" 50 "$BATON_LOG" "$RELAY_LOG" "$AUTH_LOG"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -276,6 +281,127 @@ if ((FAILED > pf_failed_before)) && [[ -f "$WORK/postfix/maillog" ]]; then
 fi
 pf_private_stop "$PF_CONF"
 PF_CONF=""
+
+# --- Test 7: swaks AUTH against the directory's users -------------------
+echo "== AUTH (swaks)"
+# A third Baton with an organization's directory (org.yml) instead of
+# baton.yml's acceptedDomains: its rights and its user alice are set with
+# 'baton org', her password with 'baton org password' (stored as Argon2id
+# and SCRAM-SHA-256, never as text). PLAIN and LOGIN are offered inside
+# TLS only.
+AUTH_DATA=$WORK/auth-data
+AUTH_MAILBOXES=$AUTH_DATA/mailboxes/$DOMAIN
+AUTH_PASSWORD="interop $(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+mkdir -p "$AUTH_DATA"
+cat >"$AUTH_DATA/baton.yml" <<EOF
+server:
+  name: auth
+  fqdn: auth.$DOMAIN
+virtualServers:
+  - name: default
+    address: 127.0.0.1
+    port: 0
+    tls: { mode: offered }
+    relayNetworks: []
+routes: []
+mailboxes: { autoCreate: true }
+EOF
+cat >"$AUTH_DATA/org.yml" <<EOF
+organization: { name: "$DOMAIN", acceptedDomains: ["$DOMAIN"] }
+servers:
+  - { name: "auth", fqdn: "auth.$DOMAIN", virtualServers: ["default"] }
+EOF
+org() { # org ARGS...: baton org on the AUTH instance's directory; output to $WORK/org.out
+    timeout "$CLIENT_TIMEOUT" "$BATON_CMD" org "$@" --data-dir "$AUTH_DATA" >>"$WORK/org.out" 2>&1
+}
+if org allow accept-authoritative-domain --to group:everyone &&
+    org allow submit --to group:authenticated-users &&
+    org add user alice --address "alice@$DOMAIN" --home auth &&
+    printf '%s\n' "$AUTH_PASSWORD" | org password alice &&
+    "$BATON_CMD" org show --data-dir "$AUTH_DATA" >"$WORK/org-show.out" 2>&1 &&
+    grep -qx "  user alice (home auth): alice@$DOMAIN; has a password" "$WORK/org-show.out" &&
+    ! grep -qF "$AUTH_PASSWORD" "$AUTH_DATA/org.yml"; then
+    pass "baton org: rights, user alice and her password set (org.yml holds no cleartext password)"
+else
+    fail "baton org: could not set up the directory of the AUTH instance"
+    tail -n 20 "$WORK/org.out"
+fi
+AUTH_PORT=$(free_port)
+main_pgid=$BATON_PGID main_log=$BATON_LOG
+if start_baton "$AUTH_DATA/baton.yml" "$AUTH_DATA" "$AUTH_PORT" "$WORK/auth.log" 60; then
+    auth_ok=1
+else
+    fail "AUTH Baton start: no 'listening on 127.0.0.1:$AUTH_PORT' line"
+    auth_ok=0
+fi
+AUTH_PGID=$BATON_PGID AUTH_LOG=$BATON_LOG
+BATON_PGID=$main_pgid BATON_LOG=$main_log
+if ((auth_ok)); then
+    AUTH_SWAKS=(swaks --server 127.0.0.1 --port "$AUTH_PORT" --helo client.interop.test
+        --from "alice@$DOMAIN" --timeout 60 --auth-user alice)
+    # A good password inside STARTTLS: 235, then 250 after DATA, and the
+    # message in the Maildir says the sender authenticated (ESMTPSA).
+    for mech in PLAIN LOGIN; do
+        box=auth_${mech,,}
+        if run_client "$box" "${AUTH_SWAKS[@]}" --to "$box@$DOMAIN" --tls --auth "$mech" \
+            --auth-password "$AUTH_PASSWORD" &&
+            grep -Eq '^<~ +235 2\.7\.0' "$WORK/$box.out" &&
+            grep -Eq '^<~ +250 2\.0\.0 OK queued as' "$WORK/$box.out"; then
+            pass "swaks AUTH $mech inside STARTTLS, good password: 235, then 250 after DATA"
+            wait_maildir "$AUTH_MAILBOXES/$box" 1 "$DELIVERY_TIMEOUT" || true
+            if (($(maildir_count "$AUTH_MAILBOXES/$box") == 1)) &&
+                grep -q 'with ESMTPSA id' "$AUTH_MAILBOXES/$box"/new/*; then
+                pass "swaks AUTH $mech: the message is in $box/new, received with ESMTPSA"
+            else
+                fail "swaks AUTH $mech: no message received with ESMTPSA in $box/new after ${DELIVERY_TIMEOUT}s"
+            fi
+        else
+            fail "swaks AUTH $mech inside STARTTLS with the good password did not end in 250 after DATA"
+        fi
+    done
+    # A bad password: 535 5.7.8, swaks exits non-zero (28: AUTH failed),
+    # nothing delivered. Expected to fail, so not through run_client.
+    for mech in PLAIN LOGIN; do
+        box=auth_bad_${mech,,}
+        rc=0
+        timeout "$CLIENT_TIMEOUT" "${AUTH_SWAKS[@]}" --to "$box@$DOMAIN" --tls --auth "$mech" \
+            --auth-password "not $AUTH_PASSWORD" >"$WORK/$box.out" 2>&1 || rc=$?
+        if ((rc != 0)) && grep -Eq '^<~\* +535 5\.7\.8' "$WORK/$box.out" &&
+            (($(maildir_count "$AUTH_MAILBOXES/$box") == 0)); then
+            pass "swaks AUTH $mech with a bad password: 535 5.7.8, swaks exited $rc, nothing delivered"
+        else
+            fail "swaks AUTH $mech with a bad password: exit $rc, no 535 5.7.8, or a message delivered"
+            tail -n 20 "$WORK/$box.out"
+        fi
+    done
+    # Before STARTTLS the basic mechanisms are not offered: EHLO has no
+    # AUTH, so swaks --auth gives up (exit 28) before MAIL; and an AUTH
+    # PLAIN sent anyway is refused with 538 5.7.11 (RFC 4954 4).
+    rc=0
+    timeout "$CLIENT_TIMEOUT" "${AUTH_SWAKS[@]}" --to "auth_notls@$DOMAIN" --auth PLAIN \
+        --auth-password "$AUTH_PASSWORD" >"$WORK/auth_notls.out" 2>&1 || rc=$?
+    if ((rc == 28)) && grep -q 'Host did not advertise authentication' "$WORK/auth_notls.out" &&
+        ! grep -Eq '^<- +250[ -]AUTH' "$WORK/auth_notls.out" && ! grep -q 'MAIL FROM' "$WORK/auth_notls.out"; then
+        pass "swaks AUTH PLAIN without STARTTLS: AUTH not offered before TLS, swaks exited 28 before MAIL"
+    else
+        fail "swaks AUTH PLAIN without STARTTLS: exit $rc (want 28, AUTH not advertised)"
+        tail -n 20 "$WORK/auth_notls.out"
+    fi
+    reply=$(timeout 60 python3 -c '
+import base64, smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30)
+s.ehlo("client.interop.test")
+code, text = s.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0alice\0" + sys.argv[2].encode()).decode())
+print(code, text.decode())
+s.quit()' "$AUTH_PORT" "$AUTH_PASSWORD" 2>&1) || true
+    if [[ $reply == "538 5.7.11 "* ]]; then
+        pass "AUTH PLAIN before STARTTLS, sent anyway: $reply"
+    else
+        fail "AUTH PLAIN before STARTTLS, sent anyway: got '$reply', want 538 5.7.11"
+    fi
+fi
+stop_group "$AUTH_PGID"
+AUTH_PGID=""
 
 # Baton must still be up after all of the above.
 if kill -0 -- "-$BATON_PGID" 2>/dev/null; then

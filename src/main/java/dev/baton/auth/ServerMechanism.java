@@ -31,6 +31,6 @@ public interface ServerMechanism {
     /** Begins one attempt in the given session. */
     Exchange start(AuthContext context);
 
-    /** The administrator's check boxes: basic (a password) or integrated (Kerberos, NTLM). */
+    /** The administrator's check boxes: basic (a password) or integrated (Kerberos; NTLM is not offered, ADR 0022). */
     enum Family { BASIC, INTEGRATED }
 }

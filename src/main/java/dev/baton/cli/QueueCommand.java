@@ -273,12 +273,10 @@ final class QueueCommand implements Runnable {
         }
     }
 
-    /** A time as a person reads it, with its zone: "2026-12-02 17:01:02 +00:00". */
+    /** A time as a person reads it, with its zone: "2026-12-02 17:01:02 +00:00" (as the wait reasons write theirs). */
     static String time(java.time.Instant t) {
-        return t == null ? "-" : TIME.format(t.atZone(java.time.ZoneId.systemDefault()));
+        return WaitReason.at(t);
     }
-
-    private static final java.time.format.DateTimeFormatter TIME = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xxx");
 
     /** Which messages a command acts on: one ID, or --all and/or filters (all of them must hold). */
     static final class Selection {

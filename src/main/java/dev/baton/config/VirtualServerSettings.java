@@ -47,7 +47,7 @@ public record VirtualServerSettings(
      * @param anonymous       clients that did not authenticate may send (false: MAIL before AUTH gets
      *                        530 5.7.0 Authentication required, event 1709)
      * @param basic           PLAIN, LOGIN and SCRAM-SHA-256 (a password)
-     * @param integrated      GSSAPI and NTLM (Kerberos, the organization's servers)
+     * @param integrated      GSSAPI (Kerberos: users and the organization's servers; NTLM is not offered, ADR 0022)
      * @param basicWithoutTls basic mechanisms are offered and accepted before STARTTLS too
      * @param failures        the limits on failed attempts
      */

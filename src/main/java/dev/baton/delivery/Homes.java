@@ -17,11 +17,12 @@ public interface Homes {
      * The home of a mailbox.
      *
      * @param server the directory's name of the server
+     * @param fqdn   its FQDN: the name it must announce and prove (X-EXPS GSSAPI to smtp/fqdn)
      * @param here   whether that is this server (deliver to the local Maildir)
      * @param host   where the others reach it: a host name or an address literal in brackets
      * @param port   its SMTP port
      */
-    record Home(String server, boolean here, String host, int port) {
+    record Home(String server, String fqdn, boolean here, String host, int port) {
     }
 
     /** The home of the user with this address (lower case), or empty when the directory knows no such user. */

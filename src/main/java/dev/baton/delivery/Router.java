@@ -132,9 +132,11 @@ public final class Router implements DeliveryAgent {
         Map<RecipientId, DeliveryOutcome> out = new HashMap<>();
         Map<String, List<RecipientId>> remote = new LinkedHashMap<>();
         Map<String, RouteSettings> remoteRoute = new HashMap<>();
+        Map<String, Homes.Home> remoteHome = new HashMap<>();
         for (RecipientId id : recipients) {
             Recipient r = m.recipient(id);
-            Optional<RouteSettings> route = routeOf(r);
+            Optional<Chosen> chosen = chosen(r);
+            Optional<RouteSettings> route = chosen.map(Chosen::route);
             if (route.isEmpty()) {
                 // the routes changed since the message was accepted: keep it until they cover it again
                 out.put(id, DeliveryOutcome.deferred(id, DeliveryText.NO_ROUTE.reply(r.domain())));
@@ -147,9 +149,14 @@ public final class Router implements DeliveryAgent {
                 case LOCAL -> out.put(id, local.deliver(m, id));
                 case ORGANIZATION -> throw new IllegalStateException("routeOf resolves organization routes");
                 case SMTP, LMTP, MX -> {
-                    String destination = Routes.destination(rs, r.domain());
+                    Homes.Home home = chosen.get().home();
+                    // an organization hop is its own destination: its sessions are proved to be the home server
+                    String destination = home == null ? Routes.destination(rs, r.domain()) : "organization:" + home.server();
                     remote.computeIfAbsent(destination, k -> new ArrayList<>()).add(id);
                     remoteRoute.put(destination, rs);
+                    if (home != null) {
+                        remoteHome.put(destination, home);
+                    }
                 }
             }
         }
@@ -168,7 +175,10 @@ public final class Router implements DeliveryAgent {
             }
             List<DeliveryOutcome> outcomes = List.of();
             try {
-                outcomes = deliverRemote(m, e.getValue(), rs, m.recipient(e.getValue().get(0)).domain());
+                Homes.Home home = remoteHome.get(destination);
+                outcomes = home != null && smtp != null
+                        ? smtp.deliverToOrganizationServer(m, e.getValue(), new NextHop(home.host(), home.port(), 0), home.fqdn())
+                        : deliverRemote(m, e.getValue(), rs, m.recipient(e.getValue().get(0)).domain());
             } finally {
                 destinations.release(destination, answered(outcomes), outcomes.isEmpty() ? null : outcomes.get(0).reason());
             }

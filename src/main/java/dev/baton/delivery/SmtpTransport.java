@@ -185,6 +185,22 @@ public final class SmtpTransport implements AutoCloseable {
      */
     public List<DeliveryOutcome> deliver(QueuedMessage m, List<RecipientId> recipients, List<NextHop> hops, TlsPolicy tls,
             boolean lmtp) {
+        return deliver(m, recipients, hops, tls, lmtp, null);
+    }
+
+    /**
+     * Delivers to the home server of the recipients' mailboxes (the organization transport, ADR
+     * 0020): the peer must announce that server's FQDN and prove it with X-EXPS (or AUTH) GSSAPI
+     * inside TLS; a peer that announces another name, or a server without Kerberos to prove it
+     * with, defers the recipients with the reason rather than hand them to an unproved peer.
+     */
+    public List<DeliveryOutcome> deliverToOrganizationServer(QueuedMessage m, List<RecipientId> recipients, NextHop hop,
+            String serverFqdn) {
+        return deliver(m, recipients, List.of(hop), TlsPolicy.REQUIRED, false, serverFqdn.toLowerCase(Locale.ROOT));
+    }
+
+    private List<DeliveryOutcome> deliver(QueuedMessage m, List<RecipientId> recipients, List<NextHop> hops, TlsPolicy tls,
+            boolean lmtp, String organizationServer) {
         DeliveryOutcome[] out = new DeliveryOutcome[recipients.size()];
         DeliveryReply lastError = DeliveryText.NO_NEXT_HOP.reply();
         try {
@@ -196,7 +212,7 @@ public final class SmtpTransport implements AutoCloseable {
                 if (eightBit == null) {
                     eightBit = hasEightBit(m);
                 }
-                DeliveryReply error = attempt(m, recipients, out, hop, tls, lmtp, eightBit);
+                DeliveryReply error = attempt(m, recipients, out, hop, tls, lmtp, eightBit, organizationServer);
                 if (error == null) {
                     break;
                 }
@@ -248,7 +264,7 @@ public final class SmtpTransport implements AutoCloseable {
      * reason this hop failed; recipients without an outcome then go to the next hop.
      */
     private DeliveryReply attempt(QueuedMessage m, List<RecipientId> recipients, DeliveryOutcome[] out, NextHop hop, TlsPolicy tls,
-            boolean lmtp, boolean eightBit) {
+            boolean lmtp, boolean eightBit, String organizationServer) {
         SessionPool.Key key = new SessionPool.Key(hop.host().toLowerCase(Locale.ROOT), hop.port(), tls, lmtp);
         SessionPool.Session conn = null;
         List<Integer> open = new ArrayList<>(); // positions in recipients/out
@@ -261,9 +277,14 @@ public final class SmtpTransport implements AutoCloseable {
             TransactionResult r;
             while (true) {
                 conn = pool.take(key);
+                if (conn != null && organizationServer != null
+                        && !("smtp/" + organizationServer).equalsIgnoreCase(conn.client.authenticatedTo())) {
+                    discard(conn); // not proved to be the home server: this hop needs a session that is
+                    conn = null;
+                }
                 boolean reused = conn != null;
                 if (!reused) {
-                    conn = connect(hop, tls, lmtp, m.id());
+                    conn = connect(hop, tls, lmtp, m.id(), organizationServer);
                 } else {
                     watch(conn.client, m.id(), conn.peer, conn.number);
                 }
@@ -506,7 +527,8 @@ public final class SmtpTransport implements AutoCloseable {
 
     // ---------------------------------------------------------------- connecting
 
-    private SessionPool.Session connect(NextHop hop, TlsPolicy tls, boolean lmtp, String queueId) throws HopFailure {
+    private SessionPool.Session connect(NextHop hop, TlsPolicy tls, boolean lmtp, String queueId, String organizationServer)
+            throws HopFailure {
         String host = bare(hop.host());
         List<InetAddress> addresses;
         try {
@@ -532,14 +554,14 @@ public final class SmtpTransport implements AutoCloseable {
                 failure = describe(e, peer, DialogueStage.CONNECT);
                 continue;
             }
-            return session(s, host, hop.port(), peer, tls, lmtp, queueId);
+            return session(s, host, hop.port(), peer, tls, lmtp, queueId, organizationServer);
         }
         throw new HopFailure(failure);
     }
 
     /** Greeting, EHLO/LHLO, STARTTLS per policy; a failure closes the socket. */
-    private SessionPool.Session session(Socket s, String host, int port, String peer, TlsPolicy tls, boolean lmtp, String queueId)
-            throws HopFailure {
+    private SessionPool.Session session(Socket s, String host, int port, String peer, TlsPolicy tls, boolean lmtp, String queueId,
+            String organizationServer) throws HopFailure {
         DialogueStage stage = DialogueStage.GREETING;
         DialogueStage hello = lmtp ? DialogueStage.LHLO : DialogueStage.EHLO;
         SmtpClient c = null;
@@ -577,7 +599,7 @@ public final class SmtpTransport implements AutoCloseable {
                     log.info("{}: STARTTLS refused ({}), continuing without TLS", peer, refused.reply());
                 }
             }
-            organizationHandshake(c, peer, number, queueId, lmtp);
+            organizationHandshake(c, peer, number, queueId, lmtp, organizationServer);
             return new SessionPool.Session(c, peer, number);
         } catch (HopFailure f) {
             closeQuietly(s);
@@ -598,10 +620,18 @@ public final class SmtpTransport implements AutoCloseable {
      * per connection: a pooled session stays authenticated. A failure is the hop's failure (the
      * recipients defer with the reason) and is reported as 7006, with 1706 when this side failed.
      */
-    private void organizationHandshake(SmtpClient c, String peer, long number, String queueId, boolean lmtp)
-            throws IOException, HopFailure {
+    private void organizationHandshake(SmtpClient c, String peer, long number, String queueId, boolean lmtp,
+            String expected) throws IOException, HopFailure {
         Organization org = organization;
         String fqdn = c.announcedFqdn();
+        if (expected != null && org.mechanism() == null) {
+            c.quitQuietly();
+            throw new HopFailure(DeliveryText.HOP_ORGANIZATION_NO_KERBEROS.hop(peer, null, expected));
+        }
+        if (expected != null && !expected.equalsIgnoreCase(fqdn)) {
+            c.quitQuietly();
+            throw new HopFailure(DeliveryText.HOP_ORGANIZATION_WRONG_SERVER.hop(peer, null, fqdn == null ? "no name" : fqdn, expected));
+        }
         if (org.mechanism() == null || fqdn == null || !org.isServer().test(fqdn)) {
             return; // an external next hop: no X-EXPS
         }

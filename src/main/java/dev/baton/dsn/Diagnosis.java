@@ -87,6 +87,8 @@ public record Diagnosis(String diagnosticCode, String remoteMta, String explanat
                     "the organization's mail server does not offer the secure session its servers need";
             case HOP_AUTHENTICATION_REFUSED -> "the organization's mail server did not accept this server's authentication";
             case HOP_AUTHENTICATION_FAILED_HERE -> "this mail server could not authenticate to the organization's mail server";
+            case HOP_ORGANIZATION_WRONG_SERVER -> "the organization's mail server for the recipient could not be reached as itself";
+            case HOP_ORGANIZATION_NO_KERBEROS -> "this mail server is not set up to authenticate to the organization's mail servers";
             case NO_NEXT_HOP -> "no mail server was left to try";
             case NEEDS_SMTPUTF8 -> "the message has internationalized addresses and the recipient's mail server does not"
                     + " offer SMTPUTF8";

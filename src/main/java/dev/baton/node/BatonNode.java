@@ -397,11 +397,11 @@ public final class BatonNode implements AutoCloseable {
         }
         String self = config.server().name().toLowerCase(java.util.Locale.ROOT);
         if (u.homeServer() == null || u.homeServer().equals(self)) {
-            return java.util.Optional.of(new dev.baton.delivery.Homes.Home(self, true, null, 0));
+            return java.util.Optional.of(new dev.baton.delivery.Homes.Home(self, config.server().fqdn(), true, null, 0));
         }
         Directory.Server s = d.servers().get(u.homeServer());
         return s == null ? java.util.Optional.empty()
-                : java.util.Optional.of(new dev.baton.delivery.Homes.Home(s.name(), false, s.smtpHost(), s.smtpPort()));
+                : java.util.Optional.of(new dev.baton.delivery.Homes.Home(s.name(), s.fqdn(), false, s.smtpHost(), s.smtpPort()));
     }
 
     /** This node's Kerberos realm, or null when baton.yml's kerberos.mode is off. */

@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * any group it belongs to, however deep, and no such entry denies it. A deny anywhere in that
  * closure wins over every allow; no entry means no right.
  * <p>
- * {@link #allowed} is the fast question (closures are computed once per principal and kept);
+ * {@link #allowed} is the fast question (closures are computed once per principal and kept, at
+ * most {@link #MAX_CACHED_CLOSURES} of them);
  * {@link #explain} answers the same question with its evidence: every entry that applied, the
  * chain of groups through which it reached the principal, and which one decided. That evidence
  * is for administrators (and the doctor); a reply to a client never carries it.
@@ -27,7 +28,17 @@ public final class Rights {
     private final Map<Right, List<AccessEntry>> byRight = new EnumMap<>(Right.class);
     /** Member to the groups that list it directly (built-in groups included where they are listed). */
     private final Map<Member, List<Member>> memberOf = new HashMap<>();
+    /**
+     * How many principals' closures a snapshot keeps. A snapshot lives until the directory
+     * changes, and who asks is partly up to peers (any principal of a trusted realm, unknown to
+     * the directory, is a key), so the cache is bounded: past the cap a closure is computed
+     * again when needed, a breadth-first walk of the groups that costs microseconds.
+     * 10 000 closures of a few groups each are a few megabytes.
+     */
+    public static final int MAX_CACHED_CLOSURES = 10_000;
+
     private final Map<Member, Map<Member, Member>> closures = new ConcurrentHashMap<>();
+    private final int maxCachedClosures;
 
     /** An entry that applied, and the chain from the principal to the entry's trustee (the principal alone when it is the trustee). */
     public record Applied(AccessEntry entry, List<Member> chain) {
@@ -60,7 +71,16 @@ public final class Rights {
     }
 
     public Rights(Directory directory) {
+        this(directory, MAX_CACHED_CLOSURES);
+    }
+
+    /** @param maxCachedClosures the cap on kept closures (tests use a small one) */
+    Rights(Directory directory, int maxCachedClosures) {
+        if (maxCachedClosures < 1) {
+            throw new IllegalArgumentException("maxCachedClosures must be at least 1, not " + maxCachedClosures);
+        }
         this.directory = directory;
+        this.maxCachedClosures = maxCachedClosures;
         for (Right r : Right.values()) {
             byRight.put(r, new ArrayList<>());
         }
@@ -160,28 +180,56 @@ public final class Rights {
         };
     }
 
-    /** Breadth first, so each group is reached by a shortest chain; the principal maps to itself. */
+    /** How many closures are kept now (at most the cap). */
+    int cachedClosures() {
+        return closures.size();
+    }
+
+    /**
+     * The closure of {@code who}, kept when computed. A lookup takes no lock; keeping a new one
+     * does, so the cap holds exactly. When the cache is full it starts afresh: whatever filled it
+     * (a peer's stream of new principals included) is dropped alike, and the principals asked
+     * about often are kept again at their next question, each for one more walk.
+     */
     private Map<Member, Member> closure(Member who) {
-        return closures.computeIfAbsent(who, w -> {
-            Map<Member, Member> parent = new LinkedHashMap<>();
-            parent.put(w, w);
-            ArrayDeque<Member> queue = new ArrayDeque<>();
-            queue.add(w);
-            for (Member implicit : implicitGroups(w)) {
-                if (parent.putIfAbsent(implicit, w) == null) {
-                    queue.add(implicit);
+        Map<Member, Member> kept = closures.get(who);
+        if (kept != null) {
+            return kept;
+        }
+        Map<Member, Member> computed = computeClosure(who);
+        synchronized (closures) {
+            kept = closures.get(who);
+            if (kept != null) {
+                return kept;
+            }
+            if (closures.size() >= maxCachedClosures) {
+                closures.clear();
+            }
+            closures.put(who, computed);
+        }
+        return computed;
+    }
+
+    /** Breadth first, so each group is reached by a shortest chain; the principal maps to itself. */
+    private Map<Member, Member> computeClosure(Member w) {
+        Map<Member, Member> parent = new LinkedHashMap<>();
+        parent.put(w, w);
+        ArrayDeque<Member> queue = new ArrayDeque<>();
+        queue.add(w);
+        for (Member implicit : implicitGroups(w)) {
+            if (parent.putIfAbsent(implicit, w) == null) {
+                queue.add(implicit);
+            }
+        }
+        while (!queue.isEmpty()) {
+            Member m = queue.poll();
+            for (Member g : memberOf.getOrDefault(m, List.of())) {
+                if (parent.putIfAbsent(g, m) == null) {
+                    queue.add(g);
                 }
             }
-            while (!queue.isEmpty()) {
-                Member m = queue.poll();
-                for (Member g : memberOf.getOrDefault(m, List.of())) {
-                    if (parent.putIfAbsent(g, m) == null) {
-                        queue.add(g);
-                    }
-                }
-            }
-            return Collections.unmodifiableMap(parent);
-        });
+        }
+        return Collections.unmodifiableMap(parent);
     }
 
     /**

@@ -63,6 +63,11 @@ public enum DeliveryText {
             "%s is an organization server but offers no STARTTLS: X-EXPS needs TLS"),
     HOP_ORGANIZATION_NO_MECHANISM(Source.BATON, 451, null, Style.HOP,
             "%s is an organization server but offers neither X-EXPS GSSAPI nor AUTH GSSAPI"),
+    HOP_ORGANIZATION_WRONG_SERVER(Source.BATON, 451, null, Style.HOP,
+            "the server here announced %s, not %s, the home server the directory names: not delivered to an unproved peer"
+                    + " (check the server's smtp address in the directory)"),
+    HOP_ORGANIZATION_NO_KERBEROS(Source.BATON, 451, null, Style.HOP,
+            "the organization transport needs Kerberos to prove %s and this server's kerberos.mode is off (docs/kerberos.md)"),
     HOP_AUTHENTICATION_REFUSED(Source.BATON, 451, null, Style.HOP, "authentication to %s refused: %s"),
     HOP_AUTHENTICATION_FAILED_HERE(Source.BATON, 451, null, Style.HOP, "authentication to %s failed on this server: %s"),
     HOP_IO_ERROR(Source.BATON, 451, null, Style.HOP, "%s"),

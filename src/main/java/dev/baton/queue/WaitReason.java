@@ -11,8 +11,17 @@ import java.util.Objects;
  */
 public sealed interface WaitReason {
 
-    /** One line for a person. */
+    /** One line for a person; its times as {@link #at} writes them. */
     String describe();
+
+    /**
+     * A time as a person reads it, to the second and with its zone (this machine's):
+     * "2026-12-02 17:01:02 +00:00"; "-" for none. Every time the queue tools print is written so.
+     */
+    static String at(Instant t) {
+        return t == null ? "-" : java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xxx")
+                .format(t.atZone(java.time.ZoneId.systemDefault()));
+    }
 
     /** A short stable name, for JSON and the event log: "retry", "destination-dead", ... */
     String kind();
@@ -21,7 +30,7 @@ public sealed interface WaitReason {
     record NotYetTried(Instant due) implements WaitReason {
         @Override
         public String describe() {
-            return "not tried yet; due " + due;
+            return "not tried yet; due " + at(due);
         }
 
         @Override
@@ -38,7 +47,7 @@ public sealed interface WaitReason {
 
         @Override
         public String describe() {
-            return "next retry at " + next + " after: " + after.text();
+            return "next retry at " + at(next) + " after: " + after.text();
         }
 
         @Override
@@ -64,7 +73,7 @@ public sealed interface WaitReason {
     record DestinationDead(String destination, Instant until, DeliveryReply lastError) implements WaitReason {
         @Override
         public String describe() {
-            return "destination " + destination + " not answering until " + until
+            return "destination " + destination + " not answering until " + at(until)
                     + (lastError == null ? "" : " (last error: " + lastError.text() + ")");
         }
 
@@ -78,7 +87,7 @@ public sealed interface WaitReason {
     record InDelivery(Instant since) implements WaitReason {
         @Override
         public String describe() {
-            return "being delivered (since " + since + ")";
+            return "being delivered (since " + at(since) + ")";
         }
 
         @Override
@@ -117,7 +126,7 @@ public sealed interface WaitReason {
     record QueueTrouble(Instant next, String problem) implements WaitReason {
         @Override
         public String describe() {
-            return "the queue could not record the last attempt (" + problem + "); tried again at " + next;
+            return "the queue could not record the last attempt (" + problem + "); tried again at " + at(next);
         }
 
         @Override

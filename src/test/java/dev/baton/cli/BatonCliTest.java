@@ -134,8 +134,13 @@ class BatonCliTest {
         assertThat(data.resolve("org.yml")).as("created with the data directory").exists();
         assertThat(run("org", "list", "servers", "--data-dir", d).out()).startsWith("baton\tmail.baton.test\tsmtp/mail.baton.test@BATON.TEST");
 
-        Result added = run("org", "add", "server", "branch", "--fqdn", "branch.baton.test", "--data-dir", d);
+        Result badSmtp = run("org", "add", "server", "branch", "--fqdn", "branch.baton.test", "--smtp", "branch:0x19", "--data-dir", d);
+        assertThat(badSmtp.exit()).isEqualTo(2);
+        assertThat(badSmtp.err()).contains("--smtp: \"branch:0x19\" is not host:port");
+        Result added = run("org", "add", "server", "branch", "--fqdn", "branch.baton.test", "--smtp", "[127.0.0.1]:2626", "--data-dir", d);
         assertThat(added.exit()).as(added.err()).isZero();
+        assertThat(run("org", "list", "servers", "--data-dir", d).out()).contains("branch\tbranch.baton.test\tsmtp/branch.baton.test@BATON.TEST"
+                + "\tdefault\t[127.0.0.1]:2626");
         assertThat(added.out()).contains("changed file " + data.resolve("org.yml").toAbsolutePath() + ": add server branch",
                 "running servers take it up within 1s");
         assertThat(run("org", "add", "group", "partners", "--member", "server:branch", "--data-dir", d).exit()).isZero();

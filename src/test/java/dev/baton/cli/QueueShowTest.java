@@ -81,6 +81,23 @@ class QueueShowTest {
     }
 
     @Test
+    void theWaitingLineGivesItsTimeAsAPersonReadsItWithItsZone() throws Exception {
+        Path data = dataDir();
+        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
+            String id = queue(node);
+            Eventually.await("the first attempt is recorded",
+                    () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
+            BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
+            assertThat(r.exit()).as(r.err()).isZero();
+            String waiting = r.out().lines().filter(l -> l.strip().startsWith("waiting ")).findFirst().orElseThrow();
+            String next = r.out().lines().filter(l -> l.strip().startsWith("next try ")).findFirst().orElseThrow();
+            String when = next.strip().substring("next try".length()).strip();
+            assertThat(when).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d");
+            assertThat(waiting).contains("next retry at " + when + " after: 451 4.3.0");
+        }
+    }
+
+    @Test
     void withoutARunningServerQueueShowSaysWhatTheQueueFilesSay() throws Exception {
         Path data = dataDir();
         String id;

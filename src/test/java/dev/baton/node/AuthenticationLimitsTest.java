@@ -97,7 +97,7 @@ class AuthenticationLimitsTest {
     void aFailedPlainForAnUnknownUserTakesAsLongAsForAKnownOne() throws Exception {
         server.vs("authentication: { failures: { delay: 0s, perSession: 100, perClient: 1000 } }").limits("maxErrors: 1000").start();
         SmtpTestClient c = inTls();
-        int n = 7;
+        int n = 11;
         long[] known = new long[n];
         long[] unknown = new long[n];
         millis(c, "AUTH PLAIN " + plain("alice", "warm-up"), "535 5.7.8");
@@ -109,7 +109,9 @@ class AuthenticationLimitsTest {
         long u = median(unknown);
         // Argon2id dominates both: without the dummy hash an unknown user would answer in well under a tenth
         assertThat(k).as("a known user's failure costs an Argon2id verification").isGreaterThan(Duration.ofMillis(5).toNanos());
-        assertThat((double) u / k).as("unknown %d µs / known %d µs", u / 1000, k / 1000).isBetween(0.6, 1.6);
+        // a band, not equality: on a loaded 2-core machine medians of interleaved pairs still wander by half;
+        // without the dummy hash the ratio is under 0.1, far outside it
+        assertThat((double) u / k).as("unknown %d µs / known %d µs", u / 1000, k / 1000).isBetween(0.4, 2.5);
     }
 
     private static long nanos(SmtpTestClient c, String response) throws IOException {

@@ -118,6 +118,23 @@ class AuthenticationTest {
         assertThat(server.content(m)).contains("with ESMTPSA id " + id);
     }
 
+    /**
+     * ADR 0022: NTLM would need each user's NT hash (a password equivalent) or the password
+     * itself, and Baton stores neither; the JDK's NTLM server is on the class path, and must
+     * not be reachable. A Type 1 message (MS-NLMP 2.2.1.1) as the initial response changes
+     * nothing, and the session goes on.
+     */
+    @Test
+    void ntlmIsNeitherOfferedNorAcceptedThoughIntegratedAuthenticationIsOn() throws Exception {
+        server.start();
+        SmtpTestClient c = server.connect();
+        Reply ehlo = tls(c);
+        assertThat(ehlo.lines()).filteredOn(l -> l.startsWith("AUTH")).singleElement().asString().doesNotContain("NTLM");
+        assertThat(c.command("AUTH NTLM").status()).isEqualTo("504 5.5.4");
+        assertThat(c.command("AUTH NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAGAbEdAAAADw==").status()).isEqualTo("504 5.5.4");
+        assertThat(c.command("AUTH PLAIN " + plain("alice", ALICE_PASSWORD)).status()).isEqualTo("235 2.7.0");
+    }
+
     @Test
     void plainWithAWrongPasswordAndPlainForAnUnknownUserGetTheSame535() throws Exception {
         server.start();

@@ -58,6 +58,11 @@ class OrganizationRelayTest {
         branchPort = freePort();
         hubDir = Files.createDirectories(tmp.resolve("hub"));
         branchDir = Files.createDirectories(tmp.resolve("branch"));
+        writeOrganization(branchPort);
+    }
+
+    /** The same org.yml for both: the branch reached at branchAt. */
+    private void writeOrganization(int branchAt) throws Exception {
         String org = """
                 organization: { name: Baton, acceptedDomains: [baton.test] }
                 realm: BATON.TEST
@@ -70,7 +75,7 @@ class OrganizationRelayTest {
                 rights:
                   - { allow: accept-authoritative-domain, to: "group:everyone", on: organization }
                   - { allow: relay, to: "group:organization-servers", on: organization }
-                """.formatted(hubFqdn, hubPort, branchFqdn, branchPort);
+                """.formatted(hubFqdn, hubPort, branchFqdn, branchAt);
         Files.writeString(hubDir.resolve("org.yml"), org);
         Files.writeString(branchDir.resolve("org.yml"), org);
     }
@@ -85,6 +90,10 @@ class OrganizationRelayTest {
     }
 
     private static BatonNode node(Path dir, String name, String fqdn, int port) throws Exception {
+        return node(dir, name, fqdn, port, "external");
+    }
+
+    private static BatonNode node(Path dir, String name, String fqdn, int port, String kerberos) throws Exception {
         return BatonNode.start(ConfigLoader.parse("""
                 server: { name: %s, fqdn: %s }
                 virtualServers:
@@ -94,8 +103,8 @@ class OrganizationRelayTest {
                   - { domain: baton.test, transport: local }
                 mailboxes: { autoCreate: true }
                 queue: { retryDelay: 1s, maxRetryDelay: 1s }
-                kerberos: { mode: external, realm: BATON.TEST }
-                """.formatted(name, fqdn, port), name), dir);
+                kerberos: { mode: %s, realm: BATON.TEST }
+                """.formatted(name, fqdn, port, kerberos), name), dir);
     }
 
     private void startBoth() throws Exception {
@@ -163,5 +172,31 @@ class OrganizationRelayTest {
         assertThat(Files.readString(landed)).contains("Subject: waits for a keytab");
         List<LoggedEvent> receiverFailures = AuthenticationTest.events(branchDir).stream().filter(e -> e.id() == 1704).toList();
         assertThat(receiverFailures).as("the branch refused nobody: the hub never got as far as asking").isEmpty();
+    }
+
+    private String awaitDeferral(BatonNode n) {
+        return Eventually.awaitValue("the deferral recorded", Eventually.PATIENCE,
+                () -> n.spool().list().stream().filter(m -> m.states().get(0).last() != null).findFirst()).states().get(0).last().text();
+    }
+
+    @Test
+    void aHomeServerAddressWhereAnotherServerAnswersDefersRatherThanDeliverToAnUnprovedPeer() throws Exception {
+        writeOrganization(hubPort); // the directory sends the branch's mail to the hub's own port
+        REALMS.baton.addServer(hubFqdn, hubDir.resolve("kerberos/smtp.keytab"));
+        hub = node(hubDir, "hub", hubFqdn, hubPort);
+        submit(hub, "alice@baton.test", "bob@baton.test", "to the wrong door");
+        assertThat(awaitDeferral(hub)).contains("announced " + hubFqdn + ", not " + branchFqdn, "not delivered to an unproved peer");
+        assertThat(hubDir.resolve("mailboxes/baton.test/bob")).doesNotExist();
+    }
+
+    @Test
+    void theOrganizationTransportWithoutKerberosDefersAndSaysWhy() throws Exception {
+        REALMS.baton.addServer(branchFqdn, branchDir.resolve("kerberos/smtp.keytab"));
+        branch = node(branchDir, "branch", branchFqdn, branchPort);
+        hub = node(hubDir, "hub", hubFqdn, hubPort, "off");
+        submit(hub, "alice@baton.test", "bob@baton.test", "no kerberos here");
+        assertThat(awaitDeferral(hub)).contains("the organization transport needs Kerberos to prove " + branchFqdn,
+                "kerberos.mode is off");
+        assertThat(branchDir.resolve("mailboxes/baton.test/bob")).doesNotExist();
     }
 }

@@ -209,4 +209,27 @@ class RightsTest {
         assertThat(after.changesTo(after)).isEmpty();
         assertThat(new DirectoryChange.RemoveGroup("partners").applyTo(after).changesTo(after)).contains("added group partners");
     }
+
+    @Test
+    void theClosureCacheKeepsAtMostItsCapAndAnswersStayRightPastIt() throws Exception {
+        Directory d = Directory.of(ORG, servers(), List.of(new User("alice", "a", List.of("alice@example.test"), null)),
+                List.of(new Group("partners", List.of(B)), new Group("wide", List.of(Member.group("partners")))),
+                List.of(), List.of(), List.of(allow(Right.SUBMIT, Member.group("wide"), ON_A), deny(Right.SUBMIT, Member.user("alice"), ON_A),
+                        allow(Right.SUBMIT, Member.group(Directory.AUTHENTICATED_USERS), ON_A)));
+        Rights r = new Rights(d, 3);
+        for (int i = 0; i < 50; i++) {
+            // a peer's stream of new principals, between the ones asked about all the time
+            Member stranger = Member.server("stranger" + i + ".example.test");
+            assertThat(r.allowed(stranger, Right.SUBMIT, ON_A)).as("an unknown server is an authenticated principal").isTrue();
+            assertThat(r.allowed(stranger, Right.RELAY, ON_A)).as("but not an organization server").isFalse();
+            assertThat(r.allowed(Member.user("alice"), Right.SUBMIT, ON_A)).as("the deny still wins").isFalse();
+            assertThat(r.allowed(Member.ANONYMOUS, Right.SUBMIT, ON_A)).isFalse();
+            assertThat(r.explain(B, Right.SUBMIT, ON_A).applied()).extracting(Rights.Applied::chain)
+                    .contains(List.of(B, Member.group("partners"), Member.group("wide")));
+            assertThat(r.groupsOf(B)).containsKeys(Member.group("partners"), Member.group("wide"), Member.group(Directory.ORGANIZATION_SERVERS));
+            assertThat(r.cachedClosures()).isLessThanOrEqualTo(3);
+        }
+        assertThat(r.cachedClosures()).isPositive();
+        assertThatThrownBy(() -> new Rights(d, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
