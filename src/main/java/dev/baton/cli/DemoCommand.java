@@ -22,10 +22,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code baton demo}: an organization of two servers and its KDC, one message between them, and what happened to it. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Starts an organization of two servers (mail1, mail2) and the embedded Kerberos KDC on free loopback",
-                "ports, with their data in one folder; sends a message from alice on mail1 to bob on mail2 and tells what",
-                "happened to it (TLS, X-EXPS GSSAPI, the rights, the Maildir, the events); then runs until Ctrl-C with the",
-                "commands to try next. Each run starts afresh: a folder an earlier demo made is replaced.",
+        description = {"Starts an organization of two servers (mail1, mail2) and the embedded",
+                "Kerberos KDC on free loopback ports, their data in one folder; sends a",
+                "message from alice on mail1 to bob on mail2 and tells what happened to it",
+                "(STARTTLS, X-EXPS GSSAPI, the rights, the Maildir, the events); then runs",
+                "until Ctrl-C, with the commands to try next. Each run starts afresh: the",
+                "folder an earlier demo made is replaced (docs/demo.md).",
                 "For one server of your own, use 'baton serve'."})
 final class DemoCommand implements Callable<Integer> {
 
@@ -168,19 +170,19 @@ final class DemoCommand implements Callable<Integer> {
                 + "        # and back: mail2 to mail1");
         out.println("  " + b + " send --server 127.0.0.1:" + p1 + " --from you@" + dom + " --to carol@" + dom
                 + "                  # refused: nobody in org.yml is carol");
-        out.println("  ls " + org.mail2.dir().resolve("mailboxes/" + dom + "/bob/new/") + "   " + "ls "
-                + org.mail1.dir().resolve("mailboxes/" + dom + "/alice/new/"));
+        out.println("  ls " + org.mail2.dir().resolve("mailboxes/" + dom + "/bob/new") + " " + org.mail1.dir().resolve("mailboxes/" + dom
+                + "/alice/new"));
         out.println("  " + b + " events --data-dir " + d2 + "                 # or --id 1704, --follow");
         out.println("  cat " + d1 + "/logs/delivery.log " + d2 + "/logs/delivery.log");
         out.println("  " + b + " org explain --data-dir " + d2 + " --who server:mail1 --right accept-authoritative-domain --on server:mail2/default");
-        out.println("  " + b + " status --data-dir " + d1 + "   " + b + " org show --data-dir " + d1);
+        out.println("  " + b + " status --data-dir " + d1 + "; " + b + " org show --data-dir " + d1);
         out.println("  echo " + org.bob.password() + " | " + b + " send --server 127.0.0.1:" + p2 + " --starttls --user bob --password-stdin"
                 + " --from bob@" + dom + " --to alice@" + dom + "   # as bob (AUTH PLAIN inside TLS)");
         out.println("Make the hop fail, and mend it: take mail2's keytab away, so it cannot check mail1's ticket");
         out.println("  mv " + d2 + "/kerberos/smtp.keytab " + dir + "/mail2.keytab.away");
         out.println("  " + b + " send --server 127.0.0.1:" + p1 + " --from you@" + dom + " --to bob@" + dom);
         out.println("  " + b + " queue list --data-dir " + d1 + "          # deferred, with mail2's reply");
-        out.println("  " + b + " events --data-dir " + d1 + " --id 7006   " + b + " events --data-dir " + d2 + " --id 1704");
+        out.println("  " + b + " events --data-dir " + d1 + " --id 7006; " + b + " events --data-dir " + d2 + " --id 1704");
         out.println("  mv " + dir + "/mail2.keytab.away " + d2 + "/kerberos/smtp.keytab");
         out.println("  " + b + " queue retry --all --data-dir " + d1 + "   # delivered now");
         out.println();

@@ -164,8 +164,7 @@ final class DemoOrganization implements AutoCloseable {
                   - { allow: accept-authoritative-domain, to: "group:everyone", on: organization }
                   # users who authenticated may submit mail, as their own addresses
                   - { allow: submit, to: "group:authenticated-users", on: organization }
-                  # the organization's servers hand each other mail
-                  - { allow: relay, to: "group:organization-servers", on: organization }
+                  # built in: the organization's servers may relay and hand each other properties
                 """.formatted(DOMAIN, REALM, mail1.fqdn(), mail1.port(), mail2.fqdn(), mail2.port(), userEntry(alice),
                 userEntry(bob)), StandardCharsets.UTF_8);
         writeServer(mail1, "{ mode: embedded }");
