@@ -17,8 +17,17 @@
 #     does SASL GSSAPI (RFC 4752, the security layer step included) with mx2's GssapiServerMechanism
 #     (with and without mutual authentication; 10 minutes ahead under faketime: SEC_E_TIME_SKEW),
 #     and the other way, mx2's GssapiClientMechanism with an MIT acceptor holding mx1's keytab.
-# The Java side is MitInterop (test class path). mx1/mx2 are the FQDNs two Baton servers would
-# announce, so the realm part of this script can later drive two real servers over X-EXPS.
+#   - two real Baton servers, `baton serve` as mx1 and mx2 (kerberos.mode external with this
+#     krb5.conf and MIT's keytabs, TLS offered, integrated authentication, one org.yml with realm
+#     INTEROP.TEST, alice homed on mx1 and bob on mx2, routes organization then local): mail
+#     submitted to one lands in the other's Maildir, received with ESMTPSA (TLS + X-EXPS GSSAPI);
+#     alice, with kinit and Python's smtplib + python3-gssapi (gssapi_smtp.py), does AUTH GSSAPI
+#     inside STARTTLS at mx2 and sends a message; mx1 re-keyed in MIT while it runs goes on sending
+#     on its TGT, and once restarted with the stale keytab its hops fail on its side (7006, 1706
+#     AcquireCredentialsHandle) and mx2's fresh tickets are refused by it (1706
+#     AcceptSecurityContext), the mail waits in both queues (baton queue list) and is delivered
+#     once the new keys are exported (baton queue retry).
+# The Java side of the library checks is MitInterop (test class path).
 # Needs root for apt-get.
 #
 # Prints PASS/FAIL per check and ends with "N passed, M failed"; exits non-zero if any failed.
@@ -49,7 +58,10 @@ cleanup() {
     stop_group "$ACCEPTOR_PGID"
     stop_group "$KDC_PID"
     stop_group "$MIT_ACCEPTOR"
-    finish_work "$rc" 40 "$WORK/checks.log" "$WORK/kdc.log" "$WORK/krb5kdc.out" "$WORK/acceptor.log" "$WORK/mit-acceptor.log"
+    stop_group "${MX1_PGID:-}"
+    stop_group "${MX2_PGID:-}"
+    finish_work "$rc" 40 "$WORK/checks.log" "$WORK/kdc.log" "$WORK/krb5kdc.out" "$WORK/acceptor.log" "$WORK/mit-acceptor.log" \
+        "$WORK"/mx[12]/serve*.log "$WORK/submit.log"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -268,6 +280,168 @@ else
 fi
 stop_group "$MIT_ACCEPTOR"
 MIT_ACCEPTOR=""
+
+# ---- two real Baton servers (baton serve) on MIT's realm and keytabs: mail both ways over TLS with
+# X-EXPS GSSAPI, a user's AUTH GSSAPI from smtplib + python3-gssapi, a stale keytab and its fix
+MX1_PORT=$(free_port)
+MX2_PORT=$(free_port)
+MX1_PGID=""
+MX2_PGID=""
+ALICE_CCACHE=FILE:$WORK/alice-smtp.ccache
+org_server_config() { # org_server_config NAME PORT KEYTAB: $WORK/NAME with baton.yml and the shared org.yml
+    local dir=$WORK/$1
+    mkdir -p "$dir"
+    cat >"$dir/baton.yml" <<EOF
+server: { name: $1, fqdn: $1.$DOMAIN }
+virtualServers:
+  - { name: default, address: 127.0.0.1, port: $2, tls: { mode: offered }, authentication: { integrated: true } }
+routes:
+  - { domain: $DOMAIN, transport: organization }
+  - { domain: $DOMAIN, transport: local }
+queue: { retryDelay: 2s, maxRetryDelay: 4s }
+kerberos: { mode: external, krb5Conf: "$KRB5_CONFIG", keytab: "$3" }
+EOF
+    cat >"$dir/org.yml" <<EOF
+organization: { name: Interop, acceptedDomains: [$DOMAIN] }
+realm: $REALM
+servers:
+  - { name: mx1, fqdn: $MX1, smtp: "[127.0.0.1]:$MX1_PORT" }
+  - { name: mx2, fqdn: $MX2, smtp: "[127.0.0.1]:$MX2_PORT" }
+users:
+  - { name: alice, home: mx1, addresses: [alice@$DOMAIN] }
+  - { name: bob, home: mx2, addresses: [bob@$DOMAIN] }
+rights:
+  - { allow: accept-authoritative-domain, to: "group:everyone", on: organization }
+  - { allow: relay, to: "group:organization-servers", on: organization }
+  - { allow: submit, to: "group:authenticated-users", on: organization }
+EOF
+    # authentication failures (7006, 1704, 1706) are written from diagnostic level Minimum; every
+    # category starts at None (docs/events.md). No server runs yet: this writes events/levels.json.
+    "$BATON_CMD" events level authentication minimum --data-dir "$dir" >>"$WORK/levels.log" 2>&1
+}
+org_server() { # org_server NAME PORT LOG: baton serve on $WORK/NAME; its process group in MX1_PGID/MX2_PGID
+    local rc=0
+    start_baton "$WORK/$1/baton.yml" "$WORK/$1" "$2" "$WORK/$1/$3" 90 || rc=$?
+    if [[ $1 == mx1 ]]; then MX1_PGID=$BATON_PGID; else MX2_PGID=$BATON_PGID; fi
+    ((rc == 0)) || show_log_tail "$WORK/$1/$3"
+    return "$rc"
+}
+submit() { # submit PORT FROM TO SUBJECT: anonymous, with baton send
+    "$BATON_CMD" send --server "127.0.0.1:$1" --helo client.$DOMAIN --from "$2" --to "$3" --subject "$4" \
+        >>"$WORK/submit.log" 2>&1 || echo "(baton send to $1 failed, see submit.log)"
+}
+wait_subject() { # wait_subject MAILDIR SUBJECT [TIMEOUT_S]: prints the file in MAILDIR/new with that Subject
+    local subject=$2 timeout=${3:-60} i f
+    for ((i = 0; i < timeout * 10; i++)); do
+        f=$(grep -lF "Subject: $subject" "$1"/new/* 2>/dev/null | head -n 1) || true
+        if [[ -n $f ]]; then
+            echo "$f"
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+first_received() { # first_received FILE: the topmost Received header, unfolded on one line
+    awk '/^Received:/ && !on { r = $0; on = 1; next } on && /^[ \t]/ { r = r " " $0; next } on { exit } END { print r }' \
+        "$1" | tr -s ' \t\r' ' '
+}
+expect_delivered() { # expect_delivered NAME MAILDIR SUBJECT PATTERN...: the message arrived, its Received has each PATTERN
+    local name=$1 maildir=$2 subject=$3 f
+    shift 3
+    if f=$(wait_subject "$maildir" "$subject" 60); then
+        expect "$name" "$(first_received "$f")" "$@"
+    else
+        fail "$name: no message '$subject' in $maildir/new within 60 s"
+    fi
+}
+events_of() { # events_of NAME ID PATTERN [TIMEOUT_S]: the first event ID of $WORK/NAME (baton events) with PATTERN
+    local timeout=${4:-30} i line=""
+    for ((i = 0; i < timeout; i++)); do
+        line=$("$BATON_CMD" events --data-dir "$WORK/$1" --id "$2" 2>&1 | grep -m1 -F -- "$3") && break
+        sleep 1
+    done
+    [[ -n $line ]] || line="(no event $2 with \"$3\" in the event log of $1 within $timeout s)"
+    echo "$line"
+}
+queued_line() { # queued_line NAME RCPT: the recipient's line of baton queue list on $WORK/NAME
+    "$BATON_CMD" queue list --data-dir "$WORK/$1" 2>&1 | grep -m1 -F "<$2>" | tr -s ' ' || echo "(no <$2> in the queue of $1)"
+}
+
+org_server_config mx1 "$MX1_PORT" "$WORK/mx1.keytab"
+org_server_config mx2 "$MX2_PORT" "$WORK/mx2.keytab"
+if org_server mx1 "$MX1_PORT" serve.log && org_server mx2 "$MX2_PORT" serve.log; then
+    line=$(grep -ho 'kerberos: logged in as [^ ]*' "$WORK/mx1/serve.log" "$WORK/mx2/serve.log" | paste -sd ',') || true
+    expect "two baton serve processes log in from MIT's keytabs" "$line" "logged in as smtp/$MX1@$REALM" \
+        "logged in as smtp/$MX2@$REALM"
+
+    # 1. the organization transport: TLS + X-EXPS GSSAPI to the recipient's home server, both ways
+    submit "$MX1_PORT" "alice@$DOMAIN" "bob@$DOMAIN" "mx1 to bob at mx2"
+    submit "$MX2_PORT" "bob@$DOMAIN" "alice@$DOMAIN" "mx2 to alice at mx1"
+    expect_delivered "baton serve mx1 -> mx2 (TLS, X-EXPS GSSAPI with MIT's tickets) into bob's Maildir" \
+        "$WORK/mx2/mailboxes/$DOMAIN/bob" "mx1 to bob at mx2" "from $MX1 " "by $MX2 (Baton) with ESMTPSA" "(using TLS"
+    expect_delivered "baton serve mx2 -> mx1 into alice's Maildir" \
+        "$WORK/mx1/mailboxes/$DOMAIN/alice" "mx2 to alice at mx1" "from $MX2 " "by $MX1 (Baton) with ESMTPSA" "(using TLS"
+
+    # 2. a user: kinit, then smtplib + python3-gssapi (MIT) doing AUTH GSSAPI inside STARTTLS at mx2
+    if KRB5CCNAME=$ALICE_CCACHE kinit alice <"$WORK/alice.password" >>"$WORK/kinit.out" 2>&1; then
+        line=$(KRB5CCNAME=$ALICE_CCACHE "$PY" "$HERE/gssapi_smtp.py" "$MX2_PORT" "smtp@$MX2" "alice@$DOMAIN" \
+            "bob@$DOMAIN" "alice by AUTH GSSAPI" 2>&1 | tail -n 1) || true
+        expect "kinit alice + smtplib/python3-gssapi AUTH GSSAPI (STARTTLS) at baton serve mx2, then a message" "$line" \
+            "AUTH 235" "MAIL 250" "RCPT 250" "DATA 250"
+        expect_delivered "the message alice submitted with AUTH GSSAPI, in bob's Maildir" \
+            "$WORK/mx2/mailboxes/$DOMAIN/bob" "alice by AUTH GSSAPI" "from client.$DOMAIN " "by $MX2 (Baton) with ESMTPSA"
+    else
+        fail "kinit alice into $ALICE_CCACHE: $(cat "$WORK/kinit.out")"
+    fi
+
+    # 3. mx1 re-keyed in MIT while it runs: its keytab is stale. A running sender goes on with the
+    # TGT it holds; once it logs in again (here: a restart) its hops fail on its side, and a peer
+    # with a fresh ticket for mx1 is refused by mx1; exporting the new keys fixes both.
+    kadmin "cpw -randkey smtp/$MX1"
+    submit "$MX1_PORT" "alice@$DOMAIN" "bob@$DOMAIN" "re-keyed mx1, still running"
+    expect_delivered "mx1 re-keyed while running (keytab versions $(kvnos "$WORK/mx1.keytab")) still sends on its TGT" \
+        "$WORK/mx2/mailboxes/$DOMAIN/bob" "re-keyed mx1, still running" "by $MX2 (Baton) with ESMTPSA"
+    stop_group "$MX1_PGID"
+    stop_group "$MX2_PGID"
+    MX1_PGID=""
+    MX2_PGID=""
+    if org_server mx1 "$MX1_PORT" serve-2.log && org_server mx2 "$MX2_PORT" serve-2.log; then
+        line=$(grep -m1 -e 'kerberos: cannot log in as' -e 'kerberos: logged in as' "$WORK/mx1/serve-2.log") ||
+            line="(no kerberos login line in serve-2.log)"
+        expect "mx1 restarted with its stale keytab cannot log in" "$line" "smtp/$MX1@$REALM" "stale keytab"
+        submit "$MX1_PORT" "alice@$DOMAIN" "bob@$DOMAIN" "stale sender mx1"
+        submit "$MX2_PORT" "bob@$DOMAIN" "alice@$DOMAIN" "stale receiver mx1"
+        line=$(events_of mx1 7006 "$MX2")
+        expect "stale sender: mx1's hop to mx2 fails on mx1 (event 7006)" "$line" " 7006 " "failed on this server"
+        line=$(events_of mx1 1706 AcquireCredentialsHandle)
+        expect "stale sender: mx1's event 1706" "$line" "Kerberos called AcquireCredentialsHandle" "SEC_E_LOGON_DENIED"
+        expect "stale sender: the message stays in mx1's queue (baton queue list)" "$(queued_line mx1 "bob@$DOMAIN")" \
+            "<bob@$DOMAIN> pending"
+        line=$(events_of mx2 7006 "$MX1")
+        expect "stale receiver: mx2's hop to mx1 refused by mx1 (mx2's event 7006)" "$line" " 7006 " "535"
+        line=$(events_of mx1 1706 AcceptSecurityContext)
+        expect "stale receiver: mx1's event 1706" "$line" "Kerberos called AcceptSecurityContext" "SEC_E_LOGON_DENIED"
+        expect "stale receiver: the message stays in mx2's queue" "$(queued_line mx2 "alice@$DOMAIN")" \
+            "<alice@$DOMAIN> pending"
+
+        kadmin "ktadd -norandkey -k $WORK/mx1.keytab smtp/$MX1"
+        "$BATON_CMD" queue retry --all --data-dir "$WORK/mx1" >>"$WORK/retry.log" 2>&1 || true
+        "$BATON_CMD" queue retry --all --data-dir "$WORK/mx2" >>"$WORK/retry.log" 2>&1 || true
+        expect_delivered "mx1's new keys exported (versions $(kvnos "$WORK/mx1.keytab")), baton queue retry: mx1 -> bob" \
+            "$WORK/mx2/mailboxes/$DOMAIN/bob" "stale sender mx1" "from $MX1 " "by $MX2 (Baton) with ESMTPSA"
+        expect_delivered "and mx2 -> alice at mx1" \
+            "$WORK/mx1/mailboxes/$DOMAIN/alice" "stale receiver mx1" "from $MX2 " "by $MX1 (Baton) with ESMTPSA"
+    else
+        fail "the Baton servers did not start again (see $WORK/mx1/serve-2.log, $WORK/mx2/serve-2.log)"
+    fi
+else
+    fail "two baton serve processes with MIT's keytabs did not start (see $WORK/mx1/serve.log, $WORK/mx2/serve.log)"
+fi
+stop_group "$MX1_PGID"
+stop_group "$MX2_PGID"
+MX1_PGID=""
+MX2_PGID=""
 
 log "interop/krb5.sh took $((SECONDS - STARTED)) s"
 echo "$PASSED passed, $FAILED failed"
