@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code baton} command. */
 @Command(name = "baton", mixinStandardHelpOptions = true, versionProvider = Baton.Version.class,
         description = "Baton: the SMTP transport for an organization's mail servers.",
-        subcommands = {ServeCommand.class, SendCommand.class, QueueCommand.class, EventsCommand.class, OrgCommand.class, ConfigCommand.class,
+        subcommands = {DemoCommand.class, ServeCommand.class, SendCommand.class, QueueCommand.class, EventsCommand.class, OrgCommand.class, ConfigCommand.class,
                 StatusCommand.class, ReloadCommand.class, SendmailCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Baton implements Runnable {

@@ -1,5 +1,7 @@
 package dev.baton.cli;
 
+import dev.baton.auth.AuthenticationException;
+import dev.baton.auth.PlainClientMechanism;
 import dev.baton.node.Problems;
 import dev.baton.smtp.Extension;
 import dev.baton.smtp.MailParameters;
@@ -34,7 +36,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code baton send}: submits one message to an SMTP server. */
 @Command(name = "send", mixinStandardHelpOptions = true,
-        description = {"Submits a message to an SMTP server.",
+        description = {"Submits a message to an SMTP server; with --user NAME --password-stdin --starttls, as that user.",
                 "Without FILE a short test message is sent; '-' reads the message from standard input."})
 final class SendCommand implements Callable<Integer> {
 
@@ -59,6 +61,12 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Print the SMTP transcript")
     boolean verbose;
 
+    @Option(names = "--user", paramLabel = "NAME", description = "Authenticate as this user (AUTH PLAIN, inside TLS: needs --starttls)")
+    String user;
+
+    @Option(names = "--password-stdin", description = "With --user: read the password from standard input (one line)")
+    boolean passwordStdin;
+
     @Parameters(arity = "0..1", paramLabel = "FILE", description = "Message file (RFC 5322), or - for standard input")
     String file;
 
@@ -73,6 +81,7 @@ final class SendCommand implements Callable<Integer> {
             throw new UserError("--server " + server + " is not HOST:PORT (example: 127.0.0.1:2525)");
         }
         String host = server.substring(0, colon).replaceAll("^\\[|\\]$", "");
+        char[] password = password();
         int port = Integer.parseInt(server.substring(colon + 1));
         Consumer<String> transcript = verbose ? line -> {
             out.println(line);
@@ -86,6 +95,9 @@ final class SendCommand implements Callable<Integer> {
                 }
                 c.startTls(false);
                 hello(c);
+            }
+            if (user != null) {
+                authenticate(c, password);
             }
             List<String> refused = new ArrayList<>();
             SmtpReply r = submit(c, content, refused);
@@ -105,6 +117,53 @@ final class SendCommand implements Callable<Integer> {
             throw new UserError("message file " + file + " does not exist");
         } catch (IOException e) {
             throw new UserError("sending to " + server + " failed: " + Problems.describe(e));
+        }
+    }
+
+    /** The password of --user, checked before anything is sent: never in clear, never without a user. */
+    private char[] password() {
+        if (user == null) {
+            if (passwordStdin) {
+                throw new UserError("--password-stdin is the password of --user NAME: give --user too");
+            }
+            return null;
+        }
+        if (!starttls) {
+            throw new UserError("--user sends a password, which Baton sends only inside TLS: add --starttls");
+        }
+        if (!passwordStdin) {
+            throw new UserError("--user " + user + " needs its password: give --password-stdin and the password on standard input");
+        }
+        if ("-".equals(file)) {
+            throw new UserError("standard input holds the password (--password-stdin); give the message as a FILE, not '-'");
+        }
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            if (line == null || line.isEmpty()) {
+                throw new UserError("no password on standard input (give it as one line)");
+            }
+            return line.toCharArray();
+        } catch (IOException e) {
+            throw new UserError("cannot read the password from standard input: " + Problems.describe(e));
+        }
+    }
+
+    /** AUTH PLAIN (RFC 4616) as --user; a refusal says the server's reply. The transcript never shows the password. */
+    private void authenticate(SmtpClient c, char[] password) throws IOException {
+        if (!c.mechanismsOffered("AUTH").contains("PLAIN")) {
+            throw new UserError("the server at " + server + " offers no AUTH PLAIN here (it offers: "
+                    + (c.mechanismsOffered("AUTH").isEmpty() ? "no AUTH" : String.join(" ", c.mechanismsOffered("AUTH"))) + ")");
+        }
+        PlainClientMechanism plain = new PlainClientMechanism(user, password);
+        java.util.Arrays.fill(password, '\0');
+        try {
+            c.authenticate("AUTH", plain, server);
+        } catch (AuthenticationException e) {
+            throw new UserError("AUTH PLAIN as " + user + " failed on this side: " + e.getMessage());
+        } catch (SmtpClientException e) {
+            throw new UserError("the server refused AUTH PLAIN as " + user + ": " + e.reply());
+        } finally {
+            plain.clear();
         }
     }
 

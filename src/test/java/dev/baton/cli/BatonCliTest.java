@@ -79,7 +79,7 @@ class BatonCliTest {
                 List.of("org", "add", "domain"), List.of("org", "remove"), List.of("org", "remove", "entry"),
                 List.of("org", "remove", "member"), List.of("org", "allow"), List.of("org", "deny"), List.of("org", "password"),
                 List.of("config"), List.of("config", "check"), List.of("config", "show"), List.of("status"),
-                List.of("sendmail"));
+                List.of("sendmail"), List.of("demo"));
         for (List<String> c : commands) {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(c);
@@ -365,6 +365,41 @@ class BatonCliTest {
         assertThat(some.exit()).isEqualTo(1);
         assertThat(some.out()).contains("refused: RCPT TO:<bob@elsewhere.test>: 550 5.7.1 Relaying denied")
                 .containsPattern("accepted: 250 2\\.0\\.0 OK queued as \\S+");
+    }
+
+    @Test
+    void sendWithUserAuthenticatesWithPlainInsideTlsAndNeverShowsOrSendsThePasswordInClear() throws Exception {
+        Path data = dir.resolve("data");
+        DefaultConfig.write(data.resolve("baton.yml"));
+        Files.writeString(data.resolve("baton.yml"), Files.readString(data.resolve("baton.yml")).replace("port: 2525", "port: 0"));
+        String d = data.toString();
+        assertThat(withStdin("s3cret-pw\n", "org", "add", "user", "alice", "--address", "alice@baton.test", "--home", "baton",
+                "--password-stdin", "--data-dir", d).exit()).isZero();
+        dev.baton.config.BatonConfig config = dev.baton.config.ConfigLoader.load(data.resolve("baton.yml"));
+        try (dev.baton.node.BatonNode node = dev.baton.node.BatonNode.start(config, data)) {
+            String at = "127.0.0.1:" + node.smtpPort();
+            Result sent = withStdin("s3cret-pw\n", "send", "--server", at, "--starttls", "--user", "alice", "--password-stdin",
+                    "--from", "alice@baton.test", "--to", "bob@baton.test", "--subject", "as alice", "-v");
+            assertThat(sent.exit()).as(sent.err()).isZero();
+            assertThat(sent.out()).contains("> AUTH PLAIN <initial response,", "< 235").doesNotContain("s3cret-pw")
+                    .doesNotContain(java.util.Base64.getEncoder().encodeToString("\0alice\0s3cret-pw".getBytes(StandardCharsets.UTF_8)));
+            Path bob = dev.baton.testing.Eventually.fileIn(data.resolve("mailboxes/baton.test/bob/new"));
+            assertThat(Files.readString(bob)).contains("Subject: as alice").contains("with ESMTPSA");
+
+            Result wrong = withStdin("guess\n", "send", "--server", at, "--starttls", "--user", "alice", "--password-stdin",
+                    "--from", "alice@baton.test", "--to", "bob@baton.test");
+            assertThat(wrong.exit()).isEqualTo(2);
+            assertThat(wrong.err()).contains("the server refused AUTH PLAIN as alice: 535");
+            Result clear = withStdin("s3cret-pw\n", "send", "--server", at, "--user", "alice", "--password-stdin",
+                    "--from", "alice@baton.test", "--to", "bob@baton.test");
+            assertThat(clear.exit()).isEqualTo(2);
+            assertThat(clear.err()).contains("only inside TLS: add --starttls");
+            Result noPassword = run("send", "--server", at, "--starttls", "--user", "alice", "--from", "alice@baton.test", "--to", "b@baton.test");
+            assertThat(noPassword.err()).contains("needs its password: give --password-stdin");
+        }
+        try (var files = Files.list(data.resolve("mailboxes/baton.test/bob/new"))) {
+            assertThat(files.count()).as("only the authenticated message").isEqualTo(1);
+        }
     }
 
     @Test
