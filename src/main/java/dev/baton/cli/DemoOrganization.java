@@ -23,7 +23,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 
 /**
- * The organization {@code baton demo} runs (ADR 0903): one folder, one org.yml both servers read,
+ * The organization {@code baton demo} runs (ADR 0024): one folder, one org.yml both servers read,
  * mail1 running the embedded realm's KDC as the first server of an organization does, mail2 using
  * that realm as an external one with the keytab mail1 made for it, both on free loopback ports.
  * Each server's folder is an ordinary data directory: {@code baton serve --data-dir} runs it.
