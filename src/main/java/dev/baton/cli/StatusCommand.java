@@ -56,7 +56,7 @@ final class StatusCommand implements Callable<Integer> {
             return 0;
         }
         out.println("running: " + s.path("server").asText() + " (" + s.path("fqdn").asText() + "), pid " + s.path("pid").asLong()
-                + ", up " + uptime(Duration.ofSeconds(s.path("uptimeSeconds").asLong())) + " (since " + s.path("started").asText() + ")");
+                + ", up " + uptime(Duration.ofSeconds(s.path("uptimeSeconds").asLong())) + " (since " + since(s.path("started").asText()) + ")");
         for (JsonNode l : s.path("listeners")) {
             out.println("  virtual server \"" + l.path("virtualServer").asText() + "\" on " + l.path("address").asText() + ":"
                     + l.path("port").asInt());
@@ -85,5 +85,14 @@ final class StatusCommand implements Callable<Integer> {
             return s / 3600 + "h " + s % 3600 / 60 + "m";
         }
         return s / 86400 + "d " + s % 86400 / 3600 + "h";
+    }
+
+    /** The start time as the queue tools print times (with its zone), or as given when it is no instant. */
+    private static String since(String started) {
+        try {
+            return dev.baton.queue.WaitReason.at(java.time.Instant.parse(started));
+        } catch (java.time.format.DateTimeParseException e) {
+            return started;
+        }
     }
 }

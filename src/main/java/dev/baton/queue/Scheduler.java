@@ -180,6 +180,7 @@ public final class Scheduler implements AutoCloseable {
             spool.remove(id);
             remembered.remove(id);
             forced.remove(id);
+            scheduled.remove(id);
             events.returnedByAdministrator(m, notices.size());
             LOG.info("queue: {} returned to <{}> by the administrator", id, m.envelope().sender());
             return true;
@@ -334,6 +335,7 @@ public final class Scheduler implements AutoCloseable {
             remembered.remove(id);
             forced.remove(id);
             fresh.remove(id);
+            scheduled.remove(id);
             events.deleted(m.get());
             LOG.info("queue: {} deleted by the administrator", id);
             return true;
@@ -606,9 +608,12 @@ public final class Scheduler implements AutoCloseable {
         return retry.backoff(attempts);
     }
 
-    /** Messages waiting for their next attempt. */
+    /**
+     * Messages waiting for their next attempt: each once (a retry now leaves the earlier entry in
+     * the delay queue, to be skipped when it falls due), and none the administrator removed.
+     */
     public int waiting() {
-        return due.size();
+        return scheduled.size();
     }
 
     @Override

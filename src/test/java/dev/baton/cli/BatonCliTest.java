@@ -209,6 +209,7 @@ class BatonCliTest {
             assertThat(up.out()).startsWith("running: baton (mail.baton.test), pid " + ProcessHandle.current().pid())
                     .contains("virtual server \"default\" on 127.0.0.1:" + node.smtpPort(), "queue: 0 message(s)",
                             "directory: file " + data.resolve("org.yml").toAbsolutePath());
+            assertThat(up.out()).as("the start time as a person reads it").containsPattern("\\(since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d\\d:\\d\\d\\)");
             assertThat(run("status", "--json", "--data-dir", data.toString()).out()).contains("\"running\":true", "\"port\":" + node.smtpPort());
         }
         Result down = run("status", "--data-dir", data.toString());

@@ -190,6 +190,22 @@ class SchedulerTest {
     }
 
     @Test
+    void aMessageRetriedByHandWaitsOnceAndNotAtAllOnceDeleted() throws Exception {
+        Spool spool = Spool.open(dir);
+        ScriptedAgent agent = new ScriptedAgent();
+        agent.outcomes.put("later@baton.test", DeliveryOutcome.Kind.DEFERRED);
+        scheduler = new Scheduler(spool, agent, 1, Duration.ofMinutes(5));
+        scheduler.start();
+        String id = store(spool, "later@baton.test").id();
+        await("the first attempt is recorded", () -> state(spool, id, 0).attempts() == 1);
+        retryAndWaitForThePass(scheduler, id);
+        retryAndWaitForThePass(scheduler, id);
+        assertThat(scheduler.waiting()).as("one message waiting, however often it was retried").isEqualTo(1);
+        assertThat(scheduler.delete(id)).isTrue();
+        assertThat(scheduler.waiting()).as("a deleted message waits for nothing").isZero();
+    }
+
+    @Test
     void aRecipientDueLaterIsTriedByTheSchedulerItselfOnceDue() throws Exception {
         Spool spool = Spool.open(dir);
         ScriptedAgent agent = new ScriptedAgent();
