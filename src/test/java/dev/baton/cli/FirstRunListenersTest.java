@@ -3,6 +3,7 @@ package dev.baton.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.org.Passwords;
+import dev.baton.testing.ChildBaton;
 import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.testing.SmtpTestClient.Reply;
@@ -15,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -40,31 +40,22 @@ class FirstRunListenersTest {
     @TempDir
     Path dir;
 
-    private Process server;
+    private ChildBaton server;
 
     @AfterEach
     void stop() throws Exception {
         if (server != null) {
-            server.destroy(); // our own child, by its handle
-            if (!server.waitFor(20, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-                server.waitFor(10, TimeUnit.SECONDS);
-            }
+            server.close();
         }
     }
 
-    private String output() throws IOException {
-        Path out = dir.resolve("out.log");
-        Path err = dir.resolve("err.log");
-        return (Files.exists(out) ? Files.readString(out) : "") + (Files.exists(err) ? Files.readString(err) : "");
+    private String output() {
+        return server.output();
     }
 
     /** Starts `baton serve --smtp-port 0` on the data directory; returns each virtual server's "port (how)". */
     private Map<String, String> serve(Path data) throws IOException {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        server = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
-                "serve", "--data-dir", data.toString(), "--smtp-port", "0"))
-                .redirectOutput(dir.resolve("out.log").toFile()).redirectError(dir.resolve("err.log").toFile()).start();
+        server = ChildBaton.start(dir, "256m", "serve", "--data-dir", data.toString(), "--smtp-port", "0");
         return Eventually.awaitValue("the child server lists its three listeners", Duration.ofSeconds(60), () -> {
             assertThat(server.isAlive()).as("child alive: " + output()).isTrue();
             Map<String, String> found = new HashMap<>();

@@ -2,13 +2,12 @@ package dev.baton.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testing.ChildBaton;
 import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -25,23 +24,17 @@ class HangupTest {
     @TempDir
     Path dir;
 
-    private Process server;
+    private ChildBaton server;
 
     @AfterEach
     void stop() throws Exception {
         if (server != null) {
-            server.destroy(); // our own child, by its handle
-            if (!server.waitFor(20, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-                server.waitFor(10, TimeUnit.SECONDS);
-            }
+            server.close();
         }
     }
 
-    private String output() throws IOException {
-        Path out = dir.resolve("out.log");
-        Path err = dir.resolve("err.log");
-        return (Files.exists(out) ? Files.readString(out) : "") + (Files.exists(err) ? Files.readString(err) : "");
+    private String output() {
+        return server.output();
     }
 
     private void hangup() throws Exception {
@@ -59,10 +52,7 @@ class HangupTest {
     @Test
     void sighupReloadsBatonYmlAndABadOneChangesNothing() throws Exception {
         Path data = dir.resolve("data");
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        server = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton",
-                "serve", "--data-dir", data.toString(), "--smtp-port", "0"))
-                .redirectOutput(dir.resolve("out.log").toFile()).redirectError(dir.resolve("err.log").toFile()).start();
+        server = ChildBaton.start(dir, "256m", "serve", "--data-dir", data.toString(), "--smtp-port", "0");
         int port = Eventually.awaitValue("the child server is listening", Duration.ofSeconds(60), () -> {
             assertThat(server.isAlive()).as("child alive: " + output()).isTrue();
             Matcher m = LISTENING.matcher(output());

@@ -2,6 +2,7 @@ package dev.baton.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testing.ChildBaton;
 import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
 import java.io.IOException;
@@ -32,17 +33,12 @@ class EmbeddedRealmProcessesTest {
     @TempDir
     Path tmp;
 
-    private final List<Process> started = new ArrayList<>();
+    private final List<ChildBaton> started = new ArrayList<>();
 
     @AfterEach
     void stop() throws InterruptedException {
-        for (Process p : started) {
-            p.destroy(); // SIGTERM: serve stops its listeners, queue and KDC
-        }
-        for (Process p : started) {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+        for (ChildBaton p : started) {
+            p.close(); // SIGTERM: serve stops its listeners, queue and KDC
         }
     }
 
@@ -52,22 +48,10 @@ class EmbeddedRealmProcessesTest {
         }
     }
 
-    private Process serve(Path dataDir) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.baton.cli.Baton", "serve",
-                "--data-dir", dataDir.toString());
-        pb.redirectErrorStream(true).redirectOutput(dataDir.resolve("serve.out").toFile());
-        Process p = pb.start();
+    private ChildBaton serve(Path dataDir) throws IOException {
+        ChildBaton p = ChildBaton.start(dataDir.resolve("logs"), null, "serve", "--data-dir", dataDir.toString());
         started.add(p);
         return p;
-    }
-
-    private static String output(Path dataDir) {
-        try {
-            return Files.readString(dataDir.resolve("serve.out"));
-        } catch (IOException e) {
-            return "(no output: " + e + ")";
-        }
     }
 
     private static void config(Path dir, String name, int port, String kerberos) throws IOException {
@@ -92,10 +76,10 @@ class EmbeddedRealmProcessesTest {
         }
     }
 
-    private static void awaitListening(int port, Path dir, Process p) {
+    private static void awaitListening(int port, Path dir, ChildBaton p) {
         Eventually.await("the server of " + dir.getFileName() + " answering on " + port, START, () -> {
             if (!p.isAlive()) {
-                throw new AssertionError("serve exited with " + p.exitValue() + ":\n" + output(dir));
+                throw new AssertionError("serve exited with " + p.process().exitValue() + ":\n" + p.output());
             }
             try (SmtpTestClient c = SmtpTestClient.connect(port)) {
                 return c.read().code() == 220;
@@ -127,15 +111,15 @@ class EmbeddedRealmProcessesTest {
         Files.writeString(hub.resolve("org.yml"), org);
         Files.writeString(branch.resolve("org.yml"), org);
         config(hub, "hub", hubPort, "{ mode: embedded }");
-        Process hubProcess = serve(hub);
+        ChildBaton hubProcess = serve(hub);
         awaitListening(hubPort, hub, hubProcess);
 
         // the hub made the branch's principal and keytab; the branch uses the hub's realm as an external one
         Path branchKeytab = hub.resolve("kerberos/keytabs/branch.keytab");
-        assertThat(branchKeytab).as(output(hub)).exists();
+        assertThat(branchKeytab).as(hubProcess.output()).exists();
         config(branch, "branch", branchPort, "{ mode: external, krb5Conf: \"%s\", keytab: \"%s\" }"
                 .formatted(hub.resolve("kerberos/krb5.conf"), branchKeytab));
-        Process branchProcess = serve(branch);
+        ChildBaton branchProcess = serve(branch);
         awaitListening(branchPort, branch, branchProcess);
 
         send(hubPort, "alice@realm.test", "bob@realm.test", "hub to branch");
@@ -146,7 +130,7 @@ class EmbeddedRealmProcessesTest {
                 .contains("by branch.realm.test (Baton) with ESMTPSA").contains("(using TLSv1.3");
         assertThat(Files.readString(atHub)).contains("Subject: branch to hub")
                 .contains("by hub.realm.test (Baton) with ESMTPSA").contains("(using TLSv1.3");
-        assertThat(output(hub)).contains("logged in as smtp/hub.realm.test@REALM.TEST");
-        assertThat(output(branch)).contains("logged in as smtp/branch.realm.test@REALM.TEST");
+        assertThat(hubProcess.output()).contains("logged in as smtp/hub.realm.test@REALM.TEST");
+        assertThat(branchProcess.output()).contains("logged in as smtp/branch.realm.test@REALM.TEST");
     }
 }
