@@ -80,8 +80,8 @@ final class DemoOrganization implements AutoCloseable {
             }
             Path keytab = org.mail2.dir().resolve("kerberos/smtp.keytab");
             Files.createDirectories(keytab.getParent());
-            Files.copy(made, keytab, StandardCopyOption.REPLACE_EXISTING);
-            ownerOnly(keytab);
+            // the realm wrote it owner-only; the copy keeps that
+            Files.copy(made, keytab, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
             org.node2 = startNode(org.mail2);
             return org;
         } catch (IOException | RuntimeException e) {
@@ -220,13 +220,6 @@ final class DemoOrganization implements AutoCloseable {
         }
     }
 
-    private static void ownerOnly(Path file) throws IOException {
-        try {
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-            // the folder's own permissions protect it
-        }
-    }
 
     private static void deleteTree(Path dir) throws IOException {
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {

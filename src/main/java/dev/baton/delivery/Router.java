@@ -59,19 +59,16 @@ public final class Router implements DeliveryAgent {
         this.homes = h == null ? Homes.NONE : h;
     }
 
-    /**
-     * The route a recipient takes: the first that matches its domain and takes it (an
-     * organization route takes only users with a known home), resolved for an organization
-     * route to a local delivery (home here) or an SMTP hop to the home server with TLS required.
-     */
-    private Optional<RouteSettings> routeOf(Recipient r) {
-        return chosen(r).map(Chosen::route);
-    }
-
     /** A recipient's route, and for an organization route the home it was resolved by (else null). */
     private record Chosen(RouteSettings route, Homes.Home home) {
     }
 
+    /**
+     * The route a recipient takes: the first that matches its domain and takes it (an
+     * organization route takes only users with a known home, as at RCPT), resolved for an
+     * organization route to a local delivery (home here) or an SMTP hop to the home server with
+     * TLS required. The home is looked up once: the directory may change between two lookups.
+     */
     private Optional<Chosen> chosen(Recipient r) {
         if (r.domain().isEmpty()) {
             return routes.routeForRecipient(r.domain()).map(rs -> new Chosen(rs, null));
@@ -124,7 +121,7 @@ public final class Router implements DeliveryAgent {
             case DISCARD -> "discard (route " + rs.domain() + ")";
             case MX -> "mx (route " + rs.domain() + "), next hop: the MX hosts of " + domain + " port " + rs.port();
             case SMTP, LMTP -> name + " (route " + rs.domain() + "), next hop: " + rs.host() + ":" + rs.port();
-            case ORGANIZATION -> throw new IllegalStateException("routeOf resolves organization routes");
+            case ORGANIZATION -> throw new IllegalStateException("chosen() resolves organization routes");
         };
     }
 
@@ -147,7 +144,7 @@ public final class Router implements DeliveryAgent {
                 case DISCARD -> out.put(id, DeliveryOutcome.delivered(id, DeliveryText.DISCARDED.reply(rs.domain()),
                         DeliveryOutcome.Handoff.DISCARDED));
                 case LOCAL -> out.put(id, local.deliver(m, id));
-                case ORGANIZATION -> throw new IllegalStateException("routeOf resolves organization routes");
+                case ORGANIZATION -> throw new IllegalStateException("chosen() resolves organization routes");
                 case SMTP, LMTP, MX -> {
                     Homes.Home home = chosen.get().home();
                     // an organization hop is its own destination: its sessions are proved to be the home server

@@ -205,7 +205,7 @@ final class NodeKerberos implements AutoCloseable {
     /**
      * Embedded: every server of the directory has its principal in the realm (random keys, kept
      * when it exists), and its keytab in {@code DATA/kerberos/keytabs/<server>.keytab} (written
-     * once, owner-only) for the administrator to hand to that server ({@code docs/kerberos.md}).
+     * once, owner-only by {@link EmbeddedRealm#exportKeytab}) for the administrator to hand to that server ({@code docs/kerberos.md}).
      */
     void principalsOfTheDirectory() {
         if (embedded == null) {
@@ -221,8 +221,7 @@ final class NodeKerberos implements AutoCloseable {
                 Path tab = keytabs.resolve(s.name() + ".keytab");
                 if (!Files.exists(tab)) {
                     Files.createDirectories(keytabs);
-                    embedded.exportKeytab(principal, tab);
-                    ownerOnly(tab);
+                    embedded.exportKeytab(principal, tab); // owner-only, as every keytab the realm writes
                     LOG.info("kerberos: the keytab of {} for the server {} is {}", principal, s.name(), tab);
                 }
             } catch (IOException e) {
@@ -231,13 +230,6 @@ final class NodeKerberos implements AutoCloseable {
         }
     }
 
-    private static void ownerOnly(Path file) throws IOException {
-        try {
-            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-            // the folder's own permissions protect it
-        }
-    }
 
     /** The integrated mechanisms this node offers: GSSAPI with its keytab, or none when Kerberos is off. */
     List<ServerMechanism> mechanisms() {

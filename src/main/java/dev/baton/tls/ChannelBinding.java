@@ -50,9 +50,13 @@ public final class ChannelBinding {
         try {
             byte[] b = (byte[]) EXPORT.invoke(s, LABEL, new byte[0], LENGTH);
             return b != null && b.length == LENGTH ? b : null;
-        } catch (Throwable e) {
-            // SSLKeyException (nothing to export from this session) or UnsupportedOperationException (a provider without it)
-            return null;
+        } catch (javax.net.ssl.SSLKeyException | UnsupportedOperationException none) {
+            return null; // nothing to export from this session, or a provider without the exporter: no -PLUS here
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable checked) {
+            // the method declares only SSLKeyException; anything else is a broken JDK, not "no binding"
+            throw new IllegalStateException("exportKeyingMaterialData failed", checked);
         }
     }
 }

@@ -117,6 +117,8 @@ class EmbeddedRealmProcessesTest {
         // the hub made the branch's principal and keytab; the branch uses the hub's realm as an external one
         Path branchKeytab = hub.resolve("kerberos/keytabs/branch.keytab");
         assertThat(branchKeytab).as(hubProcess.output()).exists();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(branchKeytab)))
+                .as("a keytab is for its owner only").isEqualTo("rw-------");
         config(branch, "branch", branchPort, "{ mode: external, krb5Conf: \"%s\", keytab: \"%s\" }"
                 .formatted(hub.resolve("kerberos/krb5.conf"), branchKeytab));
         ChildBaton branchProcess = serve(branch);
