@@ -12,10 +12,9 @@ import dev.baton.node.BatonNode;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.RecipientState;
 import dev.baton.testing.Eventually;
+import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,11 +45,6 @@ class QueueOperationsTest {
     @TempDir
     Path dirC;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     /** One connection per destination, so the first refused connection marks it dead; retries an hour apart. */
     private static BatonNode serverA(Path dir, int partnerPort, int otherPort) throws Exception {
@@ -127,8 +121,8 @@ class QueueOperationsTest {
 
     @Test
     void retryDeliversNowEvenWhenTheDestinationIsMarkedDead() throws Exception {
-        int port = freePort();
-        try (BatonNode a = serverA(dirA, port, freePort())) {
+        int port = FreePorts.unused();
+        try (BatonNode a = serverA(dirA, port, FreePorts.unused())) {
             String id = submit(a, "alice@a.test", "bob@partner.test");
             awaitAttempts(a, id, 1); // refused: with one connection allowed, partner.test is dead now
             assertThat(state(a, id, 0).lastReply()).contains("127.0.0.1");
@@ -144,7 +138,7 @@ class QueueOperationsTest {
 
     @Test
     void aMessageHeldBackByADeadDestinationIsNotCountedAsAnAttemptAndShowsItsRealNextTry() throws Exception {
-        try (BatonNode a = serverA(dirA, freePort(), freePort())) {
+        try (BatonNode a = serverA(dirA, FreePorts.unused(), FreePorts.unused())) {
             String first = submit(a, "alice@a.test", "bob@partner.test");
             awaitAttempts(a, first, 1);
             Instant before = Instant.now();
@@ -166,8 +160,8 @@ class QueueOperationsTest {
 
     @Test
     void queueShowPrintsForPeopleByDefaultAndJsonWithTheOption() throws Exception {
-        int port = freePort();
-        try (BatonNode a = serverA(dirA, port, freePort())) {
+        int port = FreePorts.unused();
+        try (BatonNode a = serverA(dirA, port, FreePorts.unused())) {
             Files.createDirectories(dirA.resolve("mailboxes"));
             String id = submit(a, "carol@a.test", "alice@a.test", "bob@partner.test");
             awaitAttempts(a, id, 1);
@@ -196,8 +190,8 @@ class QueueOperationsTest {
 
     @Test
     void heldMailIsNotDeliveredSurvivesARestartAndIsDeliveredOnRelease() throws Exception {
-        int port = freePort();
-        int other = freePort();
+        int port = FreePorts.unused();
+        int other = FreePorts.unused();
         String id;
         try (BatonNode a = serverA(dirA, port, other)) {
             id = submit(a, "alice@a.test", "bob@partner.test");
@@ -234,8 +228,8 @@ class QueueOperationsTest {
 
     @Test
     void flushTriesOneDestinationOnly() throws Exception {
-        int partner = freePort();
-        int other = freePort();
+        int partner = FreePorts.unused();
+        int other = FreePorts.unused();
         try (BatonNode a = serverA(dirA, partner, other)) {
             String id = submit(a, "alice@a.test", "bob@partner.test", "carol@other.test");
             awaitAttempts(a, id, 1);
@@ -253,15 +247,15 @@ class QueueOperationsTest {
 
     @Test
     void rerouteAfterARouteChangeDeliversByTheNewRoute() throws Exception {
-        int dead = freePort();
-        int live = freePort();
+        int dead = FreePorts.unused();
+        int live = FreePorts.unused();
         String id;
-        try (BatonNode a = serverA(dirA, dead, freePort())) {
+        try (BatonNode a = serverA(dirA, dead, FreePorts.unused())) {
             id = submit(a, "alice@a.test", "bob@partner.test");
             awaitAttempts(a, id, 1);
         }
         // the administrator points partner.test at the new server and restarts
-        try (BatonNode b = nextHop(dirB, "partner.test", live); BatonNode a = serverA(dirA, live, freePort())) {
+        try (BatonNode b = nextHop(dirB, "partner.test", live); BatonNode a = serverA(dirA, live, FreePorts.unused())) {
             assertThat(state(a, id, 0).nextAttempt()).as("not due for an hour").isAfter(Instant.now().plusSeconds(600));
             assertThat(cli(dirA, "queue", "reroute", "--all").out()).contains("re-routing " + id);
             Eventually.await("delivered by the new route", () -> mails(dirB.resolve("mailboxes/partner.test/bob/new")) == 1);
@@ -271,7 +265,7 @@ class QueueOperationsTest {
 
     @Test
     void bulkDeleteByDomainThroughTheRunningServerTakesExactlyThoseMessages() throws Exception {
-        try (BatonNode a = serverA(dirA, freePort(), freePort())) {
+        try (BatonNode a = serverA(dirA, FreePorts.unused(), FreePorts.unused())) {
             String toPartner = submit(a, "alice@a.test", "bob@partner.test");
             String toOther = submit(a, "alice@a.test", "carol@other.test");
             awaitAttempts(a, toPartner, 1);

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.testing.ChildBaton;
 import dev.baton.testing.Eventually;
+import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,11 +41,6 @@ class EmbeddedRealmProcessesTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
-    }
 
     private ChildBaton serve(Path dataDir) throws IOException {
         ChildBaton p = ChildBaton.start(dataDir.resolve("logs"), null, "serve", "--data-dir", dataDir.toString());
@@ -93,8 +87,8 @@ class EmbeddedRealmProcessesTest {
     void aHubRunningTheEmbeddedRealmAndABranchUsingItAuthenticateEachOtherAndRelayBothWays() throws Exception {
         Path hub = Files.createDirectories(tmp.resolve("hub"));
         Path branch = Files.createDirectories(tmp.resolve("branch"));
-        int hubPort = freePort();
-        int branchPort = freePort();
+        int hubPort = FreePorts.unused();
+        int branchPort = FreePorts.unused();
         String org = """
                 organization: { name: Realm, acceptedDomains: [realm.test] }
                 realm: REALM.TEST

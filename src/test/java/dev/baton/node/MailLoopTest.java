@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.config.ConfigLoader;
 import dev.baton.testing.Eventually;
+import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,11 +29,6 @@ class MailLoopTest {
     @TempDir
     Path dirB;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
-    }
 
     private static BatonNode node(Path dir, String fqdn, String domain, int port, int peer, String extraRoutes) throws Exception {
         return BatonNode.start(ConfigLoader.parse("""
@@ -50,8 +44,8 @@ class MailLoopTest {
 
     @Test
     void aMessageRoutedRoundInALoopIsRefusedAtTheHopLimitAndBouncesOnce() throws Exception {
-        int portA = freePort();
-        int portB = freePort();
+        int portA = FreePorts.unused();
+        int portB = FreePorts.unused();
         try (BatonNode a = node(dirA, "mx.a.test", "a.test", portA, portB, "  - { domain: a.test, transport: local }");
              BatonNode b = node(dirB, "mx.b.test", "b.test", portB, portA,
                      "  - { domain: a.test, transport: smtp, host: \"[127.0.0.1]\", port: " + portA + " }")) {

@@ -9,9 +9,8 @@ import dev.baton.events.DiagnosticLevel;
 import dev.baton.events.LoggedEvent;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.testing.Eventually;
+import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,18 +43,13 @@ class OrganizationRelayTest {
     private BatonNode hub;
     private BatonNode branch;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
-    }
 
     @BeforeEach
     void organization() throws Exception {
         hubFqdn = TestRealms.host("baton.test");
         branchFqdn = TestRealms.host("baton.test");
-        hubPort = freePort();
-        branchPort = freePort();
+        hubPort = FreePorts.unused();
+        branchPort = FreePorts.unused();
         hubDir = Files.createDirectories(tmp.resolve("hub"));
         branchDir = Files.createDirectories(tmp.resolve("branch"));
         writeOrganization(branchPort);

@@ -8,6 +8,7 @@ import dev.baton.events.EventFiles;
 import dev.baton.events.EventLog;
 import dev.baton.events.LoggedEvent;
 import dev.baton.testing.Eventually;
+import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.tls.TlsContexts;
 import java.io.IOException;
@@ -83,11 +84,6 @@ class ReloadTest {
         return node.reload();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private int rcpt(String address) throws IOException {
         try (SmtpTestClient c = SmtpTestClient.connect(node.smtpPort())) {
@@ -146,7 +142,7 @@ class ReloadTest {
     @Test
     void aVirtualServerAddedByAReloadAcceptsAndOneRemovedRefuses() throws Exception {
         start(yaml());
-        int port = freePort();
+        int port = FreePorts.unused();
         String second = """
                   - name: second
                     address: 127.0.0.1
@@ -329,14 +325,14 @@ class ReloadTest {
         assertThat(domains.refused()).contains("the accepted domains are the organization's");
 
         Reload unknown = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA",
-                "  - { name: third, address: 127.0.0.1, port: %d, tls: { mode: \"off\" } }".formatted(freePort())));
+                "  - { name: third, address: 127.0.0.1, port: %d, tls: { mode: \"off\" } }".formatted(FreePorts.unused())));
         assertThat(unknown.ok()).isFalse();
         assertThat(unknown.refused()).contains("\"third\"", "does not list");
 
         Reload store = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA", "directory: { poll: 5s }"));
         assertThat(store.refused()).startsWith("changing directory needs a restart");
 
-        int port = freePort();
+        int port = FreePorts.unused();
         Reload listed = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA",
                 "  - { name: second, address: 127.0.0.1, port: %d, tls: { mode: \"off\" } }".formatted(port)));
         assertThat(listed.ok()).as(listed.refused()).isTrue();
