@@ -22,13 +22,14 @@ public final class DirectoryStores {
 
     /**
      * The LDAP store when {@code directory.ldap} is set, else the org.yml file (relative paths
-     * against the data directory). Opening connects to nothing: the first {@code load} or
+     * against the data directory, written without {@code ..} so that messages name the file a
+     * person would). Opening connects to nothing: the first {@code load} or
      * {@code fingerprint} does, and says what is wrong.
      */
     public static DirectoryStore open(DirectorySettings settings, Path dataDir) {
         if (settings.ldap() != null) {
             return new LdapDirectoryStore(settings.ldap(), dataDir);
         }
-        return new FileDirectoryStore(dataDir.resolve(settings.file()), settings.poll());
+        return new FileDirectoryStore(dataDir.resolve(settings.file()).normalize(), settings.poll());
     }
 }
