@@ -191,6 +191,9 @@ final class DemoOrganization implements AutoCloseable {
                 mailboxes: { autoCreate: false }
                 directory: { file: ../org.yml }
                 queue: { retryDelay: 10s, maxRetryDelay: 1m }
+                # a new connection, TLS and X-EXPS for every message, so each one shows the whole
+                # handshake and a broken one fails at once; a real server keeps them (delivery.reuse)
+                delivery: { reuse: { maxIdle: 0 } }
                 kerberos: %5$s
                 """.formatted(s.name(), s.fqdn(), s.port(), DOMAIN, kerberos), StandardCharsets.UTF_8);
         // louder than a fresh server, so the event logs tell this story and the failures you try next

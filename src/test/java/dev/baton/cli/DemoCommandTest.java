@@ -145,6 +145,43 @@ class DemoCommandTest {
     }
 
     @Test
+    void theFailureItOffersHappensAtOnceAndIsMendedAsItSays() throws Exception {
+        Path dir = tmp.resolve("demo");
+        Path output = tmp.resolve("demo.out");
+        Process p = demo(dir, output);
+        String story = awaitStory(p, output);
+        int mail1 = port(story, "mail1");
+        Path keytab = dir.resolve("mail2/kerberos/smtp.keytab");
+        Path away = dir.resolve("mail2.keytab.away");
+        String mail1Dir = dir.resolve("mail1").toString();
+        String mail2Dir = dir.resolve("mail2").toString();
+        assertThat(story).contains("mv " + keytab + " " + away, "queue retry --all --data-dir " + mail1Dir);
+
+        // right after the story's own message: no session kept from it carries this one past the check
+        Files.move(keytab, away);
+        try (SmtpTestClient c = SmtpTestClient.connect(mail1)) {
+            c.greetAndEhlo();
+            c.transaction("you@demo.test", "bob@demo.test");
+            c.data("Subject: while the keytab is away\r\n\r\nhello\r\n").expect(250);
+        }
+        Eventually.await("mail1 keeping the message with mail2's refusal", START,
+                () -> BatonCliTest.run("queue", "list", "--data-dir", mail1Dir).out().contains("504 5.7.4"));
+        Eventually.await("7006 on mail1", START,
+                () -> BatonCliTest.run("events", "--data-dir", mail1Dir, "--id", "7006").out().contains("mail2.demo.test"));
+        Eventually.await("1704 on mail2", START, () -> BatonCliTest.run("events", "--data-dir", mail2Dir, "--id", "1704").out()
+                .contains("keytab missing or unreadable"));
+        assertThat(maildir(dir.resolve("mail2/mailboxes/demo.test/bob/new"))).hasSize(1);
+
+        Files.move(away, keytab);
+        BatonCliTest.Result retry = BatonCliTest.run("queue", "retry", "--all", "--data-dir", mail1Dir);
+        assertThat(retry.exit()).as(retry.err()).isZero();
+        Eventually.await("the message in bob's Maildir after the retry", START,
+                () -> maildir(dir.resolve("mail2/mailboxes/demo.test/bob/new")).size() == 2);
+        Eventually.await("mail1's queue empty", START,
+                () -> BatonCliTest.run("queue", "list", "--data-dir", mail1Dir).out().contains("Queue is empty."));
+    }
+
+    @Test
     void sigtermStopsBothServersAndTheKdcAndASecondRunReplacesTheFolderOfTheFirst() throws Exception {
         Path dir = tmp.resolve("demo");
         Path first = tmp.resolve("first.out");
