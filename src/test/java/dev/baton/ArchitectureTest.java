@@ -44,6 +44,7 @@ class ArchitectureTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .withOptionalLayers(true)
                 .layer("Vocabulary").definedBy("dev.baton.mail..")
+                .layer("Net").definedBy("dev.baton.net..")
                 .layer("Config").definedBy("dev.baton.config..")
                 .layer("Tls").definedBy("dev.baton.tls..")
                 .layer("Wire").definedBy("dev.baton.smtp")
@@ -85,11 +86,12 @@ class ArchitectureTest {
                 .whereLayer("Properties").mayOnlyAccessLayers("Vocabulary")
                 .whereLayer("Org").mayOnlyAccessLayers("Vocabulary", "Config")
                 .whereLayer("Events").mayOnlyAccessLayers("Vocabulary", "Config")
-                .whereLayer("Auth").mayOnlyAccessLayers("Vocabulary", "Config", "Tls", "Wire", "Org")
+                .whereLayer("Auth").mayOnlyAccessLayers("Vocabulary", "Net", "Config", "Tls", "Wire", "Org")
                 .whereLayer("Queue").mayOnlyAccessLayers("Vocabulary", "Properties")
                 .whereLayer("Wire").mayOnlyAccessLayers("Vocabulary")
                 .whereLayer("SmtpClient").mayOnlyAccessLayers("Vocabulary", "Wire", "Tls", "Auth", "Properties")
                 .whereLayer("Vocabulary").mayNotAccessAnyLayer()
+                .whereLayer("Net").mayNotAccessAnyLayer()
                 .check(classes);
     }
 

@@ -6,13 +6,12 @@ import dev.baton.events.Category;
 import dev.baton.events.DiagnosticLevel;
 import dev.baton.events.EventLevels;
 import dev.baton.events.EventLog;
+import dev.baton.net.LoopbackPorts;
 import dev.baton.node.BatonNode;
 import dev.baton.node.Problems;
 import dev.baton.org.Passwords;
 import dev.baton.org.ScramCredential;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -69,7 +68,7 @@ final class DemoOrganization implements AutoCloseable {
      */
     static DemoOrganization start(Path dir) throws IOException {
         prepare(dir);
-        DemoOrganization org = new DemoOrganization(dir, freePort(), freePort());
+        DemoOrganization org = new DemoOrganization(dir, LoopbackPorts.unused(), LoopbackPorts.unused());
         try {
             org.write();
             org.node1 = startNode(org.mail1);
@@ -215,12 +214,6 @@ final class DemoOrganization implements AutoCloseable {
             b.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
         }
         return b.toString();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
     }
 
 

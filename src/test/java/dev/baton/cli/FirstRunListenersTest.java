@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.org.Passwords;
 import dev.baton.testing.ChildBaton;
 import dev.baton.testing.Eventually;
-import dev.baton.testing.FreePorts;
+import dev.baton.net.LoopbackPorts;
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.testing.SmtpTestClient.Reply;
 import java.io.IOException;
@@ -136,8 +136,8 @@ class FirstRunListenersTest {
         DefaultConfig.write(data.resolve("baton.yml"));
         int first;
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            first = FreePorts.unused();
-            int last = FreePorts.unused();
+            first = LoopbackPorts.unused();
+            int last = LoopbackPorts.unused();
             Path yml = data.resolve("baton.yml");
             Files.writeString(yml, Files.readString(yml).replace("port: 2525", "port: " + first)
                     .replace("port: 2587", "port: " + taken.getLocalPort()).replace("port: 2465", "port: " + last));

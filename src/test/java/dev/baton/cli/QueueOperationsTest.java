@@ -12,7 +12,7 @@ import dev.baton.node.BatonNode;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.RecipientState;
 import dev.baton.testing.Eventually;
-import dev.baton.testing.FreePorts;
+import dev.baton.net.LoopbackPorts;
 import dev.baton.testing.SmtpTestClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -121,8 +121,8 @@ class QueueOperationsTest {
 
     @Test
     void retryDeliversNowEvenWhenTheDestinationIsMarkedDead() throws Exception {
-        int port = FreePorts.unused();
-        try (BatonNode a = serverA(dirA, port, FreePorts.unused())) {
+        int port = LoopbackPorts.unused();
+        try (BatonNode a = serverA(dirA, port, LoopbackPorts.unused())) {
             String id = submit(a, "alice@a.test", "bob@partner.test");
             awaitAttempts(a, id, 1); // refused: with one connection allowed, partner.test is dead now
             assertThat(state(a, id, 0).lastReply()).contains("127.0.0.1");
@@ -138,7 +138,7 @@ class QueueOperationsTest {
 
     @Test
     void aMessageHeldBackByADeadDestinationIsNotCountedAsAnAttemptAndShowsItsRealNextTry() throws Exception {
-        try (BatonNode a = serverA(dirA, FreePorts.unused(), FreePorts.unused())) {
+        try (BatonNode a = serverA(dirA, LoopbackPorts.unused(), LoopbackPorts.unused())) {
             String first = submit(a, "alice@a.test", "bob@partner.test");
             awaitAttempts(a, first, 1);
             Instant before = Instant.now();
@@ -160,8 +160,8 @@ class QueueOperationsTest {
 
     @Test
     void queueShowPrintsForPeopleByDefaultAndJsonWithTheOption() throws Exception {
-        int port = FreePorts.unused();
-        try (BatonNode a = serverA(dirA, port, FreePorts.unused())) {
+        int port = LoopbackPorts.unused();
+        try (BatonNode a = serverA(dirA, port, LoopbackPorts.unused())) {
             Files.createDirectories(dirA.resolve("mailboxes"));
             String id = submit(a, "carol@a.test", "alice@a.test", "bob@partner.test");
             awaitAttempts(a, id, 1);
@@ -190,8 +190,8 @@ class QueueOperationsTest {
 
     @Test
     void heldMailIsNotDeliveredSurvivesARestartAndIsDeliveredOnRelease() throws Exception {
-        int port = FreePorts.unused();
-        int other = FreePorts.unused();
+        int port = LoopbackPorts.unused();
+        int other = LoopbackPorts.unused();
         String id;
         try (BatonNode a = serverA(dirA, port, other)) {
             id = submit(a, "alice@a.test", "bob@partner.test");
@@ -228,8 +228,8 @@ class QueueOperationsTest {
 
     @Test
     void flushTriesOneDestinationOnly() throws Exception {
-        int partner = FreePorts.unused();
-        int other = FreePorts.unused();
+        int partner = LoopbackPorts.unused();
+        int other = LoopbackPorts.unused();
         try (BatonNode a = serverA(dirA, partner, other)) {
             String id = submit(a, "alice@a.test", "bob@partner.test", "carol@other.test");
             awaitAttempts(a, id, 1);
@@ -247,15 +247,15 @@ class QueueOperationsTest {
 
     @Test
     void rerouteAfterARouteChangeDeliversByTheNewRoute() throws Exception {
-        int dead = FreePorts.unused();
-        int live = FreePorts.unused();
+        int dead = LoopbackPorts.unused();
+        int live = LoopbackPorts.unused();
         String id;
-        try (BatonNode a = serverA(dirA, dead, FreePorts.unused())) {
+        try (BatonNode a = serverA(dirA, dead, LoopbackPorts.unused())) {
             id = submit(a, "alice@a.test", "bob@partner.test");
             awaitAttempts(a, id, 1);
         }
         // the administrator points partner.test at the new server and restarts
-        try (BatonNode b = nextHop(dirB, "partner.test", live); BatonNode a = serverA(dirA, live, FreePorts.unused())) {
+        try (BatonNode b = nextHop(dirB, "partner.test", live); BatonNode a = serverA(dirA, live, LoopbackPorts.unused())) {
             assertThat(state(a, id, 0).nextAttempt()).as("not due for an hour").isAfter(Instant.now().plusSeconds(600));
             assertThat(cli(dirA, "queue", "reroute", "--all").out()).contains("re-routing " + id);
             Eventually.await("delivered by the new route", () -> mails(dirB.resolve("mailboxes/partner.test/bob/new")) == 1);
@@ -265,7 +265,7 @@ class QueueOperationsTest {
 
     @Test
     void bulkDeleteByDomainThroughTheRunningServerTakesExactlyThoseMessages() throws Exception {
-        try (BatonNode a = serverA(dirA, FreePorts.unused(), FreePorts.unused())) {
+        try (BatonNode a = serverA(dirA, LoopbackPorts.unused(), LoopbackPorts.unused())) {
             String toPartner = submit(a, "alice@a.test", "bob@partner.test");
             String toOther = submit(a, "alice@a.test", "carol@other.test");
             awaitAttempts(a, toPartner, 1);

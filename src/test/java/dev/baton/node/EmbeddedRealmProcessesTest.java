@@ -2,9 +2,9 @@ package dev.baton.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.net.LoopbackPorts;
 import dev.baton.testing.ChildBaton;
 import dev.baton.testing.Eventually;
-import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,8 +87,8 @@ class EmbeddedRealmProcessesTest {
     void aHubRunningTheEmbeddedRealmAndABranchUsingItAuthenticateEachOtherAndRelayBothWays() throws Exception {
         Path hub = Files.createDirectories(tmp.resolve("hub"));
         Path branch = Files.createDirectories(tmp.resolve("branch"));
-        int hubPort = FreePorts.unused();
-        int branchPort = FreePorts.unused();
+        int hubPort = LoopbackPorts.unused();
+        int branchPort = LoopbackPorts.unused();
         String org = """
                 organization: { name: Realm, acceptedDomains: [realm.test] }
                 realm: REALM.TEST

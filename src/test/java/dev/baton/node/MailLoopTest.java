@@ -3,8 +3,8 @@ package dev.baton.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.config.ConfigLoader;
+import dev.baton.net.LoopbackPorts;
 import dev.baton.testing.Eventually;
-import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +44,8 @@ class MailLoopTest {
 
     @Test
     void aMessageRoutedRoundInALoopIsRefusedAtTheHopLimitAndBouncesOnce() throws Exception {
-        int portA = FreePorts.unused();
-        int portB = FreePorts.unused();
+        int portA = LoopbackPorts.unused();
+        int portB = LoopbackPorts.unused();
         try (BatonNode a = node(dirA, "mx.a.test", "a.test", portA, portB, "  - { domain: a.test, transport: local }");
              BatonNode b = node(dirB, "mx.b.test", "b.test", portB, portA,
                      "  - { domain: a.test, transport: smtp, host: \"[127.0.0.1]\", port: " + portA + " }")) {

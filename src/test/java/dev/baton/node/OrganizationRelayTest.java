@@ -7,9 +7,9 @@ import dev.baton.config.ConfigLoader;
 import dev.baton.events.Category;
 import dev.baton.events.DiagnosticLevel;
 import dev.baton.events.LoggedEvent;
+import dev.baton.net.LoopbackPorts;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.testing.Eventually;
-import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +48,8 @@ class OrganizationRelayTest {
     void organization() throws Exception {
         hubFqdn = TestRealms.host("baton.test");
         branchFqdn = TestRealms.host("baton.test");
-        hubPort = FreePorts.unused();
-        branchPort = FreePorts.unused();
+        hubPort = LoopbackPorts.unused();
+        branchPort = LoopbackPorts.unused();
         hubDir = Files.createDirectories(tmp.resolve("hub"));
         branchDir = Files.createDirectories(tmp.resolve("branch"));
         writeOrganization(branchPort);

@@ -7,8 +7,8 @@ import dev.baton.config.ConfigLoader;
 import dev.baton.events.EventFiles;
 import dev.baton.events.EventLog;
 import dev.baton.events.LoggedEvent;
+import dev.baton.net.LoopbackPorts;
 import dev.baton.testing.Eventually;
-import dev.baton.testing.FreePorts;
 import dev.baton.testing.SmtpTestClient;
 import dev.baton.tls.TlsContexts;
 import java.io.IOException;
@@ -142,7 +142,7 @@ class ReloadTest {
     @Test
     void aVirtualServerAddedByAReloadAcceptsAndOneRemovedRefuses() throws Exception {
         start(yaml());
-        int port = FreePorts.unused();
+        int port = LoopbackPorts.unused();
         String second = """
                   - name: second
                     address: 127.0.0.1
@@ -325,14 +325,14 @@ class ReloadTest {
         assertThat(domains.refused()).contains("the accepted domains are the organization's");
 
         Reload unknown = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA",
-                "  - { name: third, address: 127.0.0.1, port: %d, tls: { mode: \"off\" } }".formatted(FreePorts.unused())));
+                "  - { name: third, address: 127.0.0.1, port: %d, tls: { mode: \"off\" } }".formatted(LoopbackPorts.unused())));
         assertThat(unknown.ok()).isFalse();
         assertThat(unknown.refused()).contains("\"third\"", "does not list");
 
         Reload store = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA", "directory: { poll: 5s }"));
         assertThat(store.refused()).startsWith("changing directory needs a restart");
 
-        int port = FreePorts.unused();
+        int port = LoopbackPorts.unused();
         Reload listed = reloadWith(DIRECTORY_BATON_YML.replace("EXTRA",
                 "  - { name: second, address: 127.0.0.1, port: %d, tls: { mode: \"off\" } }".formatted(port)));
         assertThat(listed.ok()).as(listed.refused()).isTrue();

@@ -1,5 +1,6 @@
 package dev.baton.auth.kerberos;
 
+import dev.baton.net.LoopbackPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -164,9 +165,7 @@ public final class EmbeddedRealm implements AutoCloseable {
                 // someone else has it now: a new port (the caller writes krb5.conf again)
             }
         }
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return LoopbackPorts.unused(); // below the ephemeral range: no outgoing connection takes it before the KDC binds
     }
 
     /** The folder that holds the realm (its database, settings and krb5.conf). */

@@ -1,4 +1,4 @@
-package dev.baton.testing;
+package dev.baton.net;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -11,19 +11,20 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A loopback port that nothing listens on now and that a test will bind (or leave closed) later.
+ * A loopback port that nothing listens on now, for a listener that is bound later (the ports
+ * {@code baton demo} writes into its servers' files before it starts them; tests' servers).
  *
  * <p>A port taken from {@code new ServerSocket(0)} lies in the kernel's ephemeral range, the same range
  * every outgoing connection draws its local port from. Between the probe and the later bind a client
- * socket (a delivery attempt to a closed port, a CLI call) can take it, and the bind fails with "Address
+ * socket (a delivery attempt, a Kerberos login, a CLI call) can take it, and the bind fails with "Address
  * already in use". This helper picks ports below the ephemeral range, which the kernel never hands out on
  * its own, and never the same port twice in one JVM.
  */
-public final class FreePorts {
+public final class LoopbackPorts {
 
     private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
-    private FreePorts() {}
+    private LoopbackPorts() {}
 
     /** A port on 127.0.0.1 that was free a moment ago and lies outside the ephemeral range. */
     public static synchronized int unused() throws IOException {
