@@ -108,10 +108,13 @@ public sealed interface DeliveryRecord {
      * @param dsn               the RFC 3463 status
      * @param reply             what was said: a server's reply verbatim (with the step it answered), or Baton's own text
      * @param queuedAs          the next hop's queue id when its reply names one ("queued as ABC123"), else null
+     * @param tls               the TLS of the session with the next hop that said the reply, null without
+     * @param authTo            whom this server authenticated to on that session ({@code smtp/<fqdn>}), else null
+     * @param authMethod        how ("X-EXPS GSSAPI"), null when it did not authenticate
      */
-    record Delivery(Instant time, String queueId, String recipient, String originalRecipient, String relay, Duration delay,
-                    Duration queued, Duration attempt, String dsn, Status status, String reply, String queuedAs)
-            implements DeliveryRecord {
+    record Delivery(Instant time, String queueId, String recipient, String originalRecipient, String relay, String tls,
+                    String authTo, String authMethod, Duration delay, Duration queued, Duration attempt, String dsn, Status status,
+                    String reply, String queuedAs) implements DeliveryRecord {
         @Override
         public String kind() {
             return "delivery";
@@ -119,12 +122,21 @@ public sealed interface DeliveryRecord {
 
         @Override
         public List<Field> fields() {
-            List<Field> f = new ArrayList<>(10);
+            List<Field> f = new ArrayList<>(13);
             f.add(new Field("to", recipient, Form.ADDRESS));
             if (originalRecipient != null) {
                 f.add(new Field("orig_to", originalRecipient, Form.ADDRESS));
             }
             f.add(new Field("relay", relay, Form.PLAIN));
+            if (tls != null) {
+                f.add(new Field("tls", tls, Form.PLAIN));
+            }
+            if (authMethod != null) {
+                if (authTo != null) {
+                    f.add(new Field("auth_to", authTo, Form.PLAIN));
+                }
+                f.add(new Field("auth_method", authMethod, Form.PLAIN));
+            }
             f.add(new Field("delay", seconds(delay), Form.NUMBER));
             f.add(new Field("delays", seconds(queued) + "/" + seconds(attempt), Form.PLAIN));
             f.add(new Field("dsn", dsn, Form.PLAIN));

@@ -8,6 +8,7 @@ import dev.baton.events.DeliveryRecord;
 import dev.baton.events.DeliveryRecord.Status;
 import dev.baton.queue.DeliveryReply;
 import dev.baton.queue.DeliveryText;
+import dev.baton.queue.HopSecurity;
 import dev.baton.queue.QueueEvents;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
@@ -167,8 +168,10 @@ final class DeliveryLogReports implements SessionEvents, QueueEvents {
         Instant started = state.updated() == null ? now : state.updated();
         String orcpt = r.orcpt() == null ? null : original(r.orcpt());
         String said = reply.fromPeer() ? reply.said() : null;
+        HopSecurity hop = reply.hop();
         log.write(new DeliveryRecord.Delivery(now, m.id(), r.address(), orcpt == null || orcpt.equalsIgnoreCase(r.address()) ? null
-                : orcpt, relay(reply, r), Duration.between(arrival, now), Duration.between(arrival, started),
+                : orcpt, relay(reply, r), hop == null ? null : hop.tls(), hop == null ? null : hop.authenticatedTo(),
+                hop == null ? null : hop.method(), Duration.between(arrival, now), Duration.between(arrival, started),
                 Duration.between(started, now), dsn(reply, status), status,
                 said == null ? reply.text() : reply.stage() == null ? said : said + " (in reply to " + reply.stage().label() + ")",
                 status == Status.SENT ? DeliveryRecord.remoteQueueId(said) : null));

@@ -50,6 +50,11 @@ public record DeliveryOutcome(RecipientId recipient, Kind kind, DeliveryReply re
         this(recipient, kind, reason, Handoff.FINAL, null);
     }
 
+    /** The same outcome with its reason said over a session protected as {@code hop} says ({@link DeliveryReply#over}). */
+    public DeliveryOutcome over(HopSecurity hop) {
+        return hop == null ? this : new DeliveryOutcome(recipient, kind, reason.over(hop), handoff, waiting);
+    }
+
     /** Delivered to a next hop without DSN: the sender is owed a "relayed" DSN if it asked for success. */
     public boolean relayedToNonDsnHop() {
         return handoff == Handoff.RELAYED;

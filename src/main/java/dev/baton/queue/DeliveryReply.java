@@ -17,13 +17,21 @@ import java.util.Objects;
  * @param peer     the server that said it or was tried, null when none was
  * @param stage    the step of the dialogue, null when the outcome is not about a dialogue
  * @param cause    the reply this one reports on, null when none
+ * @param hop      how the session with {@code peer} was protected when the reply was said over one
+ *                 (its TLS, whom this server authenticated to); null for a plain session, for a reply
+ *                 no session carried, and in spool files written before it was kept
  */
 public record DeliveryReply(DeliveryText entry, int code, String enhanced, String text, String peer, DialogueStage stage,
-                            DeliveryReply cause) {
+                            DeliveryReply cause, HopSecurity hop) {
 
     public DeliveryReply {
         Objects.requireNonNull(entry, "entry");
         Objects.requireNonNull(text, "text");
+    }
+
+    public DeliveryReply(DeliveryText entry, int code, String enhanced, String text, String peer, DialogueStage stage,
+            DeliveryReply cause) {
+        this(entry, code, enhanced, text, peer, stage, cause, null);
     }
 
     /**
@@ -86,12 +94,17 @@ public record DeliveryReply(DeliveryText entry, int code, String enhanced, Strin
 
     /** This reply as the cause of another: "(last reply: ...)". */
     public DeliveryReply causedBy(DeliveryReply why) {
-        return new DeliveryReply(entry, code, enhanced, text, peer, stage, why);
+        return new DeliveryReply(entry, code, enhanced, text, peer, stage, why, hop);
     }
 
     /** The same condition, about this peer and step (the text is not changed). */
     public DeliveryReply about(String where, DialogueStage at) {
-        return new DeliveryReply(entry, code, enhanced, text, where, at, cause);
+        return new DeliveryReply(entry, code, enhanced, text, where, at, cause, hop);
+    }
+
+    /** The same reply, said over a session protected as {@code security} says (null: a plain one). */
+    public DeliveryReply over(HopSecurity security) {
+        return new DeliveryReply(entry, code, enhanced, text, peer, stage, cause, security);
     }
 
     public boolean fromPeer() {

@@ -123,6 +123,10 @@ class DemoCommandTest {
         // the hop's TLS and principal as mail2 recorded them, and the story says the same
         String log2 = Files.readString(dir.resolve("mail2/logs/delivery.log"));
         assertThat(log2).contains("tls=TLSv1.3 with cipher TLS_", "auth=smtp/mail1.demo.test@DEMO.TEST, auth_as=server, auth_method=GSSAPI");
+        // and as mail1 recorded it: the session it sent over, and whom it authenticated to
+        assertThat(Files.readString(dir.resolve("mail1/logs/delivery.log"))).containsPattern("to=<bob@demo\\.test>,"
+                + " relay=\\[127\\.0\\.0\\.1\\]:\\d+, tls=TLSv1\\.3 with cipher TLS_\\w+, auth_to=smtp/mail2\\.demo\\.test\\S*,"
+                + " auth_method=X-EXPS GSSAPI, delay=");
         assertThat(story).containsPattern("STARTTLS: TLSv1\\.3 with cipher TLS_\\w+")
                 .contains("X-EXPS GSSAPI: mail1 proved to be smtp/mail1.demo.test@DEMO.TEST")
                 .contains("the server mail1, one of group:organization-servers")

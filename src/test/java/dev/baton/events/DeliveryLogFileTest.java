@@ -45,7 +45,7 @@ class DeliveryLogFileTest {
     }
 
     private static DeliveryRecord.Delivery delivery(String queueId) {
-        return new DeliveryRecord.Delivery(T, queueId, "bob@b.test", "robert@b.test", "mx.b.test[192.0.2.7]:25",
+        return new DeliveryRecord.Delivery(T, queueId, "bob@b.test", "robert@b.test", "mx.b.test[192.0.2.7]:25", null, null, null,
                 Duration.ofMillis(2346), Duration.ofMillis(1004), Duration.ofMillis(1342), "2.0.0", Status.SENT,
                 "250 2.0.0 Ok: queued as 4XyZ (in reply to end of data)", "4XyZ");
     }
@@ -55,6 +55,13 @@ class DeliveryLogFileTest {
         assertThat(text(delivery("Q1"))).isEqualTo("2026-12-03T10:15:02.000Z mx Q1: to=<bob@b.test>, orig_to=<robert@b.test>,"
                 + " relay=mx.b.test[192.0.2.7]:25, delay=2.35, delays=1.00/1.34, dsn=2.0.0, queued_as=4XyZ,"
                 + " status=sent (250 2.0.0 Ok: queued as 4XyZ (in reply to end of data))\n");
+        assertThat(text(new DeliveryRecord.Delivery(T, "Q1", "bob@b.test", null, "mx2.b.test[192.0.2.8]:25",
+                "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384", "smtp/mx2.b.test", "X-EXPS GSSAPI", Duration.ofMillis(120),
+                Duration.ofMillis(20), Duration.ofMillis(100), "2.0.0", Status.SENT, "250 2.0.0 OK queued as Q7 (in reply to end of data)",
+                "Q7"))).as("a hop over TLS to an organization server it authenticated to")
+                .isEqualTo("2026-12-03T10:15:02.000Z mx Q1: to=<bob@b.test>, relay=mx2.b.test[192.0.2.8]:25,"
+                        + " tls=TLSv1.3 with cipher TLS_AES_256_GCM_SHA384, auth_to=smtp/mx2.b.test, auth_method=X-EXPS GSSAPI,"
+                        + " delay=0.12, delays=0.02/0.10, dsn=2.0.0, queued_as=Q7, status=sent (250 2.0.0 OK queued as Q7 (in reply to end of data))\n");
         assertThat(text(new DeliveryRecord.Received(T, "Q1", "default", 7, "192.0.2.1", "client.test", "ESMTPSA",
                 "TLSv1.3 with cipher TLS_AES_128_GCM_SHA256", new Principal.User("alice@a.test", "PLAIN"), "alice@a.test", 1234, 2)))
                 .isEqualTo("2026-12-03T10:15:02.000Z mx Q1: client=[192.0.2.1], helo=<client.test>, virtual_server=default,"

@@ -92,7 +92,8 @@ class DeliveryLogTest {
              BatonNode a = node(peer.port(), "")) {
             String id = submit(a, "bob@b.test");
             String line = awaitLine(id + ": to=<bob@b.test>");
-            assertThat(line).matches(".* relay=localhost\\[(127\\.0\\.0\\.1|0:0:0:0:0:0:0:1)\\]:" + peer.port() + ", .*")
+            assertThat(line).matches(".* relay=localhost\\[(127\\.0\\.0\\.1|0:0:0:0:0:0:0:1)\\]:" + peer.port() + ", delay=.*")
+                    .as("a plain session: no tls or auth fields").doesNotContain("tls=", "auth_")
                     .contains(", dsn=2.0.0, queued_as=4XyZ12, status=sent (250 2.0.0 Ok: queued as 4XyZ12 (in reply to end of data))");
             awaitLine(id + ": removed");
         }

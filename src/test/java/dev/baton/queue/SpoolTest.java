@@ -153,6 +153,24 @@ class SpoolTest {
     }
 
     @Test
+    void aStateFileWrittenBeforeTheHopsSecurityWasKeptReadsWithoutIt() throws IOException {
+        Spool spool = Spool.open(dir);
+        QueuedMessage m = store(spool, simple("a@baton.test"), "x\r\n".getBytes(StandardCharsets.US_ASCII));
+        List<RecipientState> states = List.of(m.states().get(0).deferred(
+                DeliveryReply.peer(451, "4.7.1 greylisted", "mx.test[192.0.2.1]:25", DialogueStage.RCPT),
+                Instant.parse("2026-12-03T11:00:00Z"), Instant.parse("2026-12-03T10:00:00Z")));
+        spool.saveStates(m.withStates(states));
+        Path file = dir.resolve("state").resolve(m.id() + ".json");
+        String written = Files.readString(file);
+        assertThat(written).contains("\"hop\":null");
+        Files.writeString(file, written.replace(",\"hop\":null", ""));
+
+        RecipientState read = Spool.open(dir).load(m.id()).orElseThrow().states().get(0);
+        assertThat(read).isEqualTo(states.get(0));
+        assertThat(read.last().hop()).isNull();
+    }
+
+    @Test
     void theSubmitterOfAuthIsKeptAndAnEmptyOneIsNotANullOne() throws IOException {
         Spool spool = Spool.open(dir);
         Envelope e = simple("a@baton.test");
@@ -253,7 +271,8 @@ class SpoolTest {
         QueuedMessage m = store(spool, simple("a@baton.test", "b@baton.test", "c@baton.test"), "hi\r\n".getBytes(StandardCharsets.US_ASCII));
         Instant now = Instant.parse("2025-03-04T05:06:07.123456Z");
         List<RecipientState> states = List.of(
-                m.states().get(0).delivered(DeliveryReply.peer(250, "2.0.0 ok", "mx.test[192.0.2.1]:25", DialogueStage.END_OF_DATA), now),
+                m.states().get(0).delivered(DeliveryReply.peer(250, "2.0.0 ok", "mx.test[192.0.2.1]:25", DialogueStage.END_OF_DATA)
+                        .over(new HopSecurity("TLSv1.3 with cipher TLS_AES_256_GCM_SHA384", "smtp/mx.test", "X-EXPS GSSAPI")), now),
                 m.states().get(1).failed(DeliveryReply.peer(550, "5.1.1 no such user", "mx.test[192.0.2.1]:25", DialogueStage.RCPT), now),
                 m.states().get(2).deferred(DeliveryText.DNS_FAILED.reply("c.test", "SERVFAIL"), now.plus(5, ChronoUnit.MINUTES), now));
         spool.saveStates(m.withStates(states));

@@ -58,6 +58,7 @@ public final class SmtpClient implements AutoCloseable {
     private String greetingDomain;
     private String helloDomain;
     private String authenticatedTo;
+    private String authenticatedWith;
     private int authentications;
 
     /**
@@ -150,6 +151,7 @@ public final class SmtpClient implements AutoCloseable {
         return tls;
     }
 
+    /** "TLSv1.3 with cipher ..." (as the receiving side writes it), or null without TLS. */
     public String tlsDescription() {
         return tlsDescription;
     }
@@ -247,6 +249,11 @@ public final class SmtpClient implements AutoCloseable {
         return authenticatedTo;
     }
 
+    /** The verb and mechanism of the last successful {@link #authenticate} ("X-EXPS GSSAPI"), or null when none. */
+    public String authenticatedWith() {
+        return authenticatedWith;
+    }
+
     /** How many times this session authenticated successfully (one handshake per connection). */
     public int authentications() {
         return authentications;
@@ -302,6 +309,7 @@ public final class SmtpClient implements AutoCloseable {
                                 + peerFqdn), null);
                     }
                     authenticatedTo = x.serverIdentity();
+                    authenticatedWith = head;
                     authentications++;
                     return authenticatedTo;
                 }
@@ -376,7 +384,7 @@ public final class SmtpClient implements AutoCloseable {
         SSLSocket s = ch.startTls(factory, true, host, port);
         SSLSession session = s.getSession();
         tls = true;
-        tlsDescription = session.getProtocol() + " " + session.getCipherSuite();
+        tlsDescription = session.getProtocol() + " with cipher " + session.getCipherSuite();
         transcript.accept("*  TLS established: " + tlsDescription);
         offered.clear();
         otherExtensions.clear();
