@@ -14,6 +14,7 @@ import dev.baton.events.DeliveryRecord;
 import dev.baton.events.Event;
 import dev.baton.events.EventLog;
 import dev.baton.events.Where;
+import dev.baton.queue.HopSecurity;
 import dev.baton.queue.QueueFilter;
 import dev.baton.queue.QueuedMessage;
 import dev.baton.queue.Recipient;
@@ -129,6 +130,12 @@ final class QueueCommand implements Runnable {
                 }
                 if (s.last().stage() != null) {
                     last.put("stage", s.last().stage().label());
+                }
+                HopSecurity hop = s.last().hop();
+                if (hop != null) {
+                    last.put("tls", hop.tls());
+                    last.put("auth_to", hop.authenticatedTo());
+                    last.put("auth_method", hop.method());
                 }
                 last.put("text", s.last().text());
             }
@@ -276,6 +283,9 @@ final class QueueCommand implements Runnable {
                 } else if (st.lastReply() != null) {
                     out.println("    reply      " + st.lastReply() + "  (" + time(st.updated()) + ")");
                 }
+                if (st.last() != null && st.last().hop() != null) {
+                    out.println("    session    " + session(st.last().hop()));
+                }
                 String route = live.routes().get(st.recipient().value());
                 if (!st.status().isFinal()) {
                     out.println("    route      " + (route != null ? route : "(known to the running server only)"));
@@ -286,6 +296,12 @@ final class QueueCommand implements Runnable {
     }
 
     /** A time as a person reads it, with its zone: "2026-12-02 17:01:02 +00:00" (as the wait reasons write theirs). */
+    /** How the session that said the last reply was protected: "TLSv1.3 with cipher ..., X-EXPS GSSAPI to smtp/mx2.example.test". */
+    static String session(HopSecurity hop) {
+        String tls = hop.tls() == null ? "no TLS" : hop.tls();
+        return hop.method() == null ? tls : tls + ", " + hop.method() + (hop.authenticatedTo() == null ? "" : " to " + hop.authenticatedTo());
+    }
+
     static String time(java.time.Instant t) {
         return WaitReason.at(t);
     }

@@ -7,7 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.admin.ControlSocket;
 import dev.baton.config.ConfigLoader;
+import dev.baton.mail.DialogueStage;
 import dev.baton.node.BatonNode;
+import dev.baton.queue.DeliveryReply;
+import dev.baton.queue.HopSecurity;
+import dev.baton.queue.QueuedMessage;
+import dev.baton.queue.RecipientState;
+import dev.baton.queue.Spool;
 import dev.baton.testing.Eventually;
 import dev.baton.testing.SmtpTestClient;
 import java.net.StandardProtocolFamily;
@@ -15,6 +21,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,6 +54,13 @@ class QueueShowTest {
         return data;
     }
 
+    /** A message queued and its first (deferred) attempt recorded. */
+    private static String queuedAndTriedOnce(BatonNode node) throws Exception {
+        String id = queue(node);
+        Eventually.await("the first attempt is recorded", () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
+        return id;
+    }
+
     private static String queue(BatonNode node) throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(node.smtpPort())) {
             c.greetAndEhlo();
@@ -59,9 +73,7 @@ class QueueShowTest {
     void queueShowSaysWhyARecipientWaitsAsTheRunningServerKnowsIt() throws Exception {
         Path data = dataDir();
         try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
-            String id = queue(node);
-            Eventually.await("the first attempt is recorded",
-                    () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
+            String id = queuedAndTriedOnce(node);
             BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--json", "--data-dir", data.toString(), id);
             assertThat(r.exit()).as(r.err()).isZero();
             JsonNode show = new ObjectMapper().readTree(r.out());
@@ -84,9 +96,7 @@ class QueueShowTest {
     void theWaitingLineGivesItsTimeAsAPersonReadsItWithItsZone() throws Exception {
         Path data = dataDir();
         try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
-            String id = queue(node);
-            Eventually.await("the first attempt is recorded",
-                    () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
+            String id = queuedAndTriedOnce(node);
             BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
             assertThat(r.exit()).as(r.err()).isZero();
             String waiting = r.out().lines().filter(l -> l.strip().startsWith("waiting ")).findFirst().orElseThrow();
@@ -102,9 +112,7 @@ class QueueShowTest {
         Path data = dataDir();
         String id;
         try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
-            id = queue(node);
-            Eventually.await("the first attempt is recorded",
-                    () -> node.spool().load(id).orElseThrow().states().get(0).attempts() == 1);
+            id = queuedAndTriedOnce(node);
         }
         assertThat(data.resolve("spool").resolve(ControlSocket.FILE)).as("removed when the server stops").doesNotExist();
         BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--json", "--data-dir", data.toString(), id);
@@ -112,6 +120,41 @@ class QueueShowTest {
         assertThat(show.get("waiting_known_from").asText())
                 .isEqualTo("the queue files only (no server is running on this data directory)");
         assertThat(show.get("recipients").get(0).get("waiting").get("kind").asText()).isEqualTo("retry");
+    }
+
+    @Test
+    void aReplySaidOverAnAuthenticatedTlsSessionIsShownWithThatSession() throws Exception {
+        Path data = dataDir();
+        String id;
+        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
+            id = queuedAndTriedOnce(node);
+        }
+        // as the sending side keeps a next hop's reply (SmtpTransport): with the session it came over
+        Spool spool = Spool.open(data.resolve("spool"));
+        QueuedMessage m = spool.load(id).orElseThrow();
+        RecipientState st = m.states().get(0);
+        spool.saveStates(m.withStates(List.of(st.deferred(DeliveryReply.peer(451, "4.7.1 try later", "mx2.example.test[127.0.0.1]:25",
+                DialogueStage.RCPT).over(new HopSecurity("TLSv1.3 with cipher TLS_AES_256_GCM_SHA384", "smtp/mx2.example.test",
+                "X-EXPS GSSAPI")), st.nextAttempt(), st.updated()))));
+
+        BatonCliTest.Result text = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
+        assertThat(text.out()).contains("    last reply 451 4.7.1 try later (mx2.example.test[127.0.0.1]:25, in reply to RCPT TO)",
+                "    session    TLSv1.3 with cipher TLS_AES_256_GCM_SHA384, X-EXPS GSSAPI to smtp/mx2.example.test");
+        JsonNode last = new ObjectMapper().readTree(BatonCliTest.run("queue", "show", "--json", "--data-dir", data.toString(), id).out())
+                .get("recipients").get(0).get("last_reply");
+        assertThat(last.get("tls").asText()).isEqualTo("TLSv1.3 with cipher TLS_AES_256_GCM_SHA384");
+        assertThat(last.get("auth_to").asText()).isEqualTo("smtp/mx2.example.test");
+        assertThat(last.get("auth_method").asText()).isEqualTo("X-EXPS GSSAPI");
+    }
+
+    @Test
+    void aReplyBatonSaidItselfHasNoSessionLine() throws Exception {
+        Path data = dataDir();
+        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
+            String id = queuedAndTriedOnce(node);
+            BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--data-dir", data.toString(), id);
+            assertThat(r.out()).contains("    last reply 451 4.3.0 cannot write to Maildir").doesNotContain("session ");
+        }
     }
 
     @Test
