@@ -295,13 +295,13 @@ final class QueueCommand implements Runnable {
         }
     }
 
-    /** A time as a person reads it, with its zone: "2026-12-02 17:01:02 +00:00" (as the wait reasons write theirs). */
     /** How the session that said the last reply was protected: "TLSv1.3 with cipher ..., X-EXPS GSSAPI to smtp/mx2.example.test". */
     static String session(HopSecurity hop) {
         String tls = hop.tls() == null ? "no TLS" : hop.tls();
         return hop.method() == null ? tls : tls + ", " + hop.method() + (hop.authenticatedTo() == null ? "" : " to " + hop.authenticatedTo());
     }
 
+    /** A time as a person reads it, with its zone: "2026-12-02 17:01:02 +00:00" (as the wait reasons write theirs). */
     static String time(java.time.Instant t) {
         return WaitReason.at(t);
     }

@@ -266,24 +266,6 @@ public final class SmtpTransport implements AutoCloseable {
      */
     private DeliveryReply attempt(QueuedMessage m, List<RecipientId> recipients, DeliveryOutcome[] out, NextHop hop, TlsPolicy tls,
             boolean lmtp, boolean eightBit, String organizationServer) {
-        boolean[] before = new boolean[out.length];
-        for (int i = 0; i < out.length; i++) {
-            before[i] = out[i] != null;
-        }
-        SessionPool.Session[] used = new SessionPool.Session[1]; // the session the attempt ran on last, if any
-        DeliveryReply failure = attempt(m, recipients, out, hop, tls, lmtp, eightBit, organizationServer, used);
-        HopSecurity security = used[0] == null ? null : HopSecurity.of(used[0].client.tlsDescription(),
-                used[0].client.authenticatedTo(), used[0].client.authenticatedWith());
-        for (int i = 0; i < out.length; i++) {
-            if (!before[i] && out[i] != null) {
-                out[i] = out[i].over(security); // what the session said, with how it was protected (docs/logs.md)
-            }
-        }
-        return failure;
-    }
-
-    private DeliveryReply attempt(QueuedMessage m, List<RecipientId> recipients, DeliveryOutcome[] out, NextHop hop, TlsPolicy tls,
-            boolean lmtp, boolean eightBit, String organizationServer, SessionPool.Session[] used) {
         SessionPool.Key key = new SessionPool.Key(hop.host().toLowerCase(Locale.ROOT), hop.port(), tls, lmtp);
         SessionPool.Session conn = null;
         List<Integer> open = new ArrayList<>(); // positions in recipients/out
@@ -307,7 +289,6 @@ public final class SmtpTransport implements AutoCloseable {
                 } else {
                     watch(conn.client, m.id(), conn.peer, conn.number);
                 }
-                used[0] = conn;
                 DeliveryReply refusal = refusal(m, conn.client, conn.peer, eightBit);
                 if (refusal != null) {
                     for (int i : open) {
@@ -392,6 +373,22 @@ public final class SmtpTransport implements AutoCloseable {
             DeliveryReply reason = describe(e, where, null);
             discard(conn);
             return reason;
+        } finally {
+            overSession(out, open, conn);
+        }
+    }
+
+    /** The outcomes this attempt gave, each with how the session that said it was protected (docs/logs.md). */
+    private static void overSession(DeliveryOutcome[] out, List<Integer> open, SessionPool.Session conn) {
+        if (conn == null) {
+            return;
+        }
+        HopSecurity security = HopSecurity.of(conn.client.tlsDescription(), conn.client.authenticatedTo(),
+                conn.client.authenticatedWith());
+        for (int i : open) {
+            if (out[i] != null) {
+                out[i] = out[i].over(security);
+            }
         }
     }
 

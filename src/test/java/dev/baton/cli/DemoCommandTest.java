@@ -80,6 +80,12 @@ class DemoCommandTest {
         return read(output);
     }
 
+    /** The story of a demo started in {@code dir}, once it runs on. */
+    private String storyOf(Path dir) throws IOException {
+        Path output = tmp.resolve("demo.out");
+        return awaitStory(demo(dir, output), output);
+    }
+
     private static int port(String story, String server) {
         Matcher m = Pattern.compile(server + " {2}" + server + "\\.demo\\.test, SMTP on 127\\.0\\.0\\.1:(\\d+)").matcher(story);
         assertThat(m.find()).as(story).isTrue();
@@ -107,9 +113,7 @@ class DemoCommandTest {
     void aliceOnMail1ReachesBobOnMail2OverTlsWithXExpsAndTheStoryNamesTheProtocolThePrincipalTheRightsTheMaildirAndTheEvents()
             throws Exception {
         Path dir = tmp.resolve("demo");
-        Path output = tmp.resolve("demo.out");
-        Process p = demo(dir, output);
-        String story = awaitStory(p, output);
+        String story = storyOf(dir);
 
         // landed where the story says: bob's Maildir on mail2, and nowhere on mail1
         List<Path> bob = maildir(dir.resolve("mail2/mailboxes/demo.test/bob/new"));
@@ -151,9 +155,7 @@ class DemoCommandTest {
     @Test
     void theFailureItOffersHappensAtOnceAndIsMendedAsItSays() throws Exception {
         Path dir = tmp.resolve("demo");
-        Path output = tmp.resolve("demo.out");
-        Process p = demo(dir, output);
-        String story = awaitStory(p, output);
+        String story = storyOf(dir);
         int mail1 = port(story, "mail1");
         Path keytab = dir.resolve("mail2/kerberos/smtp.keytab");
         Path away = dir.resolve("mail2.keytab.away");

@@ -61,6 +61,13 @@ class QueueShowTest {
         return id;
     }
 
+    /** The same, by a server that has stopped since: only the queue files tell of it. */
+    private static String queuedAndTriedOnceByAServerThatStopped(Path data) throws Exception {
+        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
+            return queuedAndTriedOnce(node);
+        }
+    }
+
     private static String queue(BatonNode node) throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(node.smtpPort())) {
             c.greetAndEhlo();
@@ -110,10 +117,7 @@ class QueueShowTest {
     @Test
     void withoutARunningServerQueueShowSaysWhatTheQueueFilesSay() throws Exception {
         Path data = dataDir();
-        String id;
-        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
-            id = queuedAndTriedOnce(node);
-        }
+        String id = queuedAndTriedOnceByAServerThatStopped(data);
         assertThat(data.resolve("spool").resolve(ControlSocket.FILE)).as("removed when the server stops").doesNotExist();
         BatonCliTest.Result r = BatonCliTest.run("queue", "show", "--json", "--data-dir", data.toString(), id);
         JsonNode show = new ObjectMapper().readTree(r.out());
@@ -125,10 +129,7 @@ class QueueShowTest {
     @Test
     void aReplySaidOverAnAuthenticatedTlsSessionIsShownWithThatSession() throws Exception {
         Path data = dataDir();
-        String id;
-        try (BatonNode node = BatonNode.start(ConfigLoader.load(data.resolve("baton.yml")), data)) {
-            id = queuedAndTriedOnce(node);
-        }
+        String id = queuedAndTriedOnceByAServerThatStopped(data);
         // as the sending side keeps a next hop's reply (SmtpTransport): with the session it came over
         Spool spool = Spool.open(data.resolve("spool"));
         QueuedMessage m = spool.load(id).orElseThrow();
